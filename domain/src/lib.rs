@@ -1,0 +1,28 @@
+//! Latchkey's rules and typed values.
+//!
+//! Nothing here knows about HTTP, databases, async runtimes or the UI, so every
+//! rule can be unit-tested on its own and the browser can reuse the same
+//! validation the server enforces.
+
+pub mod activity;
+pub mod email;
+pub mod ids;
+pub mod locale;
+pub mod name;
+pub mod password;
+pub mod redirect;
+pub mod role;
+pub mod session;
+pub mod text;
+pub mod user_agent;
+
+pub use activity::ActivityKind;
+pub use email::{Email, EmailError};
+pub use ids::UserId;
+pub use locale::Locale;
+pub use name::{DisplayName, NameError};
+pub use password::{PasswordPolicy, PolicyIssue};
+pub use redirect::safe_local_path;
+pub use role::{Permission, Role};
+pub use session::SessionLifetime;
+pub use user_agent::describe_user_agent;

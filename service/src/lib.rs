@@ -1,0 +1,20 @@
+//! Latchkey's use cases: registration, sign-in, sessions, verification, and
+//! the delivery of queued mail. Server-only; no HTTP or database types: the
+//! storage is reached through the ports in [`ports`], implemented by `store`.
+
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod mail;
+pub mod password;
+pub mod ports;
+pub mod time_format;
+
+
+pub use accounts::{Accounts, ClientInfo};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Policy;
+pub use crypto::ServerKey;
+pub use error::{FieldIssue, ServiceError};

@@ -1,0 +1,31 @@
+//! Times as the reader expects them: in their zone, with the zone named.
+
+use chrono::TimeZone;
+use chrono_tz::Tz;
+
+/// The zone named by an IANA name such as `Asia/Shanghai`, or UTC when the
+/// name is missing or unknown.
+pub fn zone_or_utc(name: Option<&str>) -> Tz {
+    name.and_then(|n| n.parse::<Tz>().ok()).unwrap_or(Tz::UTC)
+}
+
+/// `2026-11-26 14:03:07 CST` style; ISO date order reads the same in English and Chinese.
+pub fn format_in_zone(at_ms: i64, zone: Tz) -> String {
+    match zone.timestamp_millis_opt(at_ms).single() {
+        Some(local) => local.format("%Y-%m-%d %H:%M:%S %Z").to_string(),
+        None => String::from("—"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_zone() {
+        let at = 1_764_165_787_000; // 2025-11-26 14:03:07 UTC
+        assert_eq!(format_in_zone(at, zone_or_utc(None)), "2025-11-26 14:03:07 UTC");
+        assert_eq!(format_in_zone(at, zone_or_utc(Some("Asia/Shanghai"))), "2025-11-26 22:03:07 CST");
+        assert_eq!(format_in_zone(at, zone_or_utc(Some("Not/AZone"))), "2025-11-26 14:03:07 UTC");
+    }
+}
