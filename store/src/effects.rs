@@ -1,0 +1,43 @@
+use domain::UserId;
+use service::ports::{Effects, StoreResult};
+use sqlx::AnyConnection;
+
+use crate::store_error;
+
+/// Longest user agent kept; longer ones are cut, not refused.
+const MAX_USER_AGENT: usize = 512;
+
+/// Writes the activity rows and queued mail of a change on the change's own
+/// connection, so they commit or roll back with it.
+pub(crate) async fn write_effects(conn: &mut AnyConnection, user: UserId, effects: &Effects, now_ms: i64) -> StoreResult<()> {
+    for row in &effects.activity {
+        let user_agent: String = row.origin.user_agent.chars().take(MAX_USER_AGENT).collect();
+        sqlx::query("INSERT INTO activity (user_id, kind, ip, user_agent, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(user.0)
+            .bind(row.kind.as_str())
+            .bind(&row.origin.ip)
+            .bind(user_agent)
+            .bind(row.at_ms)
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
+    }
+    for mail in &effects.mail {
+        sqlx::query(
+            "INSERT INTO mail_queue (to_addr, subject, body_text, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, 0, $4, $4)",
+        )
+        .bind(&mail.to)
+        .bind(&mail.subject)
+        .bind(&mail.body_text)
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    }
+    Ok(())
+}
+
+/// The time the effects were produced, for rows that carry no time of their own.
+pub(crate) fn effects_time(effects: &Effects, fallback: i64) -> i64 {
+    effects.activity.first().map(|a| a.at_ms).unwrap_or(fallback)
+}

@@ -1,0 +1,369 @@
+use async_trait::async_trait;
+use domain::{ActivityKind, Locale, Role, UserId};
+use service::password::PasswordHash;
+use service::ports::*;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::effects::{effects_time, write_effects};
+use crate::{store_error, SqlStore};
+
+fn user_from_row(row: &AnyRow, roles: Vec<Role>) -> Result<UserRecord, sqlx::Error> {
+    let locale: String = row.try_get("locale")?;
+    Ok(UserRecord {
+        id: UserId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        password_hash: PasswordHash::from_stored(row.try_get("password_hash")?),
+        email_verified_at: row.try_get("email_verified_at")?,
+        locale: Locale::from_tag(&locale).unwrap_or_default(),
+        roles,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, email, display_name, password_hash, email_verified_at, locale, created_at";
+
+impl SqlStore {
+    async fn find_user_where(&self, condition: &str, bind: UserKey<'_>) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {condition}");
+        let query = sqlx::query(&sql);
+        let query = match bind {
+            UserKey::Id(id) => query.bind(id.0),
+            UserKey::Email(email) => query.bind(email),
+        };
+        let Some(row) = query.fetch_optional(&self.pool).await.map_err(store_error)? else { return Ok(None) };
+        let id: i64 = row.try_get("id").map_err(store_error)?;
+        let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        let roles = roles.iter().filter_map(|r| Role::parse(r)).collect();
+        user_from_row(&row, roles).map(Some).map_err(store_error)
+    }
+
+    /// Runs effects alone, in their own transaction.
+    async fn write_effects_only(&self, user: UserId, effects: &Effects, now_ms: i64) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        write_effects(&mut tx, user, effects, now_ms).await?;
+        tx.commit().await.map_err(store_error)
+    }
+}
+
+enum UserKey<'a> {
+    Id(UserId),
+    Email(&'a str),
+}
+
+async fn insert_token(conn: &mut sqlx::AnyConnection, user: UserId, token: &NewToken, now_ms: i64) -> StoreResult<()> {
+    sqlx::query("INSERT INTO tokens (user_id, purpose, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user.0)
+        .bind(token.purpose.as_str())
+        .bind(&token.hash)
+        .bind(token.expires_at)
+        .bind(now_ms)
+        .execute(conn)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+#[async_trait]
+impl UserRepo for SqlStore {
+    async fn create_user(&self, user: NewUser, token: NewToken, effects: Effects) -> StoreResult<UserId> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, display_name, password_hash, locale, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&user.email)
+        .bind(&user.display_name)
+        .bind(user.password_hash.as_phc())
+        .bind(user.locale.tag())
+        .bind(user.created_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let id = UserId(id);
+        sqlx::query("INSERT INTO user_roles (user_id, role, created_at) VALUES ($1, $2, $3)")
+            .bind(id.0)
+            .bind(user.role.as_str())
+            .bind(user.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        insert_token(&mut tx, id, &token, user.created_at).await?;
+        write_effects(&mut tx, id, &effects, user.created_at).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(id)
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        self.find_user_where("email = $1", UserKey::Email(email)).await
+    }
+
+    async fn find_user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        self.find_user_where("id = $1", UserKey::Id(id)).await
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash.as_phc())
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn record(&self, id: UserId, effects: Effects) -> StoreResult<()> {
+        let now = effects_time(&effects, 0);
+        self.write_effects_only(id, &effects, now).await
+    }
+}
+
+#[async_trait]
+impl TokenRepo for SqlStore {
+    async fn replace_token(&self, id: UserId, token: NewToken, effects: Effects) -> StoreResult<()> {
+        let now = effects_time(&effects, 0);
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND purpose = $2")
+            .bind(id.0)
+            .bind(token.purpose.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        insert_token(&mut tx, id, &token, now).await?;
+        write_effects(&mut tx, id, &effects, now).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn verify_email(&self, token_hash: &str, now_ms: i64, effects: Effects) -> StoreResult<Option<UserId>> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        // Deleting first makes the token single-use even under concurrent presses.
+        let user: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id",
+        )
+        .bind(token_hash)
+        .bind(TokenPurpose::VerifyEmail.as_str())
+        .bind(now_ms)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let Some(user) = user.map(UserId) else { return Ok(None) };
+        sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
+            .bind(now_ms)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        write_effects(&mut tx, user, &effects, now_ms).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(Some(user))
+    }
+}
+
+#[async_trait]
+impl SessionRepo for SqlStore {
+    async fn create_session(&self, session: NewSession, effects: Effects) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        sqlx::query(
+            "INSERT INTO sessions (user_id, token_hash, ip, user_agent, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(session.user_id.0)
+        .bind(&session.token_hash)
+        .bind(&session.origin.ip)
+        .bind(session.origin.user_agent.chars().take(512).collect::<String>())
+        .bind(session.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        write_effects(&mut tx, session.user_id, &effects, session.created_at).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn find_session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        let row = sqlx::query("SELECT id, user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        row.map(|row| {
+            Ok(SessionRecord {
+                id: row.try_get("id")?,
+                user_id: UserId(row.try_get("user_id")?),
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+            })
+        })
+        .transpose()
+        .map_err(store_error)
+    }
+
+    async fn touch_session(&self, id: i64, now_ms: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1")
+            .bind(now_ms)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &str, effects: Effects) -> StoreResult<Option<UserId>> {
+        let now = effects_time(&effects, 0);
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let user: Option<i64> = sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let user = user.map(UserId);
+        if let Some(user) = user {
+            write_effects(&mut tx, user, &effects, now).await?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(user)
+    }
+}
+
+#[async_trait]
+impl ActivityRepo for SqlStore {
+    async fn list_activity(&self, user: UserId, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<ActivityRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, ip, user_agent, created_at FROM activity WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(user.0)
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .filter_map(|row| {
+                let kind: String = row.try_get("kind").ok()?;
+                Some(Ok::<_, sqlx::Error>(ActivityRecord {
+                    id: row.try_get("id").ok()?,
+                    kind: ActivityKind::parse(&kind)?,
+                    origin: Origin { ip: row.try_get("ip").ok()?, user_agent: row.try_get("user_agent").ok()? },
+                    at_ms: row.try_get("created_at").ok()?,
+                }))
+            })
+            .collect::<Result<_, _>>()
+            .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl FlashRepo for SqlStore {
+    async fn put_flash(&self, key_hash: &str, payload: &str, expires_at: i64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO flash (key_hash, payload, expires_at, created_at) VALUES ($1, $2, $3, $3)")
+            .bind(key_hash)
+            .bind(payload)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn take_flash(&self, key_hash: &str, now_ms: i64) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("DELETE FROM flash WHERE key_hash = $1 AND expires_at > $2 RETURNING payload")
+            .bind(key_hash)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl RateLimitRepo for SqlStore {
+    async fn count_hit(&self, key: &str, window_start: i64, now_ms: i64) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO rate_limits (key, window_start, hits, created_at) VALUES ($1, $2, 1, $3) \
+             ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits",
+        )
+        .bind(key)
+        .bind(window_start)
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl MailQueue for SqlStore {
+    async fn claim_mail(&self, now_ms: i64, lease_until: i64) -> StoreResult<Option<QueuedMail>> {
+        // The lease condition is repeated outside the sub-select so that, on
+        // PostgreSQL, a second worker racing for the same row re-checks it
+        // after the first one's update and claims nothing.
+        let row = sqlx::query(
+            "UPDATE mail_queue SET lease_until = $2, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM mail_queue WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
+                         AND (lease_until IS NULL OR lease_until < $1) ORDER BY id LIMIT 1) \
+               AND sent_at IS NULL AND failed_at IS NULL AND (lease_until IS NULL OR lease_until < $1) \
+             RETURNING id, to_addr, subject, body_text, attempts",
+        )
+        .bind(now_ms)
+        .bind(lease_until)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.map(|row| {
+            Ok(QueuedMail {
+                id: row.try_get("id")?,
+                to: row.try_get("to_addr")?,
+                subject: row.try_get("subject")?,
+                body_text: row.try_get("body_text")?,
+                attempts: row.try_get("attempts")?,
+            })
+        })
+        .transpose()
+        .map_err(store_error)
+    }
+
+    async fn mark_mail_sent(&self, id: i64, now_ms: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE mail_queue SET sent_at = $1, lease_until = NULL WHERE id = $2")
+            .bind(now_ms)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn mark_mail_failed(&self, id: i64, next_attempt_at: Option<i64>, error: &str) -> StoreResult<()> {
+        let error: String = error.chars().take(500).collect();
+        let query = match next_attempt_at {
+            Some(next) => sqlx::query("UPDATE mail_queue SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3").bind(next),
+            None => sqlx::query("UPDATE mail_queue SET failed_at = next_attempt_at, lease_until = NULL, last_error = $1 WHERE id = $2"),
+        };
+        query.bind(error).bind(id).execute(&self.pool).await.map_err(store_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Health for SqlStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now_ms: i64, idle_cutoff_ms: i64, absolute_cutoff_ms: i64) -> StoreResult<()> {
+        let statements: [(&str, &[i64]); 4] = [
+            ("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2", &[idle_cutoff_ms, absolute_cutoff_ms]),
+            ("DELETE FROM tokens WHERE expires_at <= $1", &[now_ms]),
+            ("DELETE FROM flash WHERE expires_at <= $1", &[now_ms]),
+            // Windows are at most a day long; older counters can no longer matter.
+            ("DELETE FROM rate_limits WHERE window_start < $1", &[now_ms - 24 * 60 * 60 * 1000]),
+        ];
+        for (sql, binds) in statements {
+            let query = binds.iter().fold(sqlx::query(sql), |q, value| q.bind(*value));
+            query.execute(&self.pool).await.map_err(store_error)?;
+        }
+        Ok(())
+    }
+}
