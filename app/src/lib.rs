@@ -1,0 +1,194 @@
+//! Latchkey's pages, components and server functions. Compiled twice: with
+//! `ssr` into the server, with `hydrate` into the browser's WASM.
+
+pub mod api;
+#[cfg(feature = "hydrate")]
+mod browser;
+pub mod components;
+pub mod error;
+pub mod i18n;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use domain::Locale;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_location;
+use leptos_router::{path, SsrMode};
+
+use crate::api::{current_user, take_form_flash, FormFlash, SignOut, UserView};
+use crate::i18n::{t, use_locale, T};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(nonce) = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<ssr::CspNonce>().cloned()) {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+        provide_context(ssr::request_locale());
+    }
+    let locale = use_locale();
+    view! {
+        <!DOCTYPE html>
+        <html lang=locale.tag()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Shared by every page: who is signed in (re-read on every navigation, so
+/// signing in or out shows at once) and what a no-JavaScript form post left.
+#[derive(Clone, Copy)]
+pub struct PageData {
+    pub user: Resource<Result<Option<UserView>, error::AppError>>,
+    pub flash: Resource<Result<Option<FormFlash>, error::AppError>>,
+}
+
+impl PageData {
+    pub fn flash_signal(self) -> Signal<Option<FormFlash>> {
+        Signal::derive(move || self.flash.get().and_then(Result::ok).flatten())
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    if use_context::<Locale>().is_none() {
+        #[cfg(feature = "hydrate")]
+        provide_context(browser::document_locale());
+    }
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| browser::remember_time_zone("lk_tz"));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/latchkey.css" />
+        <Title formatter=|page: String| if page.is_empty() { "Latchkey".to_owned() } else { format!("{page} · Latchkey") } />
+        <Router>
+            <Layout />
+        </Router>
+    }
+}
+
+#[component]
+fn Layout() -> impl IntoView {
+    let location = use_location();
+    let user = Resource::new(move || location.pathname.get(), |_| current_user());
+    let flash = Resource::new(|| (), |_| take_form_flash());
+    provide_context(PageData { user, flash });
+
+    view! {
+        <a class="skip-link" href="#main">{t(T::SkipToContent)}</a>
+        <header class="site-header">
+            <a class="brand" href="/">"Latchkey"</a>
+            <nav aria-label=t(T::MainNavigation)>
+                <Transition>
+                    {move || Suspend::new(async move {
+                        let signed_in = user.await.ok().flatten().is_some();
+                        if signed_in { view! { <SignedInNav /> }.into_any() } else { view! { <SignedOutNav /> }.into_any() }
+                    })}
+                </Transition>
+            </nav>
+            <LanguageSwitch />
+        </header>
+        <main id="main" tabindex="-1">
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
+                <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/register") view=pages::RegisterPage ssr=SsrMode::Async />
+                <Route path=path!("/register/sent") view=pages::RegisterSentPage ssr=SsrMode::Async />
+                <Route path=path!("/verify-email") view=pages::VerifyEmailPage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/account/activity") view=pages::ActivityPage ssr=SsrMode::Async />
+            </Routes>
+        </main>
+    }
+}
+
+#[component]
+fn SignedInNav() -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <ul class="nav">
+            <li><A href="/account">{t(T::NavAccount)}</A></li>
+            <li><A href="/account/activity">{t(T::NavActivity)}</A></li>
+            <li>
+                <ActionForm action=sign_out attr:class="inline-form">
+                    <button type="submit" class="link-button">{t(T::SignOut)}</button>
+                </ActionForm>
+            </li>
+        </ul>
+    }
+}
+
+#[component]
+fn SignedOutNav() -> impl IntoView {
+    view! {
+        <ul class="nav">
+            <li><A href="/login">{t(T::NavSignIn)}</A></li>
+            <li><A href="/register">{t(T::NavRegister)}</A></li>
+        </ul>
+    }
+}
+
+/// Plain links, so switching works without JavaScript; the server remembers
+/// the choice in a cookie and sends the reader back to the same page.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let location = use_location();
+    let current = use_locale();
+    let back = move || {
+        let path = location.pathname.get();
+        let query = location.search.get();
+        let full = if query.is_empty() { path } else { format!("{path}?{query}") };
+        encode_query_value(&full)
+    };
+    view! {
+        <nav class="language" aria-label=t(T::LanguageLabel)>
+            <ul>
+                {Locale::ALL
+                    .into_iter()
+                    .map(|locale| {
+                        let is_current = locale == current;
+                        view! {
+                            <li>
+                                <a
+                                    href=move || format!("/lang/{}?next={}", locale.tag(), back())
+                                    hreflang=locale.tag()
+                                    lang=locale.tag()
+                                    rel="external"
+                                    aria-current=is_current.then_some("true")
+                                >
+                                    {locale.native_name()}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// Percent-encodes a value for a query string (RFC 3986 unreserved kept).
+pub fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,164 @@
+//! Server functions: the only way the browser reaches the service. Each one
+//! has a stable endpoint and goes through `ssr::require` when it needs a
+//! signed-in account.
+
+use std::collections::BTreeMap;
+
+use domain::{ActivityKind, PasswordPolicy};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::ssr;
+
+/// What the header and account page show of the signed-in account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub display_name: String,
+    pub email: String,
+    pub email_verified: bool,
+}
+
+/// A form's error and typed values, kept across a no-JavaScript redirect.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFlash {
+    pub form: String,
+    pub values: BTreeMap<String, String>,
+    pub error: Option<AppError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityRow {
+    pub id: i64,
+    /// Already in the reader's zone, formatted on the server.
+    pub time: String,
+    pub kind: ActivityKind,
+    pub ip: String,
+    pub browser: Option<String>,
+    pub system: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub rows: Vec<ActivityRow>,
+    /// The cursor for the next (older) page, when there is one.
+    pub older_than: Option<i64>,
+    pub zone: String,
+}
+
+pub const ACTIVITY_PAGE_SIZE: u32 = 50;
+
+#[server(prefix = "/api", endpoint = "session/current")]
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    Ok(ssr::optional_user().await?.map(|user| UserView {
+        display_name: user.display_name,
+        email: user.email,
+        email_verified: user.email_verified,
+    }))
+}
+
+/// Reads (once) what a failed no-JavaScript form post left behind.
+#[server(prefix = "/api", endpoint = "form/flash")]
+pub async fn take_form_flash() -> Result<Option<FormFlash>, AppError> {
+    let context = ssr::ctx()?;
+    let Some(key) = ssr::cookie(ssr::FLASH_COOKIE) else { return Ok(None) };
+    ssr::set_cookie(context.cookies.clear(ssr::FLASH_COOKIE));
+    let payload = context.accounts.take_flash(&key).await.map_err(ssr::into_app_error)?;
+    Ok(payload.and_then(|p| serde_json::from_str(&p).ok()))
+}
+
+/// The structural password rules in force, so the browser checks the same ones.
+#[server(prefix = "/api", endpoint = "policy/password")]
+pub async fn get_password_policy() -> Result<PasswordPolicy, AppError> {
+    Ok(ssr::ctx()?.accounts.policy().password.clone())
+}
+
+#[server(prefix = "/api", endpoint = "auth/register")]
+pub async fn register(email: String, display_name: String, password: String) -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let form = service::accounts::RegistrationForm {
+        email: &email,
+        display_name: &display_name,
+        password: &password,
+        locale: ssr::request_locale(),
+    };
+    let result = context.accounts.register(form, &ssr::origin()).await.map(|()| "/register/sent".to_owned());
+    ssr::finish_form("register", result, &[("email", &email), ("display_name", &display_name)]).await
+}
+
+#[server(prefix = "/api", endpoint = "auth/login")]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let result = context.accounts.sign_in(&email, &password, &ssr::origin()).await.map(|signed_in| {
+        let lifetime = context.accounts.policy().session.absolute_secs;
+        ssr::set_cookie(context.cookies.set(ssr::SESSION_COOKIE, &signed_in.session_token, Some(lifetime), true));
+        next.as_deref().and_then(domain::safe_local_path).unwrap_or("/account").to_owned()
+    });
+    let next_value = next.clone().unwrap_or_default();
+    ssr::finish_form("login", result, &[("email", &email), ("next", &next_value)]).await
+}
+
+#[server(prefix = "", endpoint = "logout")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    if let Some(token) = ssr::cookie(ssr::SESSION_COOKIE) {
+        context.accounts.sign_out(&token, &ssr::origin()).await.map_err(ssr::into_app_error)?;
+    }
+    ssr::set_cookie(context.cookies.clear(ssr::SESSION_COOKIE));
+    leptos_axum::redirect("/login?signed_out=1");
+    Ok(())
+}
+
+/// Whether this browser holds a verification link moved out of the URL.
+#[server(prefix = "/api", endpoint = "verify/pending")]
+pub async fn verification_pending() -> Result<bool, AppError> {
+    Ok(ssr::cookie(ssr::LINK_COOKIE).is_some())
+}
+
+#[server(prefix = "/api", endpoint = "verify/confirm")]
+pub async fn confirm_email() -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
+    ssr::set_cookie(context.cookies.clear(ssr::LINK_COOKIE));
+    let verified = context.accounts.verify_email(&token, &ssr::origin()).await;
+    let signed_in = ssr::optional_user().await?.is_some();
+    let result = verified.map(|_| if signed_in { "/account".to_owned() } else { "/login?verified=1".to_owned() });
+    ssr::finish_form("verify", result, &[]).await
+}
+
+#[server(prefix = "/api", endpoint = "verify/resend")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let result = context.accounts.resend_verification(&user, &ssr::origin()).await.map(|()| "/account?resent=1".to_owned());
+    ssr::finish_form("resend", result, &[]).await
+}
+
+#[server(prefix = "/api", endpoint = "account/activity")]
+pub async fn activity(before: Option<i64>) -> Result<ActivityPage, AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    // One extra row tells whether an older page exists.
+    let mut records =
+        context.accounts.activity(&user, before, ACTIVITY_PAGE_SIZE + 1).await.map_err(ssr::into_app_error)?;
+    let has_older = records.len() > ACTIVITY_PAGE_SIZE as usize;
+    records.truncate(ACTIVITY_PAGE_SIZE as usize);
+    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let rows: Vec<ActivityRow> = records
+        .into_iter()
+        .map(|record| {
+            let (browser, system) = domain::describe_user_agent(&record.origin.user_agent);
+            ActivityRow {
+                id: record.id,
+                time: service::time_format::format_in_zone(record.at_ms, zone),
+                kind: record.kind,
+                ip: record.origin.ip,
+                browser: browser.map(str::to_owned),
+                system: system.map(str::to_owned),
+            }
+        })
+        .collect();
+    let older_than = has_older.then(|| rows.last().map(|r| r.id)).flatten();
+    Ok(ActivityPage { rows, older_than, zone: zone.name().to_owned() })
+}

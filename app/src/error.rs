@@ -1,0 +1,84 @@
+//! The one error type server functions return, on both targets.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// A rule one submitted field broke, by stable code (`password.too_short`);
+/// the UI translates the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+}
+
+/// Everything a page may be told went wrong. Carries no secret and no
+/// personal data: without JavaScript it may travel through a redirect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("sign-in required")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// Unknown account and wrong password alike.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    /// Expired, used, malformed and unknown links alike.
+    #[error("link invalid")]
+    TokenInvalid,
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: i64 },
+    #[error("service unavailable")]
+    Unavailable,
+    /// An unexpected failure; the id finds the details in the server log.
+    #[error("internal error {request_id}")]
+    Internal { request_id: String },
+    /// The request could not reach the server or its answer was unreadable.
+    #[error("transport failure")]
+    Transport,
+}
+
+impl AppError {
+    /// The stable code of a page-level (not per-field) error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "error.unauthenticated",
+            AppError::Forbidden => "error.forbidden",
+            AppError::NotFound => "error.not_found",
+            AppError::InvalidCredentials => "error.invalid_credentials",
+            AppError::Validation(_) => "error.validation",
+            AppError::TokenInvalid => "error.token_invalid",
+            AppError::RateLimited { .. } => "error.rate_limited",
+            AppError::Unavailable => "error.unavailable",
+            AppError::Internal { .. } => "error.internal",
+            AppError::Transport => "error.transport",
+        }
+    }
+
+    /// The codes of the rules `field` broke.
+    pub fn field_codes(&self, field: &str) -> Vec<String> {
+        match self {
+            AppError::Validation(fields) => fields.iter().filter(|f| f.field == field).map(|f| f.code.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Arguments that do not decode are bad input, never a crash.
+            ServerFnErrorErr::Args(_) => AppError::Validation(Vec::new()),
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) | ServerFnErrorErr::Deserialization(_) => {
+                AppError::Transport
+            }
+            _ => AppError::Internal { request_id: String::new() },
+        }
+    }
+}

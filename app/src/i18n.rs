@@ -1,0 +1,194 @@
+//! Every user-facing string, in English and Simplified Chinese.
+
+use domain::Locale;
+use leptos::prelude::*;
+
+macro_rules! messages {
+    ($($key:ident => $en:literal, $zh:literal;)*) => {
+        /// A translatable message.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum T { $($key),* }
+
+        impl T {
+            pub fn text(self, locale: Locale) -> &'static str {
+                match (self, locale) {
+                    $((T::$key, Locale::En) => $en, (T::$key, Locale::ZhCn) => $zh,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    SkipToContent => "Skip to main content", "跳到主要内容";
+    MainNavigation => "Main", "主导航";
+    NavAccount => "Account", "账户";
+    NavActivity => "Activity", "活动记录";
+    NavSignIn => "Sign in", "登录";
+    NavRegister => "Create account", "注册";
+    SignOut => "Sign out", "退出登录";
+    LanguageLabel => "Language", "语言";
+    Working => "Working…", "处理中…";
+
+    LoginTitle => "Sign in to Latchkey", "登录 Latchkey";
+    LoginIntro => "Use the email address and password of your account.", "请使用您账户的邮箱地址和密码。";
+    EmailLabel => "Email address", "邮箱地址";
+    PasswordLabel => "Password", "密码";
+    ShowPassword => "Show password", "显示密码";
+    SignInButton => "Sign in", "登录";
+    NewHere => "New here?", "第一次来？";
+    CreateAccountLink => "Create an account", "创建账户";
+    VerifiedNotice => "Your email address is confirmed. Sign in to continue.", "您的邮箱地址已确认。请登录以继续。";
+    SignedOutNotice => "You have signed out.", "您已退出登录。";
+
+    RegisterTitle => "Create your account", "创建您的账户";
+    RegisterIntro => "We will send a link to your email address to confirm it.", "我们会向您的邮箱发送一个链接，用于确认地址。";
+    NameLabel => "Your name", "您的名字";
+    NameHint => "How we address you. Any characters are fine.", "我们如何称呼您，可以使用任何字符。";
+    PasswordHint => "At least 12 characters, with upper and lower case letters, a digit and a symbol. Avoid common passwords and your name or email address.", "至少 12 个字符，包含大写和小写字母、数字和符号。请避免常见密码以及您的名字或邮箱地址。";
+    CreateAccountButton => "Create account", "创建账户";
+    HaveAccount => "Already have an account?", "已经有账户了？";
+
+    CheckMailTitle => "Check your email", "请查收邮件";
+    CheckMailBody => "We have sent a message to the address you entered. Open the link in it to confirm your address; it expires in 24 hours. If nothing arrives within a few minutes, look in your spam folder.", "我们已向您填写的地址发送了一封邮件。请打开其中的链接确认地址，链接 24 小时内有效。如果几分钟内没有收到，请检查垃圾邮件文件夹。";
+    GoToSignIn => "Go to sign in", "前往登录";
+
+    VerifyTitle => "Confirm your email address", "确认您的邮箱地址";
+    VerifyBody => "Press the button to confirm that this email address is yours.", "请点击按钮，确认此邮箱地址属于您。";
+    VerifyButton => "Confirm my email", "确认我的邮箱";
+    VerifyNoLink => "Open the link from the message we sent you. If it has expired, sign in and ask for a new one on your account page.", "请打开我们发给您的邮件中的链接。如果链接已过期，请登录后在账户页面重新获取。";
+
+    AccountTitle => "Your account", "您的账户";
+    ProfileHeading => "Profile", "个人资料";
+    EmailStatus => "Email status", "邮箱状态";
+    Confirmed => "Confirmed", "已确认";
+    NotConfirmed => "Not confirmed yet", "尚未确认";
+    UnverifiedBanner => "Please confirm your email address: open the link we sent you. Until then some features stay locked.", "请确认您的邮箱地址：打开我们发给您的链接。确认之前，部分功能将不可用。";
+    ResendButton => "Send a new link", "重新发送链接";
+    ResentNotice => "We sent a new link. Check your inbox.", "新链接已发送，请查收邮件。";
+    SeeActivity => "See your account activity", "查看账户活动记录";
+
+    ActivityTitle => "Account activity", "账户活动记录";
+    ActivityIntro => "Everything that happened on your account, newest first.", "您账户上发生的所有事件，最新的在前。";
+    TimesShownIn => "Times are shown in", "时间显示时区：";
+    ColTime => "Time", "时间";
+    ColEvent => "Event", "事件";
+    ColIp => "IP address", "IP 地址";
+    ColDevice => "Device", "设备";
+    NoActivity => "Nothing has happened yet.", "暂无活动记录。";
+    OlderEvents => "Older events", "更早的事件";
+    NewestEvents => "Back to the newest", "回到最新";
+    UnknownDevice => "Unknown device", "未知设备";
+    On => "on", "，";
+
+    EvRegistered => "Account created", "创建账户";
+    EvEmailVerified => "Email address confirmed", "确认邮箱地址";
+    EvVerificationResent => "New confirmation link sent", "重新发送确认链接";
+    EvSignedIn => "Signed in", "登录";
+    EvSignInFailed => "Failed sign-in", "登录失败";
+    EvSignedOut => "Signed out", "退出登录";
+
+    NotFoundTitle => "Page not found", "找不到页面";
+    NotFoundBody => "The address may be mistyped, or the page has moved.", "地址可能有误，或页面已移动。";
+    GoHome => "Go to the start page", "返回首页";
+
+    ErrorSummary => "Please correct the marked fields.", "请修正标出的字段。";
+    ErrUnauthenticated => "Please sign in to continue.", "请先登录。";
+    ErrForbidden => "You are not allowed to do that.", "您无权执行此操作。";
+    ErrNotFound => "We could not find that.", "找不到相关内容。";
+    ErrInvalidCredentials => "That email address and password do not match. Check both and try again.", "邮箱地址与密码不匹配。请检查后重试。";
+    ErrTokenInvalid => "This link is invalid, has expired or was already used. Sign in and ask for a new one.", "此链接无效、已过期或已被使用。请登录后重新获取。";
+    ErrRateLimited => "Too many attempts. Please wait a little and try again.", "尝试次数过多。请稍候再试。";
+    ErrUnavailable => "The service is briefly unavailable. Please try again in a minute.", "服务暂时不可用，请一分钟后重试。";
+    ErrInternal => "Something went wrong on our side. Please try again; if it keeps happening, contact support with this reference:", "我们这边出了问题。请重试；如果问题持续，请联系客服并提供此编号：";
+    ErrTransport => "We could not reach the server. Check your connection and try again.", "无法连接服务器。请检查网络后重试。";
+
+    EmailRequired => "Enter your email address.", "请输入邮箱地址。";
+    EmailTooLong => "This email address is too long.", "邮箱地址过长。";
+    EmailInvalid => "Enter an email address like name@example.com.", "请输入类似 name@example.com 的邮箱地址。";
+    NameRequired => "Enter your name.", "请输入您的名字。";
+    NameTooLong => "Use at most 100 characters.", "最多 100 个字符。";
+    NameInvalid => "The name cannot contain line breaks or control characters.", "名字不能包含换行符或控制字符。";
+    PwTooShort => "Use at least 12 characters.", "至少使用 12 个字符。";
+    PwTooLong => "Use at most 128 characters.", "最多使用 128 个字符。";
+    PwNeedsUpper => "Add an upper-case letter.", "请加入一个大写字母。";
+    PwNeedsLower => "Add a lower-case letter.", "请加入一个小写字母。";
+    PwNeedsDigit => "Add a digit.", "请加入一个数字。";
+    PwNeedsSpecial => "Add a symbol such as ! or #.", "请加入一个符号，例如 ! 或 #。";
+    PwContainsEmail => "Do not use your email address in the password.", "密码中不要包含您的邮箱地址。";
+    PwContainsName => "Do not use your name in the password.", "密码中不要包含您的名字。";
+    PwTooCommon => "This password is too common or easy to guess. Try a few unrelated words.", "此密码过于常见或容易被猜到。试试几个不相关的词组合。";
+    InvalidField => "Check this field.", "请检查此字段。";
+}
+
+/// The text for a stable error code (field or page level).
+pub fn code_text(code: &str) -> T {
+    match code {
+        "error.unauthenticated" => T::ErrUnauthenticated,
+        "error.forbidden" => T::ErrForbidden,
+        "error.not_found" => T::ErrNotFound,
+        "error.invalid_credentials" => T::ErrInvalidCredentials,
+        "error.validation" => T::ErrorSummary,
+        "error.token_invalid" => T::ErrTokenInvalid,
+        "error.rate_limited" => T::ErrRateLimited,
+        "error.unavailable" => T::ErrUnavailable,
+        "error.internal" => T::ErrInternal,
+        "error.transport" => T::ErrTransport,
+        "email.required" => T::EmailRequired,
+        "email.too_long" => T::EmailTooLong,
+        "email.invalid" => T::EmailInvalid,
+        "name.required" => T::NameRequired,
+        "name.too_long" => T::NameTooLong,
+        "name.invalid" => T::NameInvalid,
+        "password.too_short" => T::PwTooShort,
+        "password.too_long" => T::PwTooLong,
+        "password.needs_upper" => T::PwNeedsUpper,
+        "password.needs_lower" => T::PwNeedsLower,
+        "password.needs_digit" => T::PwNeedsDigit,
+        "password.needs_special" => T::PwNeedsSpecial,
+        "password.contains_email" => T::PwContainsEmail,
+        "password.contains_name" => T::PwContainsName,
+        "password.too_common" => T::PwTooCommon,
+        _ => T::InvalidField,
+    }
+}
+
+/// The language of this page, provided once by the app shell.
+pub fn use_locale() -> Locale {
+    use_context::<Locale>().unwrap_or_default()
+}
+
+/// Shorthand for the current page's text of a message.
+pub fn t(message: T) -> &'static str {
+    message.text(use_locale())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::PolicyIssue;
+
+    #[test]
+    fn every_policy_code_has_its_own_text() {
+        let issues = [
+            PolicyIssue::TooShort,
+            PolicyIssue::TooLong,
+            PolicyIssue::NeedsUpper,
+            PolicyIssue::NeedsLower,
+            PolicyIssue::NeedsDigit,
+            PolicyIssue::NeedsSpecial,
+            PolicyIssue::ContainsEmail,
+            PolicyIssue::ContainsName,
+            PolicyIssue::TooCommon,
+        ];
+        for issue in issues {
+            assert_ne!(code_text(issue.code()), T::InvalidField, "{}", issue.code());
+        }
+        for error in [domain::EmailError::Required, domain::EmailError::TooLong, domain::EmailError::Invalid] {
+            assert_ne!(code_text(error.code()), T::InvalidField);
+        }
+        for error in [domain::NameError::Required, domain::NameError::TooLong, domain::NameError::Invalid] {
+            assert_ne!(code_text(error.code()), T::InvalidField);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{page_data, SignedIn};
+use crate::api::{ResendVerification, UserView};
+use crate::components::{form_error, ErrorSummary, Submit};
+use crate::i18n::{t, T};
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <Title text=t(T::AccountTitle) />
+        <SignedIn content=|user: UserView| view! { <AccountDetails user /> } />
+    }
+}
+
+#[component]
+fn AccountDetails(user: UserView) -> impl IntoView {
+    let resend = ServerAction::<ResendVerification>::new();
+    let error = form_error(resend, page_data().flash_signal(), "resend");
+    let query = use_query_map();
+    let resent = move || query.read().get("resent").is_some() || resend.value().get().is_some_and(|r| r.is_ok());
+    let verified = user.email_verified;
+    view! {
+        <section class="card">
+            <h1>{t(T::AccountTitle)}</h1>
+            {(!verified).then(|| view! {
+                <div class="alert alert-warning" role="status">
+                    <p>{t(T::UnverifiedBanner)}</p>
+                    <ErrorSummary error />
+                    {move || resent().then(|| view! { <p class="notice">{t(T::ResentNotice)}</p> })}
+                    <ActionForm action=resend>
+                        <Submit label=T::ResendButton pending=resend.pending().into() />
+                    </ActionForm>
+                </div>
+            })}
+            <h2>{t(T::ProfileHeading)}</h2>
+            <dl class="profile">
+                <dt>{t(T::NameLabel)}</dt>
+                <dd>{user.display_name}</dd>
+                <dt>{t(T::EmailLabel)}</dt>
+                <dd>{user.email}</dd>
+                <dt>{t(T::EmailStatus)}</dt>
+                <dd>
+                    <span class=if verified { "badge ok" } else { "badge warn" }>
+                        {if verified { t(T::Confirmed) } else { t(T::NotConfirmed) }}
+                    </span>
+                </dd>
+            </dl>
+            <p><a href="/account/activity">{t(T::SeeActivity)}</a></p>
+        </section>
+    }
+}

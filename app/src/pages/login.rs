@@ -1,0 +1,53 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::page_data;
+use crate::api::SignIn;
+use crate::components::{form_error, kept_value, ErrorSummary, Field, Submit};
+use crate::i18n::{t, T};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let data = page_data();
+    let flash = data.flash_signal();
+    let action = ServerAction::<SignIn>::new();
+    let error = form_error(action, flash, "login");
+    let query = use_query_map();
+    let notice = move || {
+        let query = query.read();
+        if query.get("verified").is_some() {
+            Some(T::VerifiedNotice)
+        } else if query.get("signed_out").is_some() {
+            Some(T::SignedOutNotice)
+        } else {
+            None
+        }
+    };
+    view! {
+        <Title text=t(T::LoginTitle) />
+        <section class="card narrow">
+            <h1>{t(T::LoginTitle)}</h1>
+            <p class="lead">{t(T::LoginIntro)}</p>
+            {move || notice().map(|n| view! { <div class="alert alert-info" role="status"><p>{t(n)}</p></div> })}
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    let next = query.read_untracked().get("next").unwrap_or_else(|| kept_value(flash, "login", "next"));
+                    view! {
+                        <ErrorSummary error />
+                        <ActionForm action attr:novalidate="" attr:class="stack">
+                            <input type="hidden" name="next" value=next />
+                            <Field name="email" label=T::EmailLabel kind="email" autocomplete="username"
+                                value=kept_value(flash, "login", "email") error required=true />
+                            <Field name="password" label=T::PasswordLabel kind="password" autocomplete="current-password"
+                                error required=true />
+                            <Submit label=T::SignInButton pending=action.pending().into() />
+                        </ActionForm>
+                    }
+                })}
+            </Suspense>
+            <p class="aside">{t(T::NewHere)} " " <a href="/register">{t(T::CreateAccountLink)}</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,84 @@
+mod account;
+mod activity;
+mod login;
+mod register;
+mod verify;
+
+pub use account::AccountPage;
+pub use activity::ActivityPage;
+pub use login::LoginPage;
+pub use register::{RegisterPage, RegisterSentPage};
+pub use verify::VerifyEmailPage;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+
+use crate::api::UserView;
+use crate::i18n::{t, T};
+use crate::{encode_query_value, PageData};
+
+pub fn page_data() -> PageData {
+    expect_context::<PageData>()
+}
+
+/// `/`: the account when signed in, else the sign-in page.
+#[component]
+pub fn Home() -> impl IntoView {
+    let user = page_data().user;
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let signed_in = user.await.ok().flatten().is_some();
+                view! { <Redirect path=if signed_in { "/account" } else { "/login" } /> }
+            })}
+        </Suspense>
+    }
+}
+
+/// Renders `content` for the signed-in account, or sends the visitor to
+/// sign in and back here afterwards.
+#[component]
+pub fn SignedIn<F, V>(content: F) -> impl IntoView
+where
+    F: Fn(UserView) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let user = page_data().user;
+    let location = use_location();
+    view! {
+        <Suspense>
+            {move || {
+                let content = content.clone();
+                Suspend::new(async move {
+                    match user.await.ok().flatten() {
+                        Some(user) => content(user).into_any(),
+                        None => {
+                            let here = location.pathname.get_untracked();
+                            let search = location.search.get_untracked();
+                            let back = if search.is_empty() { here } else { format!("{here}?{search}") };
+                            view! { <Redirect path=format!("/login?next={}", encode_query_value(&back)) /> }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text=t(T::NotFoundTitle) />
+        <section class="card">
+            <h1>{t(T::NotFoundTitle)}</h1>
+            <p>{t(T::NotFoundBody)}</p>
+            <p><a href="/">{t(T::GoHome)}</a></p>
+        </section>
+    }
+}

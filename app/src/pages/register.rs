@@ -1,0 +1,78 @@
+use domain::{Email, PasswordPolicy};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::page_data;
+use crate::api::{get_password_policy, Register};
+use crate::components::{form_error, kept_value, ErrorSummary, Field, Submit};
+use crate::i18n::{code_text, t, T};
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let data = page_data();
+    let flash = data.flash_signal();
+    let action = ServerAction::<Register>::new();
+    let error = form_error(action, flash, "register");
+    let policy = Resource::new(|| (), |_| get_password_policy());
+
+    // Checked as the user types, with the same rules the server enforces;
+    // the dictionary check runs on the server only.
+    let typed_email = RwSignal::new(String::new());
+    let typed_name = RwSignal::new(String::new());
+    let typed_password = RwSignal::new(String::new());
+    let live_issues = move || {
+        let password = typed_password.get();
+        if password.is_empty() {
+            return Vec::new();
+        }
+        let policy: PasswordPolicy = policy.get().and_then(Result::ok).unwrap_or_default();
+        let email = Email::parse(&typed_email.get()).ok();
+        policy.check(&password, email.as_ref().map(Email::local_part).unwrap_or_default(), &typed_name.get())
+    };
+
+    view! {
+        <Title text=t(T::RegisterTitle) />
+        <section class="card narrow">
+            <h1>{t(T::RegisterTitle)}</h1>
+            <p class="lead">{t(T::RegisterIntro)}</p>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    view! {
+                        <ErrorSummary error />
+                        <ActionForm action attr:novalidate="" attr:class="stack">
+                            <Field name="email" label=T::EmailLabel kind="email" autocomplete="email"
+                                value=kept_value(flash, "register", "email") error required=true
+                                on_input=move |v| typed_email.set(v) />
+                            <Field name="display_name" label=T::NameLabel autocomplete="name" hint=T::NameHint
+                                value=kept_value(flash, "register", "display_name") error required=true
+                                on_input=move |v| typed_name.set(v) />
+                            <Field name="password" label=T::PasswordLabel kind="password" autocomplete="new-password"
+                                hint=T::PasswordHint error required=true on_input=move |v| typed_password.set(v)>
+                                <ul class="live-check" aria-live="polite">
+                                    {move || live_issues().into_iter()
+                                        .map(|issue| view! { <li>{t(code_text(issue.code()))}</li> })
+                                        .collect_view()}
+                                </ul>
+                            </Field>
+                            <Submit label=T::CreateAccountButton pending=action.pending().into() />
+                        </ActionForm>
+                    }
+                })}
+            </Suspense>
+            <p class="aside">{t(T::HaveAccount)} " " <a href="/login">{t(T::NavSignIn)}</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn RegisterSentPage() -> impl IntoView {
+    view! {
+        <Title text=t(T::CheckMailTitle) />
+        <section class="card narrow">
+            <h1>{t(T::CheckMailTitle)}</h1>
+            <p>{t(T::CheckMailBody)}</p>
+            <p><a class="button" href="/login">{t(T::GoToSignIn)}</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,43 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::page_data;
+use crate::api::{verification_pending, ConfirmEmail};
+use crate::components::{form_error, ErrorSummary, Submit};
+use crate::i18n::{t, T};
+
+/// Where a verification link lands. The server has already moved the token
+/// from the URL into a short-lived cookie; nothing happens until the button
+/// is pressed, so mail scanners that open links change nothing.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let data = page_data();
+    let action = ServerAction::<ConfirmEmail>::new();
+    let error = form_error(action, data.flash_signal(), "verify");
+    let pending = Resource::new(|| (), |_| verification_pending());
+    view! {
+        <Title text=t(T::VerifyTitle) />
+        <section class="card narrow">
+            <h1>{t(T::VerifyTitle)}</h1>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    let has_link = pending.await.unwrap_or(false);
+                    view! {
+                        <ErrorSummary error />
+                        {if has_link {
+                            view! {
+                                <p>{t(T::VerifyBody)}</p>
+                                <ActionForm action>
+                                    <Submit label=T::VerifyButton pending=action.pending().into() />
+                                </ActionForm>
+                            }.into_any()
+                        } else {
+                            view! { <p>{t(T::VerifyNoLink)}</p> }.into_any()
+                        }}
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

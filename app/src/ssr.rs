@@ -1,0 +1,259 @@
+//! Server-only helpers for server functions: context access, the one
+//! authorization path, cookies, and the mapping of service errors.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use domain::{Locale, Permission};
+use http::header::{HeaderValue, ACCEPT, ACCEPT_LANGUAGE, COOKIE, REFERER, RETRY_AFTER, SET_COOKIE, USER_AGENT};
+use http::request::Parts;
+use http::StatusCode;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use service::accounts::CurrentUser;
+use service::ports::Origin;
+use service::{Accounts, ServiceError};
+
+use crate::api::FormFlash;
+use crate::error::{AppError, FieldError};
+
+/// What server functions reach the service through; provided per request.
+#[derive(Clone)]
+pub struct AppContext {
+    pub accounts: Arc<Accounts>,
+    pub cookies: CookiePolicy,
+}
+
+/// The client's address, resolved once by the server's trusted-proxy rule.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+/// The per-response CSP nonce the server's header middleware chose.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+/// The id the server's middleware gave this request, for error references.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Cookie names and attributes: under https every cookie is `Secure` and
+/// its name carries the `__Host-` prefix (no Domain, Path=/).
+#[derive(Debug, Clone, Copy)]
+pub struct CookiePolicy {
+    pub secure: bool,
+}
+
+pub const SESSION_COOKIE: &str = "lk_session";
+pub const LINK_COOKIE: &str = "lk_link";
+pub const FLASH_COOKIE: &str = "lk_flash";
+pub const LANG_COOKIE: &str = "lk_lang";
+pub const TZ_COOKIE: &str = "lk_tz";
+
+impl CookiePolicy {
+    pub fn name(&self, base: &str) -> String {
+        if self.secure {
+            format!("__Host-{base}")
+        } else {
+            base.to_owned()
+        }
+    }
+
+    /// A `Set-Cookie` value. `max_age_secs` of `None` makes a session cookie,
+    /// `Some(0)` deletes it.
+    pub fn set(&self, base: &str, value: &str, max_age_secs: Option<i64>, http_only: bool) -> String {
+        let mut cookie = format!("{}={value}; Path=/; SameSite=Lax", self.name(base));
+        if let Some(age) = max_age_secs {
+            cookie.push_str(&format!("; Max-Age={age}"));
+        }
+        if http_only {
+            cookie.push_str("; HttpOnly");
+        }
+        if self.secure {
+            cookie.push_str("; Secure");
+        }
+        cookie
+    }
+
+    pub fn clear(&self, base: &str) -> String {
+        self.set(base, "", Some(0), true)
+    }
+}
+
+pub fn ctx() -> Result<AppContext, AppError> {
+    use_context::<AppContext>().ok_or_else(|| AppError::Internal { request_id: request_id() })
+}
+
+fn parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+pub fn request_id() -> String {
+    parts().and_then(|p| p.extensions.get::<RequestId>().map(|id| id.0.clone())).unwrap_or_default()
+}
+
+/// Where the request came from, for the activity history and limits.
+pub fn origin() -> Origin {
+    let parts = parts();
+    let ip = parts.as_ref().and_then(|p| p.extensions.get::<ClientIp>()).map(|ip| ip.0.to_string()).unwrap_or_default();
+    let user_agent = parts
+        .as_ref()
+        .and_then(|p| p.headers.get(USER_AGENT))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    Origin { ip, user_agent }
+}
+
+/// The value of a request cookie by its base name.
+pub fn cookie(base: &str) -> Option<String> {
+    let name = ctx().ok()?.cookies.name(base);
+    read_cookie(&parts()?, &name)
+}
+
+pub fn read_cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+pub fn set_cookie(value: String) {
+    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+        response.append_header(SET_COOKIE, value);
+    }
+}
+
+/// The page language: the remembered choice, else the browser's preference.
+pub fn request_locale() -> Locale {
+    let Some(parts) = parts() else { return Locale::default() };
+    let secure = use_context::<AppContext>().map(|c| c.cookies).unwrap_or(CookiePolicy { secure: false });
+    read_cookie(&parts, &secure.name(LANG_COOKIE))
+        .and_then(|tag| Locale::from_tag(&tag))
+        .or_else(|| {
+            let header = parts.headers.get(ACCEPT_LANGUAGE)?.to_str().ok()?;
+            Some(Locale::from_accept_language(header))
+        })
+        .unwrap_or_default()
+}
+
+/// The time zone the hydrated app reported in its cookie.
+pub fn request_zone() -> Option<String> {
+    cookie(TZ_COOKIE)
+}
+
+/// The signed-in account, if any.
+pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
+    let context = ctx()?;
+    let Some(token) = cookie(SESSION_COOKIE) else { return Ok(None) };
+    context.accounts.current_user(&token).await.map_err(into_app_error)
+}
+
+/// The one authorization path: the signed-in account, if it holds the permission.
+pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
+    let user = optional_user().await?.ok_or(AppError::Unauthenticated)?;
+    if !user.may(permission) {
+        tracing::warn!(user_id = %user.id, ?permission, ip = %origin().ip, "access refused");
+        return Err(AppError::Forbidden);
+    }
+    Ok(user)
+}
+
+/// Maps a service failure to what the user may see, logging the full
+/// failure first and setting the HTTP status.
+pub fn into_app_error(error: ServiceError) -> AppError {
+    let app_error = match error {
+        ServiceError::Validation(issues) => {
+            AppError::Validation(issues.into_iter().map(|i| FieldError { field: i.field, code: i.code }).collect())
+        }
+        ServiceError::InvalidCredentials => AppError::InvalidCredentials,
+        ServiceError::Unauthenticated => AppError::Unauthenticated,
+        ServiceError::TokenInvalid => AppError::TokenInvalid,
+        ServiceError::RateLimited { retry_after_secs } => AppError::RateLimited { retry_after_secs },
+        ServiceError::Storage(service::error::StoreError::Unavailable(detail)) => {
+            tracing::error!(request_id = %request_id(), %detail, "database unavailable");
+            AppError::Unavailable
+        }
+        other => {
+            let request_id = request_id();
+            tracing::error!(%request_id, error = %other, detail = ?other, "request failed");
+            AppError::Internal { request_id }
+        }
+    };
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(status_of(&app_error));
+        if let AppError::RateLimited { retry_after_secs } = &app_error {
+            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.insert_header(RETRY_AFTER, value);
+            }
+        }
+    }
+    app_error
+}
+
+pub fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::InvalidCredentials | AppError::Validation(_) | AppError::TokenInvalid => StatusCode::BAD_REQUEST,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal { .. } | AppError::Transport => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// True for a plain HTML form post (JavaScript off); the server-function
+/// client asks for JSON instead.
+pub fn is_plain_form_post() -> bool {
+    parts()
+        .and_then(|p| p.headers.get(ACCEPT)?.to_str().ok().map(|accept| accept.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// The local path (and query) of the page that posted the form, from the
+/// Referer our `Referrer-Policy: same-origin` keeps on same-site posts.
+fn posting_page() -> Option<String> {
+    let referer = parts()?.headers.get(REFERER)?.to_str().ok()?.to_owned();
+    let after_scheme = referer.split_once("://")?.1;
+    let path = &after_scheme[after_scheme.find('/')?..];
+    domain::safe_local_path(path).map(str::to_owned)
+}
+
+/// Ends a form's server function. On success it redirects to `destination`.
+/// On failure a script-driven form gets the error to show in place; a plain
+/// form post is redirected back to its page with the error and what the user
+/// typed (never a password) kept in a short-lived server-side flash, so
+/// nothing lands in the URL.
+pub async fn finish_form(
+    form: &str,
+    result: Result<String, ServiceError>,
+    keep: &[(&str, &str)],
+) -> Result<(), AppError> {
+    match result {
+        Ok(destination) => {
+            leptos_axum::redirect(&destination);
+            Ok(())
+        }
+        Err(error) => {
+            let error = into_app_error(error);
+            if is_plain_form_post() {
+                let flash = FormFlash {
+                    form: form.to_owned(),
+                    values: keep.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+                    error: Some(error.clone()),
+                };
+                let context = ctx()?;
+                let payload = serde_json::to_string(&flash).map_err(|_| AppError::Internal { request_id: request_id() })?;
+                let key = context.accounts.put_flash(&payload).await.map_err(into_app_error)?;
+                set_cookie(context.cookies.set(FLASH_COOKIE, &key, Some(context.accounts.policy().flash_secs), true));
+                leptos_axum::redirect(&posting_page().unwrap_or_else(|| "/".to_owned()));
+            }
+            Err(error)
+        }
+    }
+}
