@@ -62,9 +62,15 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
 #[server(prefix = "/api", endpoint = "form/flash")]
 pub async fn take_form_flash() -> Result<Option<FormFlash>, AppError> {
     let context = ssr::ctx()?;
-    let Some(key) = ssr::cookie(ssr::FLASH_COOKIE) else { return Ok(None) };
+    let Some(key) = ssr::cookie(ssr::FLASH_COOKIE) else {
+        return Ok(None);
+    };
     ssr::set_cookie(context.cookies.clear(ssr::FLASH_COOKIE));
-    let payload = context.accounts.take_flash(&key).await.map_err(ssr::into_app_error)?;
+    let payload = context
+        .accounts
+        .take_flash(&key)
+        .await
+        .map_err(ssr::into_app_error)?;
     Ok(payload.and_then(|p| serde_json::from_str(&p).ok()))
 }
 
@@ -75,7 +81,11 @@ pub async fn get_password_policy() -> Result<PasswordPolicy, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "auth/register")]
-pub async fn register(email: String, display_name: String, password: String) -> Result<(), AppError> {
+pub async fn register(
+    email: String,
+    display_name: String,
+    password: String,
+) -> Result<(), AppError> {
     let context = ssr::ctx()?;
     let form = service::accounts::RegistrationForm {
         email: &email,
@@ -83,18 +93,43 @@ pub async fn register(email: String, display_name: String, password: String) -> 
         password: &password,
         locale: ssr::request_locale(),
     };
-    let result = context.accounts.register(form, &ssr::origin()).await.map(|()| "/register/sent".to_owned());
-    ssr::finish_form("register", result, &[("email", &email), ("display_name", &display_name)]).await
+    let result = context
+        .accounts
+        .register(form, &ssr::origin())
+        .await
+        .map(|()| "/register/sent".to_owned());
+    ssr::finish_form(
+        "register",
+        result,
+        &[("email", &email), ("display_name", &display_name)],
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "auth/login")]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     let context = ssr::ctx()?;
-    let result = context.accounts.sign_in(&email, &password, &ssr::origin()).await.map(|signed_in| {
-        let lifetime = context.accounts.policy().session.absolute_secs;
-        ssr::set_cookie(context.cookies.set(ssr::SESSION_COOKIE, &signed_in.session_token, Some(lifetime), true));
-        next.as_deref().and_then(domain::safe_local_path).unwrap_or("/account").to_owned()
-    });
+    let result = context
+        .accounts
+        .sign_in(&email, &password, &ssr::origin())
+        .await
+        .map(|signed_in| {
+            let lifetime = context.accounts.policy().session.absolute_secs;
+            ssr::set_cookie(context.cookies.set(
+                ssr::SESSION_COOKIE,
+                &signed_in.session_token,
+                Some(lifetime),
+                true,
+            ));
+            next.as_deref()
+                .and_then(domain::safe_local_path)
+                .unwrap_or("/account")
+                .to_owned()
+        });
     let next_value = next.clone().unwrap_or_default();
     ssr::finish_form("login", result, &[("email", &email), ("next", &next_value)]).await
 }
@@ -103,7 +138,11 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 pub async fn sign_out() -> Result<(), AppError> {
     let context = ssr::ctx()?;
     if let Some(token) = ssr::cookie(ssr::SESSION_COOKIE) {
-        context.accounts.sign_out(&token, &ssr::origin()).await.map_err(ssr::into_app_error)?;
+        context
+            .accounts
+            .sign_out(&token, &ssr::origin())
+            .await
+            .map_err(ssr::into_app_error)?;
     }
     ssr::set_cookie(context.cookies.clear(ssr::SESSION_COOKIE));
     leptos_axum::redirect("/login?signed_out=1");
@@ -123,7 +162,13 @@ pub async fn confirm_email() -> Result<(), AppError> {
     ssr::set_cookie(context.cookies.clear(ssr::LINK_COOKIE));
     let verified = context.accounts.verify_email(&token, &ssr::origin()).await;
     let signed_in = ssr::optional_user().await?.is_some();
-    let result = verified.map(|_| if signed_in { "/account".to_owned() } else { "/login?verified=1".to_owned() });
+    let result = verified.map(|_| {
+        if signed_in {
+            "/account".to_owned()
+        } else {
+            "/login?verified=1".to_owned()
+        }
+    });
     ssr::finish_form("verify", result, &[]).await
 }
 
@@ -131,7 +176,11 @@ pub async fn confirm_email() -> Result<(), AppError> {
 pub async fn resend_verification() -> Result<(), AppError> {
     let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
     let context = ssr::ctx()?;
-    let result = context.accounts.resend_verification(&user, &ssr::origin()).await.map(|()| "/account?resent=1".to_owned());
+    let result = context
+        .accounts
+        .resend_verification(&user, &ssr::origin())
+        .await
+        .map(|()| "/account?resent=1".to_owned());
     ssr::finish_form("resend", result, &[]).await
 }
 
@@ -140,8 +189,11 @@ pub async fn activity(before: Option<i64>) -> Result<ActivityPage, AppError> {
     let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
     let context = ssr::ctx()?;
     // One extra row tells whether an older page exists.
-    let mut records =
-        context.accounts.activity(&user, before, ACTIVITY_PAGE_SIZE + 1).await.map_err(ssr::into_app_error)?;
+    let mut records = context
+        .accounts
+        .activity(&user, before, ACTIVITY_PAGE_SIZE + 1)
+        .await
+        .map_err(ssr::into_app_error)?;
     let has_older = records.len() > ACTIVITY_PAGE_SIZE as usize;
     records.truncate(ACTIVITY_PAGE_SIZE as usize);
     let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
@@ -160,5 +212,9 @@ pub async fn activity(before: Option<i64>) -> Result<ActivityPage, AppError> {
         })
         .collect();
     let older_than = has_older.then(|| rows.last().map(|r| r.id)).flatten();
-    Ok(ActivityPage { rows, older_than, zone: zone.name().to_owned() })
+    Ok(ActivityPage {
+        rows,
+        older_than,
+        zone: zone.name().to_owned(),
+    })
 }

@@ -17,18 +17,37 @@ pub fn document_locale() -> Locale {
 /// Tells the server the browser's time zone (an IANA name, not sensitive) so
 /// activity times are shown in it.
 pub fn remember_time_zone(cookie_base_name: &str) {
-    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
-    let Some(zone) = js_sys::Reflect::get(&options, &"timeZone".into()).ok().and_then(|z| z.as_string()) else {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    let Some(zone) = js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()
+        .and_then(|z| z.as_string())
+    else {
         return;
     };
-    if zone.is_empty() || !zone.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c)) {
+    if zone.is_empty()
+        || !zone
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
+    {
         return;
     }
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let Ok(html) = document.dyn_into::<web_sys::HtmlDocument>() else { return };
-    let secure = web_sys::window().map(|w| w.location().protocol().ok().as_deref() == Some("https:")).unwrap_or(false);
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(html) = document.dyn_into::<web_sys::HtmlDocument>() else {
+        return;
+    };
+    let secure = web_sys::window()
+        .map(|w| w.location().protocol().ok().as_deref() == Some("https:"))
+        .unwrap_or(false);
     // Mirrors the server's cookie policy: `__Host-` and Secure under https.
-    let (name, attributes) =
-        if secure { (format!("__Host-{cookie_base_name}"), "; Secure") } else { (cookie_base_name.to_owned(), "") };
-    let _ = html.set_cookie(&format!("{name}={zone}; Path=/; Max-Age=31536000; SameSite=Lax{attributes}"));
+    let (name, attributes) = if secure {
+        (format!("__Host-{cookie_base_name}"), "; Secure")
+    } else {
+        (cookie_base_name.to_owned(), "")
+    };
+    let _ = html.set_cookie(&format!(
+        "{name}={zone}; Path=/; Max-Age=31536000; SameSite=Lax{attributes}"
+    ));
 }

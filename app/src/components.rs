@@ -26,8 +26,16 @@ where
 }
 
 /// A value the user typed, restored from the flash after a no-JS redirect.
-pub fn kept_value(flash: Signal<Option<FormFlash>>, form: &'static str, field: &'static str) -> String {
-    flash.get_untracked().filter(|f| f.form == form).and_then(|f| f.values.get(field).cloned()).unwrap_or_default()
+pub fn kept_value(
+    flash: Signal<Option<FormFlash>>,
+    form: &'static str,
+    field: &'static str,
+) -> String {
+    flash
+        .get_untracked()
+        .filter(|f| f.form == form)
+        .and_then(|f| f.values.get(field).cloned())
+        .unwrap_or_default()
 }
 
 /// The page-level message for an error, announced to screen readers.
@@ -66,7 +74,8 @@ pub fn Field(
     let id = format!("field-{name}");
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let codes = Signal::derive(move || error.get().map(|e| e.field_codes(name)).unwrap_or_default());
+    let codes =
+        Signal::derive(move || error.get().map(|e| e.field_codes(name)).unwrap_or_default());
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
         move || {
@@ -81,7 +90,13 @@ pub fn Field(
         }
     };
     let show_password = RwSignal::new(false);
-    let input_type = move || if kind == "password" && show_password.get() { "text" } else { kind };
+    let input_type = move || {
+        if kind == "password" && show_password.get() {
+            "text"
+        } else {
+            kind
+        }
+    };
     view! {
         <div class="field" class:field-invalid=move || !codes.get().is_empty()>
             <label for=id.clone()>{t(label)}</label>

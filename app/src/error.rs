@@ -62,7 +62,11 @@ impl AppError {
     /// The codes of the rules `field` broke.
     pub fn field_codes(&self, field: &str) -> Vec<String> {
         match self {
-            AppError::Validation(fields) => fields.iter().filter(|f| f.field == field).map(|f| f.code.clone()).collect(),
+            AppError::Validation(fields) => fields
+                .iter()
+                .filter(|f| f.field == field)
+                .map(|f| f.code.clone())
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -72,13 +76,27 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
-            // Arguments that do not decode are bad input, never a crash.
-            ServerFnErrorErr::Args(_) => AppError::Validation(Vec::new()),
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) | ServerFnErrorErr::Deserialization(_) => {
-                AppError::Transport
+        let error = match value {
+            // On the server these describe the incoming request: bad input, never a crash.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::Request(_)
+                if cfg!(feature = "ssr") =>
+            {
+                AppError::Validation(Vec::new())
             }
-            _ => AppError::Internal { request_id: String::new() },
-        }
+            // In the browser they mean the answer could not be had or read.
+            ServerFnErrorErr::Request(_)
+            | ServerFnErrorErr::Response(_)
+            | ServerFnErrorErr::Deserialization(_) => AppError::Transport,
+            _ => AppError::Internal {
+                request_id: String::new(),
+            },
+        };
+        // On the server this runs while answering the request, so the
+        // status can follow the error instead of defaulting to 500.
+        #[cfg(feature = "ssr")]
+        let error = crate::ssr::reject(error);
+        error
     }
 }

@@ -184,10 +184,18 @@ mod tests {
         for issue in issues {
             assert_ne!(code_text(issue.code()), T::InvalidField, "{}", issue.code());
         }
-        for error in [domain::EmailError::Required, domain::EmailError::TooLong, domain::EmailError::Invalid] {
+        for error in [
+            domain::EmailError::Required,
+            domain::EmailError::TooLong,
+            domain::EmailError::Invalid,
+        ] {
             assert_ne!(code_text(error.code()), T::InvalidField);
         }
-        for error in [domain::NameError::Required, domain::NameError::TooLong, domain::NameError::Invalid] {
+        for error in [
+            domain::NameError::Required,
+            domain::NameError::TooLong,
+            domain::NameError::Invalid,
+        ] {
             assert_ne!(code_text(error.code()), T::InvalidField);
         }
     }

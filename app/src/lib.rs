@@ -25,7 +25,9 @@ use crate::i18n::{t, use_locale, T};
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
-        if let Some(nonce) = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<ssr::CspNonce>().cloned()) {
+        if let Some(nonce) = use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<ssr::CspNonce>().cloned())
+        {
             provide_context(leptos::nonce::Nonce::from_value(nonce.0));
         }
         provide_context(ssr::request_locale());
@@ -152,7 +154,11 @@ fn LanguageSwitch() -> impl IntoView {
     let back = move || {
         let path = location.pathname.get();
         let query = location.search.get();
-        let full = if query.is_empty() { path } else { format!("{path}?{query}") };
+        let full = if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        };
         encode_query_value(&full)
     };
     view! {
@@ -187,7 +193,9 @@ pub fn encode_query_value(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             other => format!("%{other:02X}"),
         })
         .collect()

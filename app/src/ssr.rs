@@ -5,7 +5,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use domain::{Locale, Permission};
-use http::header::{HeaderValue, ACCEPT, ACCEPT_LANGUAGE, COOKIE, REFERER, RETRY_AFTER, SET_COOKIE, USER_AGENT};
+use http::header::{
+    HeaderValue, ACCEPT, ACCEPT_LANGUAGE, COOKIE, REFERER, RETRY_AFTER, SET_COOKIE, USER_AGENT,
+};
 use http::request::Parts;
 use http::StatusCode;
 use leptos::prelude::*;
@@ -60,7 +62,13 @@ impl CookiePolicy {
 
     /// A `Set-Cookie` value. `max_age_secs` of `None` makes a session cookie,
     /// `Some(0)` deletes it.
-    pub fn set(&self, base: &str, value: &str, max_age_secs: Option<i64>, http_only: bool) -> String {
+    pub fn set(
+        &self,
+        base: &str,
+        value: &str,
+        max_age_secs: Option<i64>,
+        http_only: bool,
+    ) -> String {
         let mut cookie = format!("{}={value}; Path=/; SameSite=Lax", self.name(base));
         if let Some(age) = max_age_secs {
             cookie.push_str(&format!("; Max-Age={age}"));
@@ -80,7 +88,9 @@ impl CookiePolicy {
 }
 
 pub fn ctx() -> Result<AppContext, AppError> {
-    use_context::<AppContext>().ok_or_else(|| AppError::Internal { request_id: request_id() })
+    use_context::<AppContext>().ok_or_else(|| AppError::Internal {
+        request_id: request_id(),
+    })
 }
 
 fn parts() -> Option<Parts> {
@@ -88,13 +98,19 @@ fn parts() -> Option<Parts> {
 }
 
 pub fn request_id() -> String {
-    parts().and_then(|p| p.extensions.get::<RequestId>().map(|id| id.0.clone())).unwrap_or_default()
+    parts()
+        .and_then(|p| p.extensions.get::<RequestId>().map(|id| id.0.clone()))
+        .unwrap_or_default()
 }
 
 /// Where the request came from, for the activity history and limits.
 pub fn origin() -> Origin {
     let parts = parts();
-    let ip = parts.as_ref().and_then(|p| p.extensions.get::<ClientIp>()).map(|ip| ip.0.to_string()).unwrap_or_default();
+    let ip = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ClientIp>())
+        .map(|ip| ip.0.to_string())
+        .unwrap_or_default();
     let user_agent = parts
         .as_ref()
         .and_then(|p| p.headers.get(USER_AGENT))
@@ -123,15 +139,22 @@ pub fn read_cookie(parts: &Parts, name: &str) -> Option<String> {
 }
 
 pub fn set_cookie(value: String) {
-    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
         response.append_header(SET_COOKIE, value);
     }
 }
 
 /// The page language: the remembered choice, else the browser's preference.
 pub fn request_locale() -> Locale {
-    let Some(parts) = parts() else { return Locale::default() };
-    let secure = use_context::<AppContext>().map(|c| c.cookies).unwrap_or(CookiePolicy { secure: false });
+    let Some(parts) = parts() else {
+        return Locale::default();
+    };
+    let secure = use_context::<AppContext>()
+        .map(|c| c.cookies)
+        .unwrap_or(CookiePolicy { secure: false });
     read_cookie(&parts, &secure.name(LANG_COOKIE))
         .and_then(|tag| Locale::from_tag(&tag))
         .or_else(|| {
@@ -149,16 +172,24 @@ pub fn request_zone() -> Option<String> {
 /// The signed-in account, if any.
 pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
     let context = ctx()?;
-    let Some(token) = cookie(SESSION_COOKIE) else { return Ok(None) };
-    context.accounts.current_user(&token).await.map_err(into_app_error)
+    let Some(token) = cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    context
+        .accounts
+        .current_user(&token)
+        .await
+        .map_err(into_app_error)
 }
 
 /// The one authorization path: the signed-in account, if it holds the permission.
 pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
-    let user = optional_user().await?.ok_or(AppError::Unauthenticated)?;
+    let user = optional_user()
+        .await?
+        .ok_or_else(|| reject(AppError::Unauthenticated))?;
     if !user.may(permission) {
         tracing::warn!(user_id = %user.id, ?permission, ip = %origin().ip, "access refused");
-        return Err(AppError::Forbidden);
+        return Err(reject(AppError::Forbidden));
     }
     Ok(user)
 }
@@ -167,13 +198,21 @@ pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
 /// failure first and setting the HTTP status.
 pub fn into_app_error(error: ServiceError) -> AppError {
     let app_error = match error {
-        ServiceError::Validation(issues) => {
-            AppError::Validation(issues.into_iter().map(|i| FieldError { field: i.field, code: i.code }).collect())
-        }
+        ServiceError::Validation(issues) => AppError::Validation(
+            issues
+                .into_iter()
+                .map(|i| FieldError {
+                    field: i.field,
+                    code: i.code,
+                })
+                .collect(),
+        ),
         ServiceError::InvalidCredentials => AppError::InvalidCredentials,
         ServiceError::Unauthenticated => AppError::Unauthenticated,
         ServiceError::TokenInvalid => AppError::TokenInvalid,
-        ServiceError::RateLimited { retry_after_secs } => AppError::RateLimited { retry_after_secs },
+        ServiceError::RateLimited { retry_after_secs } => {
+            AppError::RateLimited { retry_after_secs }
+        }
         ServiceError::Storage(service::error::StoreError::Unavailable(detail)) => {
             tracing::error!(request_id = %request_id(), %detail, "database unavailable");
             AppError::Unavailable
@@ -184,15 +223,21 @@ pub fn into_app_error(error: ServiceError) -> AppError {
             AppError::Internal { request_id }
         }
     };
+    reject(app_error)
+}
+
+/// Sets the HTTP status (and `Retry-After`) that goes with an error the
+/// server function is about to return; without it every error is a 500.
+pub fn reject(error: AppError) -> AppError {
     if let Some(response) = use_context::<ResponseOptions>() {
-        response.set_status(status_of(&app_error));
-        if let AppError::RateLimited { retry_after_secs } = &app_error {
+        response.set_status(status_of(&error));
+        if let AppError::RateLimited { retry_after_secs } = &error {
             if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.insert_header(RETRY_AFTER, value);
             }
         }
     }
-    app_error
+    error
 }
 
 pub fn status_of(error: &AppError) -> StatusCode {
@@ -200,7 +245,9 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::InvalidCredentials | AppError::Validation(_) | AppError::TokenInvalid => StatusCode::BAD_REQUEST,
+        AppError::InvalidCredentials | AppError::Validation(_) | AppError::TokenInvalid => {
+            StatusCode::BAD_REQUEST
+        }
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal { .. } | AppError::Transport => StatusCode::INTERNAL_SERVER_ERROR,
@@ -211,7 +258,13 @@ pub fn status_of(error: &AppError) -> StatusCode {
 /// client asks for JSON instead.
 pub fn is_plain_form_post() -> bool {
     parts()
-        .and_then(|p| p.headers.get(ACCEPT)?.to_str().ok().map(|accept| accept.contains("text/html")))
+        .and_then(|p| {
+            p.headers
+                .get(ACCEPT)?
+                .to_str()
+                .ok()
+                .map(|accept| accept.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 
@@ -244,13 +297,27 @@ pub async fn finish_form(
             if is_plain_form_post() {
                 let flash = FormFlash {
                     form: form.to_owned(),
-                    values: keep.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+                    values: keep
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                        .collect(),
                     error: Some(error.clone()),
                 };
                 let context = ctx()?;
-                let payload = serde_json::to_string(&flash).map_err(|_| AppError::Internal { request_id: request_id() })?;
-                let key = context.accounts.put_flash(&payload).await.map_err(into_app_error)?;
-                set_cookie(context.cookies.set(FLASH_COOKIE, &key, Some(context.accounts.policy().flash_secs), true));
+                let payload = serde_json::to_string(&flash).map_err(|_| AppError::Internal {
+                    request_id: request_id(),
+                })?;
+                let key = context
+                    .accounts
+                    .put_flash(&payload)
+                    .await
+                    .map_err(into_app_error)?;
+                set_cookie(context.cookies.set(
+                    FLASH_COOKIE,
+                    &key,
+                    Some(context.accounts.policy().flash_secs),
+                    true,
+                ));
                 leptos_axum::redirect(&posting_page().unwrap_or_else(|| "/".to_owned()));
             }
             Err(error)

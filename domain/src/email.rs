@@ -71,7 +71,10 @@ impl Email {
 
     /// The part before the `@`, which a password must not contain.
     pub fn local_part(&self) -> &str {
-        self.0.rsplit_once('@').map(|(local, _)| local).unwrap_or(&self.0)
+        self.0
+            .rsplit_once('@')
+            .map(|(local, _)| local)
+            .unwrap_or(&self.0)
     }
 }
 
@@ -100,17 +103,31 @@ mod tests {
 
     #[test]
     fn refuses_malformed_addresses() {
-        for bad in ["", "   ", "ada", "ada@", "@example.com", "ada@example", "a b@example.com",
-            "ada@@example.com", ".ada@example.com", "ada..x@example.com", "ada@-example.com",
-            "ada@example..com", "<ada>@example.com"]
-        {
+        for bad in [
+            "",
+            "   ",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@@example.com",
+            ".ada@example.com",
+            "ada..x@example.com",
+            "ada@-example.com",
+            "ada@example..com",
+            "<ada>@example.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
 
     #[test]
     fn refuses_header_injection() {
-        assert_eq!(Email::parse("ada@example.com\r\nBcc: eve@evil.test"), Err(EmailError::Invalid));
+        assert_eq!(
+            Email::parse("ada@example.com\r\nBcc: eve@evil.test"),
+            Err(EmailError::Invalid)
+        );
     }
 
     #[test]

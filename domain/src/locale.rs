@@ -42,7 +42,9 @@ impl Locale {
         let mut best: Option<(f32, Locale)> = None;
         for entry in header.split(',') {
             let mut parts = entry.split(';');
-            let Some(locale) = parts.next().and_then(Locale::from_tag) else { continue };
+            let Some(locale) = parts.next().and_then(Locale::from_tag) else {
+                continue;
+            };
             let quality = parts
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .and_then(|q| q.parse::<f32>().ok())
@@ -61,9 +63,18 @@ mod tests {
 
     #[test]
     fn picks_by_quality() {
-        assert_eq!(Locale::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Locale::ZhCn);
-        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9,zh;q=0.8"), Locale::En);
-        assert_eq!(Locale::from_accept_language("fr-FR, zh-TW;q=0.5"), Locale::ZhCn);
+        assert_eq!(
+            Locale::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Locale::ZhCn
+        );
+        assert_eq!(
+            Locale::from_accept_language("en-US,en;q=0.9,zh;q=0.8"),
+            Locale::En
+        );
+        assert_eq!(
+            Locale::from_accept_language("fr-FR, zh-TW;q=0.5"),
+            Locale::ZhCn
+        );
         assert_eq!(Locale::from_accept_language("de, zh;q=0"), Locale::En);
         assert_eq!(Locale::from_accept_language(""), Locale::En);
     }

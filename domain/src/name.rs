@@ -62,7 +62,10 @@ mod tests {
     #[test]
     fn counts_characters_not_bytes() {
         assert!(DisplayName::parse(&"李".repeat(100)).is_ok());
-        assert_eq!(DisplayName::parse(&"李".repeat(101)), Err(NameError::TooLong));
+        assert_eq!(
+            DisplayName::parse(&"李".repeat(101)),
+            Err(NameError::TooLong)
+        );
     }
 
     #[test]

@@ -81,14 +81,21 @@ impl PasswordPolicy {
         if self.require_digit && !password.chars().any(|c| c.is_ascii_digit()) {
             issues.push(PolicyIssue::NeedsDigit);
         }
-        if self.require_special && !password.chars().any(|c| !c.is_alphanumeric() && !c.is_whitespace()) {
+        if self.require_special
+            && !password
+                .chars()
+                .any(|c| !c.is_alphanumeric() && !c.is_whitespace())
+        {
             issues.push(PolicyIssue::NeedsSpecial);
         }
         let lowered = password.to_lowercase();
         if contains_fragment(&lowered, email_local) {
             issues.push(PolicyIssue::ContainsEmail);
         }
-        if name.split_whitespace().any(|part| contains_fragment(&lowered, part)) {
+        if name
+            .split_whitespace()
+            .any(|part| contains_fragment(&lowered, part))
+        {
             issues.push(PolicyIssue::ContainsName);
         }
         issues
@@ -116,7 +123,10 @@ mod tests {
 
     #[test]
     fn reports_every_broken_rule() {
-        assert_eq!(check("short"), vec![TooShort, NeedsUpper, NeedsDigit, NeedsSpecial]);
+        assert_eq!(
+            check("short"),
+            vec![TooShort, NeedsUpper, NeedsDigit, NeedsSpecial]
+        );
         assert_eq!(check("ALLUPPERCASE123!"), vec![NeedsLower]);
     }
 
@@ -157,6 +167,8 @@ mod tests {
             require_special: false,
             ..PasswordPolicy::default()
         };
-        assert!(relaxed.check("long passphrase only", "ada", "Ada").is_empty());
+        assert!(relaxed
+            .check("long passphrase only", "ada", "Ada")
+            .is_empty());
     }
 }

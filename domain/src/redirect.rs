@@ -7,7 +7,9 @@ pub fn safe_local_path(candidate: &str) -> Option<&str> {
         && !candidate.starts_with("//")
         && !candidate.starts_with("/\\")
         && !candidate.contains('\\')
-        && !candidate.chars().any(|c| c.is_control() || c.is_whitespace())
+        && !candidate
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
         && candidate.len() <= 512;
     is_local.then_some(candidate)
 }
@@ -18,12 +20,24 @@ mod tests {
 
     #[test]
     fn keeps_local_paths() {
-        assert_eq!(safe_local_path("/account/activity?page=2"), Some("/account/activity?page=2"));
+        assert_eq!(
+            safe_local_path("/account/activity?page=2"),
+            Some("/account/activity?page=2")
+        );
     }
 
     #[test]
     fn refuses_other_origins() {
-        for bad in ["https://evil.test", "//evil.test", "/\\evil.test", "evil", "", "/a\r\nb", "javascript:alert(1)", "/%09/x\t"] {
+        for bad in [
+            "https://evil.test",
+            "//evil.test",
+            "/\\evil.test",
+            "evil",
+            "",
+            "/a\r\nb",
+            "javascript:alert(1)",
+            "/%09/x\t",
+        ] {
             assert_eq!(safe_local_path(bad), None, "{bad:?}");
         }
     }

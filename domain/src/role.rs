@@ -37,7 +37,9 @@ impl Role {
 
 /// Least privilege: a permission is granted only when one of the roles names it.
 pub fn roles_grant(roles: &[Role], wanted: Permission) -> bool {
-    roles.iter().any(|role| role.permissions().contains(&wanted))
+    roles
+        .iter()
+        .any(|role| role.permissions().contains(&wanted))
 }
 
 #[cfg(test)]

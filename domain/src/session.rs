@@ -10,13 +10,17 @@ pub struct SessionLifetime {
 
 impl Default for SessionLifetime {
     fn default() -> Self {
-        SessionLifetime { idle_secs: 30 * 60, absolute_secs: 12 * 60 * 60 }
+        SessionLifetime {
+            idle_secs: 30 * 60,
+            absolute_secs: 12 * 60 * 60,
+        }
     }
 }
 
 impl SessionLifetime {
     pub fn is_live(&self, created_ms: i64, last_seen_ms: i64, now_ms: i64) -> bool {
-        now_ms < created_ms + self.absolute_secs * 1000 && now_ms < last_seen_ms + self.idle_secs * 1000
+        now_ms < created_ms + self.absolute_secs * 1000
+            && now_ms < last_seen_ms + self.idle_secs * 1000
     }
 
     /// When the session ends if no further request arrives.

@@ -30,7 +30,10 @@ const SYSTEMS: &[(&str, &str)] = &[
 /// `(browser, operating system)`; `None` for the parts that were not recognised.
 pub fn describe_user_agent(user_agent: &str) -> (Option<&'static str>, Option<&'static str>) {
     let find = |table: &[(&str, &'static str)]| {
-        table.iter().find(|(needle, _)| user_agent.contains(needle)).map(|(_, name)| *name)
+        table
+            .iter()
+            .find(|(needle, _)| user_agent.contains(needle))
+            .map(|(_, name)| *name)
     };
     (find(BROWSERS), find(SYSTEMS))
 }
@@ -42,17 +45,31 @@ mod tests {
     #[test]
     fn recognises_common_agents() {
         let chrome_win = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
-        assert_eq!(describe_user_agent(chrome_win), (Some("Chrome"), Some("Windows")));
+        assert_eq!(
+            describe_user_agent(chrome_win),
+            (Some("Chrome"), Some("Windows"))
+        );
         let safari_iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
-        assert_eq!(describe_user_agent(safari_iphone), (Some("Safari"), Some("iPhone")));
-        let edge = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120 Safari/537.36 Edg/120.0";
+        assert_eq!(
+            describe_user_agent(safari_iphone),
+            (Some("Safari"), Some("iPhone"))
+        );
+        let edge =
+            "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120 Safari/537.36 Edg/120.0";
         assert_eq!(describe_user_agent(edge).0, Some("Edge"));
-        let firefox_linux = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
-        assert_eq!(describe_user_agent(firefox_linux), (Some("Firefox"), Some("Linux")));
+        let firefox_linux =
+            "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+        assert_eq!(
+            describe_user_agent(firefox_linux),
+            (Some("Firefox"), Some("Linux"))
+        );
     }
 
     #[test]
     fn unknown_agents_stay_unknown_instead_of_echoing_input() {
-        assert_eq!(describe_user_agent("<script>alert(1)</script>"), (None, None));
+        assert_eq!(
+            describe_user_agent("<script>alert(1)</script>"),
+            (None, None)
+        );
     }
 }

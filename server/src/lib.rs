@@ -1,1 +1,287 @@
+//! The `latchkey` server: configuration, storage, router, middleware, mail
+//! delivery and periodic jobs. `main.rs` is only the command line.
 
+pub mod config;
+pub mod mailer;
+mod middleware;
+mod secret;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::ssr::{AppContext, CookiePolicy, LANG_COOKIE};
+use app::{shell, App};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use http::header::SET_COOKIE;
+use http::StatusCode;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use service::mail::{run_delivery, Mailer};
+use service::ports::Health;
+use service::{Accounts, Clock, SystemClock};
+use store::SqlStore;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+use middleware::Guard;
+
+/// Why the server could not start; each message names the setting to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("{0}")]
+    Database(#[from] store::ConnectError),
+    #[error("{setting}: {reason}")]
+    Setting {
+        setting: &'static str,
+        reason: String,
+    },
+}
+
+/// Largest request body accepted; every form is far smaller.
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Opens the database and applies migrations.
+pub async fn open_store(config: &Config) -> Result<SqlStore, StartError> {
+    if let Some(path) = config.database_url.strip_prefix("sqlite://") {
+        let file = path.split('?').next().unwrap_or(path);
+        if let Some(parent) = std::path::Path::new(file)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| StartError::Setting {
+                setting: "DATABASE_URL",
+                reason: format!("cannot create {}: {e}", parent.display()),
+            })?;
+        }
+    }
+    let store = store::connect(&config.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {
+    let from = config.mail_from.parse().map_err(|e| StartError::Setting {
+        setting: "LATCHKEY_MAIL_FROM",
+        reason: format!("not a mail address: {e}"),
+    })?;
+    Ok(match &config.smtp_url {
+        Some(url) => {
+            Arc::new(
+                mailer::Smtp::new(url, from).map_err(|reason| StartError::Setting {
+                    setting: "LATCHKEY_SMTP_URL",
+                    reason,
+                })?,
+            )
+        }
+        None => Arc::new(
+            mailer::FileOutbox::open(&config.outbox, from).map_err(|reason| {
+                StartError::Setting {
+                    setting: "LATCHKEY_MAIL_OUTBOX",
+                    reason,
+                }
+            })?,
+        ),
+    })
+}
+
+#[derive(Clone)]
+struct ServerState {
+    leptos: LeptosOptions,
+    store: SqlStore,
+    cookies: CookiePolicy,
+}
+
+impl axum::extract::FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "latchkey".to_owned()))
+        .site_root(config.site_root.clone())
+        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".to_owned()))
+        .site_addr(config.site_addr)
+        .build()
+}
+
+/// Everything started and ready to accept connections.
+pub struct Prepared {
+    router: Router,
+    accounts: Arc<Accounts>,
+}
+
+/// Builds the whole server from configuration: storage, key, mailer and
+/// router, and starts the background jobs.
+pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
+    let store = open_store(&config).await?;
+    let key = secret::load_or_create(&config)?;
+    let mailer = mailer(&config)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let repository = Arc::new(store.clone());
+    let accounts = Arc::new(
+        Accounts::new(
+            repository.clone(),
+            clock.clone(),
+            key,
+            config.policy.clone(),
+            config.public_url.as_str(),
+        )
+        .map_err(|e| StartError::Setting {
+            setting: "LATCHKEY_ARGON2_*",
+            reason: e.to_string(),
+        })?,
+    );
+    tokio::spawn(run_delivery(
+        repository,
+        mailer,
+        clock,
+        config.policy.mail_retry_secs,
+        config.policy.mail_max_attempts,
+        Duration::from_millis(500),
+    ));
+    tokio::spawn(purge_periodically(accounts.clone()));
+
+    let cookies = CookiePolicy {
+        secure: config.is_https(),
+    };
+    let guard = Guard {
+        public_origin: config.public_origin().into(),
+        https: config.is_https(),
+        trusted_proxies: config.trusted_proxies.clone().into(),
+        cookies,
+        link_cookie_secs: config.policy.link_cookie_secs,
+    };
+    let leptos = leptos_options(&config);
+    let routes = generate_route_list(App);
+    let context = AppContext {
+        accounts: accounts.clone(),
+        cookies,
+    };
+    let state = ServerState {
+        leptos: leptos.clone(),
+        store,
+        cookies,
+    };
+    let provide = move || provide_context(context.clone());
+    let router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/lang/{tag}", get(set_language))
+        .leptos_routes_with_context(&state, routes, provide.clone(), {
+            let leptos = leptos.clone();
+            move || shell(leptos.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(provide, shell))
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(middleware::limit_body))
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
+            middleware::move_link_token,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
+            middleware::same_origin_only,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
+            middleware::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            guard,
+            middleware::identify,
+        ));
+    Ok(Prepared { router, accounts })
+}
+
+impl Prepared {
+    pub fn accounts(&self) -> &Arc<Accounts> {
+        &self.accounts
+    }
+
+    /// Serves until the process is asked to stop.
+    pub async fn serve(self, listener: TcpListener) -> std::io::Result<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn readyz(State(state): State<ServerState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "not ready: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct LanguageQuery {
+    next: Option<String>,
+}
+
+/// `/lang/zh-CN?next=/account`: remembers the language and goes back.
+async fn set_language(
+    State(state): State<ServerState>,
+    Path(tag): Path<String>,
+    Query(query): Query<LanguageQuery>,
+) -> Response {
+    let back = query
+        .next
+        .as_deref()
+        .and_then(domain::safe_local_path)
+        .unwrap_or("/")
+        .to_owned();
+    let Some(locale) = domain::Locale::from_tag(&tag) else {
+        return Redirect::to(&back).into_response();
+    };
+    let cookie = state
+        .cookies
+        .set(LANG_COOKIE, locale.tag(), Some(365 * 24 * 60 * 60), true);
+    ([(SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+async fn purge_periodically(accounts: Arc<Accounts>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        if let Err(error) = accounts.purge_expired().await {
+            tracing::warn!(%error, "purging expired rows failed; will retry");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+}

@@ -11,7 +11,9 @@ use crate::crypto::{looks_like_token, new_token, ServerKey};
 use crate::error::{FieldIssue, ServiceError, StoreError};
 use crate::mail::{already_registered_mail, verification_mail};
 use crate::password::{is_guessable, PasswordHasher, Verified};
-use crate::ports::{ActivityRecord, Effects, NewSession, NewToken, NewUser, Origin, Repository, TokenPurpose};
+use crate::ports::{
+    ActivityRecord, Effects, NewSession, NewToken, NewUser, Origin, Repository, TokenPurpose,
+};
 
 /// Who made a request, as the use cases see it.
 pub type ClientInfo = Origin;
@@ -71,7 +73,14 @@ impl Accounts {
         public_url: &str,
     ) -> Result<Self, ServiceError> {
         let hasher = PasswordHasher::new(policy.argon2, policy.max_concurrent_hashes)?;
-        Ok(Accounts { repo, clock, hasher, key, policy, public_url: public_url.trim_end_matches('/').to_owned() })
+        Ok(Accounts {
+            repo,
+            clock,
+            hasher,
+            key,
+            policy,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        })
     }
 
     pub fn policy(&self) -> &Policy {
@@ -89,13 +98,28 @@ impl Accounts {
     /// Registers an account and mails a verification link. An address that
     /// already has an account gets a "you already have an account" mail and
     /// the caller gets the same answer, in about the same time.
-    pub async fn register(&self, form: RegistrationForm<'_>, origin: &Origin) -> Result<(), ServiceError> {
-        self.limit(&format!("register:ip:{}", origin.ip), self.policy.registration_per_ip).await?;
+    pub async fn register(
+        &self,
+        form: RegistrationForm<'_>,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        self.limit(
+            &format!("register:ip:{}", origin.ip),
+            self.policy.registration_per_ip,
+        )
+        .await?;
         let (email, name) = self.validate_registration(&form)?;
         let hash = self.hasher.hash(form.password).await?;
         let now = self.clock.now_ms();
         if let Some(existing) = self.repo.find_user_by_email(email.as_str()).await? {
-            return self.mail_already_registered(existing.id, &existing.email, &existing.display_name, existing.locale).await;
+            return self
+                .mail_already_registered(
+                    existing.id,
+                    &existing.email,
+                    &existing.display_name,
+                    existing.locale,
+                )
+                .await;
         }
         let token = new_token();
         let mail = verification_mail(
@@ -114,24 +138,45 @@ impl Accounts {
             created_at: now,
         };
         let effects = Effects::activity(ActivityKind::Registered, origin, now).with_mail(mail);
-        match self.repo.create_user(user, self.verification_token(&token, now), effects).await {
+        match self
+            .repo
+            .create_user(user, self.verification_token(&token, now), effects)
+            .await
+        {
             Ok(id) => {
                 tracing::info!(user_id = %id, "account registered");
                 Ok(())
             }
             // Lost a race with another registration of the same address.
             Err(StoreError::Conflict { field: "email" }) => {
-                let existing = self.repo.find_user_by_email(email.as_str()).await?.ok_or(StoreError::Conflict { field: "email" })?;
-                self.mail_already_registered(existing.id, &existing.email, &existing.display_name, existing.locale).await
+                let existing = self
+                    .repo
+                    .find_user_by_email(email.as_str())
+                    .await?
+                    .ok_or(StoreError::Conflict { field: "email" })?;
+                self.mail_already_registered(
+                    existing.id,
+                    &existing.email,
+                    &existing.display_name,
+                    existing.locale,
+                )
+                .await
             }
             Err(other) => Err(other.into()),
         }
     }
 
-    fn validate_registration(&self, form: &RegistrationForm<'_>) -> Result<(Email, DisplayName), ServiceError> {
+    fn validate_registration(
+        &self,
+        form: &RegistrationForm<'_>,
+    ) -> Result<(Email, DisplayName), ServiceError> {
         let mut issues = Vec::new();
-        let email = Email::parse(form.email).map_err(|e| issues.push(FieldIssue::new("email", e.code()))).ok();
-        let name = DisplayName::parse(form.display_name).map_err(|e| issues.push(FieldIssue::new("display_name", e.code()))).ok();
+        let email = Email::parse(form.email)
+            .map_err(|e| issues.push(FieldIssue::new("email", e.code())))
+            .ok();
+        let name = DisplayName::parse(form.display_name)
+            .map_err(|e| issues.push(FieldIssue::new("display_name", e.code())))
+            .ok();
         let local = email.as_ref().map(Email::local_part).unwrap_or_default();
         let name_text = name.as_ref().map(DisplayName::as_str).unwrap_or_default();
         issues.extend(self.password_issues(form.password, local, name_text));
@@ -152,14 +197,32 @@ impl Accounts {
             .collect();
         let length_ok = !issues.iter().any(|i| i.code == "password.too_long");
         if length_ok && is_guessable(password, &[email_local, name]) {
-            issues.push(FieldIssue::new("password", domain::PolicyIssue::TooCommon.code()));
+            issues.push(FieldIssue::new(
+                "password",
+                domain::PolicyIssue::TooCommon.code(),
+            ));
         }
         issues
     }
 
-    async fn mail_already_registered(&self, id: UserId, email: &str, name: &str, locale: Locale) -> Result<(), ServiceError> {
-        let mail = already_registered_mail(locale, email, name, &format!("{}/login", self.public_url));
-        self.repo.record(id, Effects { mail: vec![mail], ..Effects::default() }).await?;
+    async fn mail_already_registered(
+        &self,
+        id: UserId,
+        email: &str,
+        name: &str,
+        locale: Locale,
+    ) -> Result<(), ServiceError> {
+        let mail =
+            already_registered_mail(locale, email, name, &format!("{}/login", self.public_url));
+        self.repo
+            .record(
+                id,
+                Effects {
+                    mail: vec![mail],
+                    ..Effects::default()
+                },
+            )
+            .await?;
         Ok(())
     }
 
@@ -183,17 +246,32 @@ impl Accounts {
         }
         let now = self.clock.now_ms();
         let effects = Effects::activity(ActivityKind::EmailVerified, origin, now);
-        let verified = self.repo.verify_email(&self.key.token_hash(token), now, effects).await?;
+        let verified = self
+            .repo
+            .verify_email(&self.key.token_hash(token), now, effects)
+            .await?;
         verified.ok_or(ServiceError::TokenInvalid)
     }
 
     /// Sends a fresh verification link, voiding the earlier ones.
-    pub async fn resend_verification(&self, user: &CurrentUser, origin: &Origin) -> Result<(), ServiceError> {
+    pub async fn resend_verification(
+        &self,
+        user: &CurrentUser,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
         if user.email_verified {
             return Ok(());
         }
-        self.limit(&format!("resend:ip:{}", origin.ip), self.policy.resend_per_ip).await?;
-        self.limit(&format!("resend:user:{}", user.id), self.policy.resend_per_account).await?;
+        self.limit(
+            &format!("resend:ip:{}", origin.ip),
+            self.policy.resend_per_ip,
+        )
+        .await?;
+        self.limit(
+            &format!("resend:user:{}", user.id),
+            self.policy.resend_per_account,
+        )
+        .await?;
         let now = self.clock.now_ms();
         let token = new_token();
         let mail = verification_mail(
@@ -203,22 +281,37 @@ impl Accounts {
             &self.link("/verify-email", &token),
             self.policy.verification_link_secs / 3600,
         );
-        let effects = Effects::activity(ActivityKind::VerificationResent, origin, now).with_mail(mail);
-        self.repo.replace_token(user.id, self.verification_token(&token, now), effects).await?;
+        let effects =
+            Effects::activity(ActivityKind::VerificationResent, origin, now).with_mail(mail);
+        self.repo
+            .replace_token(user.id, self.verification_token(&token, now), effects)
+            .await?;
         Ok(())
     }
 
     /// Checks the password and opens a session with a fresh token. An
     /// unknown address costs the same as a wrong password and fails the same.
-    pub async fn sign_in(&self, email: &str, password: &str, origin: &Origin) -> Result<SignedIn, ServiceError> {
-        self.limit(&format!("sign_in:ip:{}", origin.ip), self.policy.sign_in_per_ip).await?;
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        origin: &Origin,
+    ) -> Result<SignedIn, ServiceError> {
+        self.limit(
+            &format!("sign_in:ip:{}", origin.ip),
+            self.policy.sign_in_per_ip,
+        )
+        .await?;
         let user = match Email::parse(email) {
             Ok(email) if password.chars().count() <= self.policy.password.max_chars => {
                 self.repo.find_user_by_email(email.as_str()).await?
             }
             _ => None,
         };
-        let outcome = self.hasher.verify(password, user.as_ref().map(|u| &u.password_hash)).await?;
+        let outcome = self
+            .hasher
+            .verify(password, user.as_ref().map(|u| &u.password_hash))
+            .await?;
         let now = self.clock.now_ms();
         let Some(user) = user else {
             tracing::info!(ip = %origin.ip, outcome = "unknown_account", "sign-in refused");
@@ -226,7 +319,12 @@ impl Accounts {
         };
         match outcome {
             Verified::No => {
-                self.repo.record(user.id, Effects::activity(ActivityKind::SignInFailed, origin, now)).await?;
+                self.repo
+                    .record(
+                        user.id,
+                        Effects::activity(ActivityKind::SignInFailed, origin, now),
+                    )
+                    .await?;
                 tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "wrong_password", "sign-in refused");
                 Err(ServiceError::InvalidCredentials)
             }
@@ -241,30 +339,51 @@ impl Accounts {
                     origin: origin.clone(),
                     created_at: now,
                 };
-                self.repo.create_session(session, Effects::activity(ActivityKind::SignedIn, origin, now)).await?;
+                self.repo
+                    .create_session(
+                        session,
+                        Effects::activity(ActivityKind::SignedIn, origin, now),
+                    )
+                    .await?;
                 tracing::info!(user_id = %user.id, ip = %origin.ip, "signed in");
-                Ok(SignedIn { user_id: user.id, session_token: token })
+                Ok(SignedIn {
+                    user_id: user.id,
+                    session_token: token,
+                })
             }
         }
     }
 
     /// The account behind a session cookie. Malformed, unknown, expired and
     /// revoked tokens, and tokens of deleted accounts, are all "signed out".
-    pub async fn current_user(&self, session_token: &str) -> Result<Option<CurrentUser>, ServiceError> {
+    pub async fn current_user(
+        &self,
+        session_token: &str,
+    ) -> Result<Option<CurrentUser>, ServiceError> {
         if !looks_like_token(session_token) {
             return Ok(None);
         }
-        let Some(session) = self.repo.find_session(&self.key.token_hash(session_token)).await? else {
+        let Some(session) = self
+            .repo
+            .find_session(&self.key.token_hash(session_token))
+            .await?
+        else {
             return Ok(None);
         };
         let now = self.clock.now_ms();
-        if !self.policy.session.is_live(session.created_at, session.last_seen_at, now) {
+        if !self
+            .policy
+            .session
+            .is_live(session.created_at, session.last_seen_at, now)
+        {
             return Ok(None);
         }
         if now - session.last_seen_at >= SESSION_TOUCH_INTERVAL_MS {
             self.repo.touch_session(session.id, now).await?;
         }
-        let Some(user) = self.repo.find_user(session.user_id).await? else { return Ok(None) };
+        let Some(user) = self.repo.find_user(session.user_id).await? else {
+            return Ok(None);
+        };
         Ok(Some(CurrentUser {
             id: user.id,
             email: user.email,
@@ -281,13 +400,22 @@ impl Accounts {
             return Ok(());
         }
         let effects = Effects::activity(ActivityKind::SignedOut, origin, self.clock.now_ms());
-        if let Some(user_id) = self.repo.delete_session(&self.key.token_hash(session_token), effects).await? {
+        if let Some(user_id) = self
+            .repo
+            .delete_session(&self.key.token_hash(session_token), effects)
+            .await?
+        {
             tracing::info!(user_id = %user_id, ip = %origin.ip, "signed out");
         }
         Ok(())
     }
 
-    pub async fn activity(&self, user: &CurrentUser, before_id: Option<i64>, limit: u32) -> Result<Vec<ActivityRecord>, ServiceError> {
+    pub async fn activity(
+        &self,
+        user: &CurrentUser,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<ActivityRecord>, ServiceError> {
         Ok(self.repo.list_activity(user.id, before_id, limit).await?)
     }
 
@@ -296,7 +424,9 @@ impl Accounts {
     pub async fn put_flash(&self, payload: &str) -> Result<String, ServiceError> {
         let key = new_token();
         let expires = self.clock.now_ms() + self.policy.flash_secs * 1000;
-        self.repo.put_flash(&self.key.token_hash(&key), payload, expires).await?;
+        self.repo
+            .put_flash(&self.key.token_hash(&key), payload, expires)
+            .await?;
         Ok(key)
     }
 
@@ -304,7 +434,10 @@ impl Accounts {
         if !looks_like_token(key) {
             return Ok(None);
         }
-        Ok(self.repo.take_flash(&self.key.token_hash(key), self.clock.now_ms()).await?)
+        Ok(self
+            .repo
+            .take_flash(&self.key.token_hash(key), self.clock.now_ms())
+            .await?)
     }
 
     /// Counts one event against a limit; over it, the caller is told how
@@ -316,7 +449,11 @@ impl Accounts {
         let count = self.repo.count_hit(key, window_start, now).await?;
         if count > i64::from(limit.max) {
             let retry_after_secs = ((window_start + window_ms - now) / 1000).max(1);
-            tracing::info!(limit = key.split(':').next().unwrap_or(""), retry_after_secs, "rate limit reached");
+            tracing::info!(
+                limit = key.split(':').next().unwrap_or(""),
+                retry_after_secs,
+                "rate limit reached"
+            );
             return Err(ServiceError::RateLimited { retry_after_secs });
         }
         Ok(())
@@ -327,6 +464,9 @@ impl Accounts {
         let now = self.clock.now_ms();
         let idle_cutoff = now - self.policy.session.idle_secs * 1000;
         let absolute_cutoff = now - self.policy.session.absolute_secs * 1000;
-        Ok(self.repo.purge_expired(now, idle_cutoff, absolute_cutoff).await?)
+        Ok(self
+            .repo
+            .purge_expired(now, idle_cutoff, absolute_cutoff)
+            .await?)
     }
 }

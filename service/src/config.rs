@@ -10,7 +10,11 @@ pub struct Argon2Params {
 
 impl Default for Argon2Params {
     fn default() -> Self {
-        Argon2Params { memory_kib: 19_456, iterations: 2, parallelism: 1 }
+        Argon2Params {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
@@ -54,10 +58,22 @@ impl Default for Policy {
             verification_link_secs: 24 * 60 * 60,
             link_cookie_secs: 10 * 60,
             flash_secs: 5 * 60,
-            sign_in_per_ip: RateLimit { max: 30, window_secs: 60 },
-            registration_per_ip: RateLimit { max: 10, window_secs: 60 * 60 },
-            resend_per_account: RateLimit { max: 3, window_secs: 60 * 60 },
-            resend_per_ip: RateLimit { max: 10, window_secs: 60 * 60 },
+            sign_in_per_ip: RateLimit {
+                max: 30,
+                window_secs: 60,
+            },
+            registration_per_ip: RateLimit {
+                max: 10,
+                window_secs: 60 * 60,
+            },
+            resend_per_account: RateLimit {
+                max: 3,
+                window_secs: 60 * 60,
+            },
+            resend_per_ip: RateLimit {
+                max: 10,
+                window_secs: 60 * 60,
+            },
             mail_max_attempts: 8,
             mail_retry_secs: 30,
         }

@@ -49,7 +49,10 @@ pub fn new_token() -> String {
 /// True when the text has the shape of a token from [`new_token`]; anything
 /// else is refused before it reaches the database.
 pub fn looks_like_token(text: &str) -> bool {
-    text.len() == 43 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -74,12 +77,18 @@ mod tests {
         let token = new_token();
         let key = ServerKey::generate();
         assert_eq!(key.token_hash(&token), key.token_hash(&token));
-        assert_ne!(key.token_hash(&token), ServerKey::generate().token_hash(&token));
+        assert_ne!(
+            key.token_hash(&token),
+            ServerKey::generate().token_hash(&token)
+        );
         assert_eq!(key.token_hash(&token).len(), 64);
     }
 
     #[test]
     fn debug_never_shows_the_key() {
-        assert_eq!(format!("{:?}", ServerKey::from_bytes([7; 32])), "ServerKey(<redacted>)");
+        assert_eq!(
+            format!("{:?}", ServerKey::from_bytes([7; 32])),
+            "ServerKey(<redacted>)"
+        );
     }
 }

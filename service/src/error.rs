@@ -9,7 +9,10 @@ pub struct FieldIssue {
 
 impl FieldIssue {
     pub fn new(field: &str, code: &str) -> Self {
-        FieldIssue { field: field.to_owned(), code: code.to_owned() }
+        FieldIssue {
+            field: field.to_owned(),
+            code: code.to_owned(),
+        }
     }
 }
 

@@ -12,7 +12,6 @@ pub mod password;
 pub mod ports;
 pub mod time_format;
 
-
 pub use accounts::{Accounts, ClientInfo};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Policy;

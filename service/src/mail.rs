@@ -16,7 +16,13 @@ pub trait Mailer: Send + Sync {
     async fn deliver(&self, mail: &QueuedMail) -> Result<String, String>;
 }
 
-pub fn verification_mail(locale: Locale, to: &str, name: &str, link: &str, valid_hours: i64) -> NewMail {
+pub fn verification_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    link: &str,
+    valid_hours: i64,
+) -> NewMail {
     let (subject, body) = match locale {
         Locale::En => (
             "Confirm your email address for Latchkey".to_owned(),
@@ -31,12 +37,21 @@ pub fn verification_mail(locale: Locale, to: &str, name: &str, link: &str, valid
             ),
         ),
     };
-    NewMail { to: to.to_owned(), subject, body_text: body }
+    NewMail {
+        to: to.to_owned(),
+        subject,
+        body_text: body,
+    }
 }
 
 /// Sent instead of a verification mail when someone registers an address
 /// that already has an account, so the page can answer the same either way.
-pub fn already_registered_mail(locale: Locale, to: &str, name: &str, sign_in_link: &str) -> NewMail {
+pub fn already_registered_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    sign_in_link: &str,
+) -> NewMail {
     let (subject, body) = match locale {
         Locale::En => (
             "You already have a Latchkey account".to_owned(),
@@ -51,7 +66,11 @@ pub fn already_registered_mail(locale: Locale, to: &str, name: &str, sign_in_lin
             ),
         ),
     };
-    NewMail { to: to.to_owned(), subject, body_text: body }
+    NewMail {
+        to: to.to_owned(),
+        subject,
+        body_text: body,
+    }
 }
 
 /// Delivers queued mail until the process ends. Failures are retried with
@@ -66,7 +85,15 @@ pub async fn run_delivery(
     idle_poll: Duration,
 ) {
     loop {
-        match deliver_next(queue.as_ref(), mailer.as_ref(), clock.as_ref(), retry_secs, max_attempts).await {
+        match deliver_next(
+            queue.as_ref(),
+            mailer.as_ref(),
+            clock.as_ref(),
+            retry_secs,
+            max_attempts,
+        )
+        .await
+        {
             Ok(true) => continue,
             Ok(false) => {}
             Err(error) => tracing::warn!(%error, "mail queue unavailable; will retry"),
@@ -87,15 +114,18 @@ pub async fn deliver_next(
     max_attempts: i64,
 ) -> Result<bool, crate::error::StoreError> {
     let now = clock.now_ms();
-    let Some(mail) = queue.claim_mail(now, now + LEASE_MS).await? else { return Ok(false) };
+    let Some(mail) = queue.claim_mail(now, now + LEASE_MS).await? else {
+        return Ok(false);
+    };
     match mailer.deliver(&mail).await {
         Ok(place) => {
             queue.mark_mail_sent(mail.id, clock.now_ms()).await?;
             tracing::info!(mail_id = mail.id, delivered_to = %place, "mail delivered");
         }
         Err(error) => {
-            let next = (mail.attempts < max_attempts)
-                .then(|| clock.now_ms() + retry_secs * 1000 * (1_i64 << (mail.attempts - 1).clamp(0, 16)));
+            let next = (mail.attempts < max_attempts).then(|| {
+                clock.now_ms() + retry_secs * 1000 * (1_i64 << (mail.attempts - 1).clamp(0, 16))
+            });
             tracing::warn!(mail_id = mail.id, attempts = mail.attempts, gave_up = next.is_none(), %error, "mail delivery failed");
             queue.mark_mail_failed(mail.id, next, &error).await?;
         }
@@ -110,8 +140,16 @@ mod tests {
     #[test]
     fn mail_names_the_link_and_lifetime_in_both_languages() {
         for locale in Locale::ALL {
-            let mail = verification_mail(locale, "ada@example.com", "Ada", "http://localhost:3000/verify-email?token=abc", 24);
-            assert!(mail.body_text.contains("http://localhost:3000/verify-email?token=abc"));
+            let mail = verification_mail(
+                locale,
+                "ada@example.com",
+                "Ada",
+                "http://localhost:3000/verify-email?token=abc",
+                24,
+            );
+            assert!(mail
+                .body_text
+                .contains("http://localhost:3000/verify-email?token=abc"));
             assert!(mail.body_text.contains("24"));
             assert_eq!(mail.to, "ada@example.com");
         }

@@ -53,7 +53,11 @@ pub struct PasswordHasher {
 impl PasswordHasher {
     pub fn new(params: Argon2Params, max_concurrent: usize) -> Result<Self, ServiceError> {
         let dummy = hash_blocking(&params, "latchkey-timing-equaliser")?;
-        Ok(PasswordHasher { params, permits: Arc::new(Semaphore::new(max_concurrent.max(1))), dummy })
+        Ok(PasswordHasher {
+            params,
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            dummy,
+        })
     }
 
     pub async fn hash(&self, password: &str) -> Result<PasswordHash, ServiceError> {
@@ -64,7 +68,11 @@ impl PasswordHasher {
 
     /// Verifies against `stored`, or against the dummy hash when there is no
     /// account, so both cost the same.
-    pub async fn verify(&self, password: &str, stored: Option<&PasswordHash>) -> Result<Verified, ServiceError> {
+    pub async fn verify(
+        &self,
+        password: &str,
+        stored: Option<&PasswordHash>,
+    ) -> Result<Verified, ServiceError> {
         let params = self.params;
         let password = password.to_owned();
         let real = stored.is_some();
@@ -73,7 +81,10 @@ impl PasswordHasher {
             .run(move || -> Result<Verified, ServiceError> {
                 let parsed = ParsedHash::new(stored.as_phc())
                     .map_err(|e| ServiceError::Internal(format!("stored hash unreadable: {e}")))?;
-                if argon2_with(&params)?.verify_password(password.as_bytes(), &parsed).is_err() {
+                if argon2_with(&params)?
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_err()
+                {
                     return Ok(Verified::No);
                 }
                 if uses_params(&parsed, &params) {
@@ -86,15 +97,29 @@ impl PasswordHasher {
         Ok(if real { outcome } else { Verified::No })
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
-        let _permit = self.permits.acquire().await.map_err(|_| ServiceError::Internal("hasher closed".into()))?;
-        tokio::task::spawn_blocking(work).await.map_err(|e| ServiceError::Internal(format!("hash task failed: {e}")))
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ServiceError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ServiceError::Internal("hasher closed".into()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ServiceError::Internal(format!("hash task failed: {e}")))
     }
 }
 
 fn argon2_with(params: &Argon2Params) -> Result<Argon2<'static>, ServiceError> {
-    let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-        .map_err(|e| ServiceError::Internal(format!("argon2 parameters: {e}")))?;
+    let params = Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        None,
+    )
+    .map_err(|e| ServiceError::Internal(format!("argon2 parameters: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -108,7 +133,9 @@ fn hash_blocking(params: &Argon2Params, password: &str) -> Result<PasswordHash, 
 }
 
 fn uses_params(parsed: &ParsedHash<'_>, wanted: &Argon2Params) -> bool {
-    let Ok(actual) = Params::try_from(parsed) else { return false };
+    let Ok(actual) = Params::try_from(parsed) else {
+        return false;
+    };
     parsed.algorithm.as_str() == "argon2id"
         && actual.m_cost() == wanted.memory_kib
         && actual.t_cost() == wanted.iterations
@@ -130,7 +157,11 @@ mod tests {
     use super::*;
 
     fn cheap() -> Argon2Params {
-        Argon2Params { memory_kib: 64, iterations: 1, parallelism: 1 }
+        Argon2Params {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        }
     }
 
     #[tokio::test]
@@ -138,32 +169,61 @@ mod tests {
         let hasher = PasswordHasher::new(cheap(), 2).unwrap();
         let hash = hasher.hash("Correct-Horse-42").await.unwrap();
         assert!(hash.as_phc().starts_with("$argon2id$"));
-        assert_eq!(hasher.verify("Correct-Horse-42", Some(&hash)).await.unwrap(), Verified::Yes);
-        assert_eq!(hasher.verify("correct-horse-42", Some(&hash)).await.unwrap(), Verified::No);
+        assert_eq!(
+            hasher
+                .verify("Correct-Horse-42", Some(&hash))
+                .await
+                .unwrap(),
+            Verified::Yes
+        );
+        assert_eq!(
+            hasher
+                .verify("correct-horse-42", Some(&hash))
+                .await
+                .unwrap(),
+            Verified::No
+        );
     }
 
     #[tokio::test]
     async fn salts_are_unique() {
         let hasher = PasswordHasher::new(cheap(), 2).unwrap();
-        assert_ne!(hasher.hash("same").await.unwrap(), hasher.hash("same").await.unwrap());
+        assert_ne!(
+            hasher.hash("same").await.unwrap(),
+            hasher.hash("same").await.unwrap()
+        );
     }
 
     #[tokio::test]
     async fn unknown_accounts_never_verify_even_with_the_dummy_password() {
         let hasher = PasswordHasher::new(cheap(), 2).unwrap();
-        assert_eq!(hasher.verify("latchkey-timing-equaliser", None).await.unwrap(), Verified::No);
+        assert_eq!(
+            hasher
+                .verify("latchkey-timing-equaliser", None)
+                .await
+                .unwrap(),
+            Verified::No
+        );
     }
 
     #[tokio::test]
     async fn rehashes_when_parameters_change() {
         let old = PasswordHasher::new(cheap(), 1).unwrap();
         let hash = old.hash("Correct-Horse-42").await.unwrap();
-        let new_params = Argon2Params { memory_kib: 128, ..cheap() };
+        let new_params = Argon2Params {
+            memory_kib: 128,
+            ..cheap()
+        };
         let new = PasswordHasher::new(new_params, 1).unwrap();
         match new.verify("Correct-Horse-42", Some(&hash)).await.unwrap() {
             Verified::YesRehashed(rehashed) => {
                 assert!(rehashed.as_phc().contains("m=128"));
-                assert_eq!(new.verify("Correct-Horse-42", Some(&rehashed)).await.unwrap(), Verified::Yes);
+                assert_eq!(
+                    new.verify("Correct-Horse-42", Some(&rehashed))
+                        .await
+                        .unwrap(),
+                    Verified::Yes
+                );
             }
             other => panic!("expected a rehash, got {other:?}"),
         }

@@ -44,7 +44,14 @@ pub struct Effects {
 
 impl Effects {
     pub fn activity(kind: ActivityKind, origin: &Origin, at_ms: i64) -> Self {
-        Effects { activity: vec![NewActivity { kind, origin: origin.clone(), at_ms }], mail: Vec::new() }
+        Effects {
+            activity: vec![NewActivity {
+                kind,
+                origin: origin.clone(),
+                at_ms,
+            }],
+            mail: Vec::new(),
+        }
     }
 
     pub fn with_mail(mut self, mail: NewMail) -> Self {
@@ -100,7 +107,12 @@ pub struct NewToken {
 pub trait UserRepo: Send + Sync {
     /// Creates the account with its first token; `Conflict { field: "email" }`
     /// when the address is taken.
-    async fn create_user(&self, user: NewUser, token: NewToken, effects: Effects) -> StoreResult<UserId>;
+    async fn create_user(
+        &self,
+        user: NewUser,
+        token: NewToken,
+        effects: Effects,
+    ) -> StoreResult<UserId>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
     async fn find_user(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> StoreResult<()>;
@@ -111,11 +123,17 @@ pub trait UserRepo: Send + Sync {
 #[async_trait]
 pub trait TokenRepo: Send + Sync {
     /// Voids every earlier token of the same purpose for the account and stores the new one.
-    async fn replace_token(&self, id: UserId, token: NewToken, effects: Effects) -> StoreResult<()>;
+    async fn replace_token(&self, id: UserId, token: NewToken, effects: Effects)
+        -> StoreResult<()>;
     /// Consumes a live email-verification token and marks the address
     /// verified, in one transaction; `None` when the token is unknown,
     /// expired or used. The effects are written for the token's account.
-    async fn verify_email(&self, token_hash: &str, now_ms: i64, effects: Effects) -> StoreResult<Option<UserId>>;
+    async fn verify_email(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        effects: Effects,
+    ) -> StoreResult<Option<UserId>>;
 }
 
 #[derive(Debug, Clone)]
@@ -140,7 +158,11 @@ pub trait SessionRepo: Send + Sync {
     async fn find_session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn touch_session(&self, id: i64, now_ms: i64) -> StoreResult<()>;
     /// Deletes the session; the effects are written for its account when it existed.
-    async fn delete_session(&self, token_hash: &str, effects: Effects) -> StoreResult<Option<UserId>>;
+    async fn delete_session(
+        &self,
+        token_hash: &str,
+        effects: Effects,
+    ) -> StoreResult<Option<UserId>>;
 }
 
 #[derive(Debug, Clone)]
@@ -154,7 +176,12 @@ pub struct ActivityRecord {
 #[async_trait]
 pub trait ActivityRepo: Send + Sync {
     /// Newest first, strictly older than `before_id` when given (keyset pagination).
-    async fn list_activity(&self, user: UserId, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<ActivityRecord>>;
+    async fn list_activity(
+        &self,
+        user: UserId,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<ActivityRecord>>;
 }
 
 #[async_trait]
@@ -187,7 +214,12 @@ pub trait MailQueue: Send + Sync {
     async fn claim_mail(&self, now_ms: i64, lease_until: i64) -> StoreResult<Option<QueuedMail>>;
     async fn mark_mail_sent(&self, id: i64, now_ms: i64) -> StoreResult<()>;
     /// Reschedules, or gives up when `next_attempt_at` is `None`.
-    async fn mark_mail_failed(&self, id: i64, next_attempt_at: Option<i64>, error: &str) -> StoreResult<()>;
+    async fn mark_mail_failed(
+        &self,
+        id: i64,
+        next_attempt_at: Option<i64>,
+        error: &str,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -196,7 +228,12 @@ pub trait Health: Send + Sync {
     /// Deletes expired sessions, tokens, flashes and rate-limit windows.
     /// Sessions count as expired when last seen before `idle_cutoff_ms` or
     /// created before `absolute_cutoff_ms`.
-    async fn purge_expired(&self, now_ms: i64, idle_cutoff_ms: i64, absolute_cutoff_ms: i64) -> StoreResult<()>;
+    async fn purge_expired(
+        &self,
+        now_ms: i64,
+        idle_cutoff_ms: i64,
+        absolute_cutoff_ms: i64,
+    ) -> StoreResult<()>;
 }
 
 /// Everything the use cases need, implemented by one storage backend.
@@ -206,6 +243,13 @@ pub trait Repository:
 }
 
 impl<T> Repository for T where
-    T: UserRepo + TokenRepo + SessionRepo + ActivityRepo + FlashRepo + RateLimitRepo + MailQueue + Health
+    T: UserRepo
+        + TokenRepo
+        + SessionRepo
+        + ActivityRepo
+        + FlashRepo
+        + RateLimitRepo
+        + MailQueue
+        + Health
 {
 }

@@ -24,8 +24,17 @@ mod tests {
     #[test]
     fn names_the_zone() {
         let at = 1_764_165_787_000; // 2025-11-26 14:03:07 UTC
-        assert_eq!(format_in_zone(at, zone_or_utc(None)), "2025-11-26 14:03:07 UTC");
-        assert_eq!(format_in_zone(at, zone_or_utc(Some("Asia/Shanghai"))), "2025-11-26 22:03:07 CST");
-        assert_eq!(format_in_zone(at, zone_or_utc(Some("Not/AZone"))), "2025-11-26 14:03:07 UTC");
+        assert_eq!(
+            format_in_zone(at, zone_or_utc(None)),
+            "2025-11-26 14:03:07 UTC"
+        );
+        assert_eq!(
+            format_in_zone(at, zone_or_utc(Some("Asia/Shanghai"))),
+            "2025-11-26 22:03:07 CST"
+        );
+        assert_eq!(
+            format_in_zone(at, zone_or_utc(Some("Not/AZone"))),
+            "2025-11-26 14:03:07 UTC"
+        );
     }
 }

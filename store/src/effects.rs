@@ -9,7 +9,12 @@ const MAX_USER_AGENT: usize = 512;
 
 /// Writes the activity rows and queued mail of a change on the change's own
 /// connection, so they commit or roll back with it.
-pub(crate) async fn write_effects(conn: &mut AnyConnection, user: UserId, effects: &Effects, now_ms: i64) -> StoreResult<()> {
+pub(crate) async fn write_effects(
+    conn: &mut AnyConnection,
+    user: UserId,
+    effects: &Effects,
+    now_ms: i64,
+) -> StoreResult<()> {
     for row in &effects.activity {
         let user_agent: String = row.origin.user_agent.chars().take(MAX_USER_AGENT).collect();
         sqlx::query("INSERT INTO activity (user_id, kind, ip, user_agent, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -39,5 +44,9 @@ pub(crate) async fn write_effects(conn: &mut AnyConnection, user: UserId, effect
 
 /// The time the effects were produced, for rows that carry no time of their own.
 pub(crate) fn effects_time(effects: &Effects, fallback: i64) -> i64 {
-    effects.activity.first().map(|a| a.at_ms).unwrap_or(fallback)
+    effects
+        .activity
+        .first()
+        .map(|a| a.at_ms)
+        .unwrap_or(fallback)
 }

@@ -86,7 +86,8 @@ pub async fn connect(url: &str) -> Result<SqlStore, ConnectError> {
         }
         _ => url.to_owned(),
     };
-    let options = AnyConnectOptions::from_str(&url).map_err(|e| ConnectError::BadUrl(e.to_string()))?;
+    let options =
+        AnyConnectOptions::from_str(&url).map_err(|e| ConnectError::BadUrl(e.to_string()))?;
     let pool = AnyPoolOptions::new()
         .max_connections(pool_size(backend))
         .acquire_timeout(Duration::from_secs(5))
@@ -116,7 +117,10 @@ impl SqlStore {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.map_err(|e| ConnectError::Migration(e.to_string()))
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| ConnectError::Migration(e.to_string()))
     }
 
     pub async fn close(&self) {
@@ -126,9 +130,9 @@ impl SqlStore {
 
 pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
     match &error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict { field: conflict_field(db.constraint().unwrap_or(db.message())) }
-        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+            field: conflict_field(db.constraint().unwrap_or(db.message())),
+        },
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             StoreError::Unavailable(error.to_string())
         }

@@ -22,29 +22,46 @@ fn user_from_row(row: &AnyRow, roles: Vec<Role>) -> Result<UserRecord, sqlx::Err
     })
 }
 
-const USER_COLUMNS: &str = "id, email, display_name, password_hash, email_verified_at, locale, created_at";
+const USER_COLUMNS: &str =
+    "id, email, display_name, password_hash, email_verified_at, locale, created_at";
 
 impl SqlStore {
-    async fn find_user_where(&self, condition: &str, bind: UserKey<'_>) -> StoreResult<Option<UserRecord>> {
+    async fn find_user_where(
+        &self,
+        condition: &str,
+        bind: UserKey<'_>,
+    ) -> StoreResult<Option<UserRecord>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {condition}");
         let query = sqlx::query(&sql);
         let query = match bind {
             UserKey::Id(id) => query.bind(id.0),
             UserKey::Email(email) => query.bind(email),
         };
-        let Some(row) = query.fetch_optional(&self.pool).await.map_err(store_error)? else { return Ok(None) };
-        let id: i64 = row.try_get("id").map_err(store_error)?;
-        let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
-            .bind(id)
-            .fetch_all(&self.pool)
+        let Some(row) = query
+            .fetch_optional(&self.pool)
             .await
-            .map_err(store_error)?;
+            .map_err(store_error)?
+        else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id").map_err(store_error)?;
+        let roles: Vec<String> =
+            sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
         let roles = roles.iter().filter_map(|r| Role::parse(r)).collect();
         user_from_row(&row, roles).map(Some).map_err(store_error)
     }
 
     /// Runs effects alone, in their own transaction.
-    async fn write_effects_only(&self, user: UserId, effects: &Effects, now_ms: i64) -> StoreResult<()> {
+    async fn write_effects_only(
+        &self,
+        user: UserId,
+        effects: &Effects,
+        now_ms: i64,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         write_effects(&mut tx, user, effects, now_ms).await?;
         tx.commit().await.map_err(store_error)
@@ -56,7 +73,12 @@ enum UserKey<'a> {
     Email(&'a str),
 }
 
-async fn insert_token(conn: &mut sqlx::AnyConnection, user: UserId, token: &NewToken, now_ms: i64) -> StoreResult<()> {
+async fn insert_token(
+    conn: &mut sqlx::AnyConnection,
+    user: UserId,
+    token: &NewToken,
+    now_ms: i64,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO tokens (user_id, purpose, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(user.0)
         .bind(token.purpose.as_str())
@@ -71,7 +93,12 @@ async fn insert_token(conn: &mut sqlx::AnyConnection, user: UserId, token: &NewT
 
 #[async_trait]
 impl UserRepo for SqlStore {
-    async fn create_user(&self, user: NewUser, token: NewToken, effects: Effects) -> StoreResult<UserId> {
+    async fn create_user(
+        &self,
+        user: NewUser,
+        token: NewToken,
+        effects: Effects,
+    ) -> StoreResult<UserId> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, display_name, password_hash, locale, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -99,7 +126,8 @@ impl UserRepo for SqlStore {
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        self.find_user_where("email = $1", UserKey::Email(email)).await
+        self.find_user_where("email = $1", UserKey::Email(email))
+            .await
     }
 
     async fn find_user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
@@ -124,7 +152,12 @@ impl UserRepo for SqlStore {
 
 #[async_trait]
 impl TokenRepo for SqlStore {
-    async fn replace_token(&self, id: UserId, token: NewToken, effects: Effects) -> StoreResult<()> {
+    async fn replace_token(
+        &self,
+        id: UserId,
+        token: NewToken,
+        effects: Effects,
+    ) -> StoreResult<()> {
         let now = effects_time(&effects, 0);
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND purpose = $2")
@@ -138,7 +171,12 @@ impl TokenRepo for SqlStore {
         tx.commit().await.map_err(store_error)
     }
 
-    async fn verify_email(&self, token_hash: &str, now_ms: i64, effects: Effects) -> StoreResult<Option<UserId>> {
+    async fn verify_email(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        effects: Effects,
+    ) -> StoreResult<Option<UserId>> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         // Deleting first makes the token single-use even under concurrent presses.
         let user: Option<i64> = sqlx::query_scalar(
@@ -150,13 +188,17 @@ impl TokenRepo for SqlStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(store_error)?;
-        let Some(user) = user.map(UserId) else { return Ok(None) };
-        sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
-            .bind(now_ms)
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        let Some(user) = user.map(UserId) else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
+        )
+        .bind(now_ms)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
         write_effects(&mut tx, user, &effects, now_ms).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(Some(user))
@@ -183,11 +225,13 @@ impl SessionRepo for SqlStore {
     }
 
     async fn find_session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let row = sqlx::query("SELECT id, user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
+        let row = sqlx::query(
+            "SELECT id, user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
         row.map(|row| {
             Ok(SessionRecord {
                 id: row.try_get("id")?,
@@ -210,14 +254,19 @@ impl SessionRepo for SqlStore {
         Ok(())
     }
 
-    async fn delete_session(&self, token_hash: &str, effects: Effects) -> StoreResult<Option<UserId>> {
+    async fn delete_session(
+        &self,
+        token_hash: &str,
+        effects: Effects,
+    ) -> StoreResult<Option<UserId>> {
         let now = effects_time(&effects, 0);
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        let user: Option<i64> = sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
-            .bind(token_hash)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        let user: Option<i64> =
+            sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+                .bind(token_hash)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(store_error)?;
         let user = user.map(UserId);
         if let Some(user) = user {
             write_effects(&mut tx, user, &effects, now).await?;
@@ -229,7 +278,12 @@ impl SessionRepo for SqlStore {
 
 #[async_trait]
 impl ActivityRepo for SqlStore {
-    async fn list_activity(&self, user: UserId, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<ActivityRecord>> {
+    async fn list_activity(
+        &self,
+        user: UserId,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<ActivityRecord>> {
         let rows = sqlx::query(
             "SELECT id, kind, ip, user_agent, created_at FROM activity WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
         )
@@ -245,7 +299,10 @@ impl ActivityRepo for SqlStore {
                 Some(Ok::<_, sqlx::Error>(ActivityRecord {
                     id: row.try_get("id").ok()?,
                     kind: ActivityKind::parse(&kind)?,
-                    origin: Origin { ip: row.try_get("ip").ok()?, user_agent: row.try_get("user_agent").ok()? },
+                    origin: Origin {
+                        ip: row.try_get("ip").ok()?,
+                        user_agent: row.try_get("user_agent").ok()?,
+                    },
                     at_ms: row.try_get("created_at").ok()?,
                 }))
             })
@@ -257,23 +314,27 @@ impl ActivityRepo for SqlStore {
 #[async_trait]
 impl FlashRepo for SqlStore {
     async fn put_flash(&self, key_hash: &str, payload: &str, expires_at: i64) -> StoreResult<()> {
-        sqlx::query("INSERT INTO flash (key_hash, payload, expires_at, created_at) VALUES ($1, $2, $3, $3)")
-            .bind(key_hash)
-            .bind(payload)
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
+        sqlx::query(
+            "INSERT INTO flash (key_hash, payload, expires_at, created_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(key_hash)
+        .bind(payload)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
         Ok(())
     }
 
     async fn take_flash(&self, key_hash: &str, now_ms: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("DELETE FROM flash WHERE key_hash = $1 AND expires_at > $2 RETURNING payload")
-            .bind(key_hash)
-            .bind(now_ms)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)
+        sqlx::query_scalar(
+            "DELETE FROM flash WHERE key_hash = $1 AND expires_at > $2 RETURNING payload",
+        )
+        .bind(key_hash)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)
     }
 }
 
@@ -334,13 +395,23 @@ impl MailQueue for SqlStore {
         Ok(())
     }
 
-    async fn mark_mail_failed(&self, id: i64, next_attempt_at: Option<i64>, error: &str) -> StoreResult<()> {
+    async fn mark_mail_failed(
+        &self,
+        id: i64,
+        next_attempt_at: Option<i64>,
+        error: &str,
+    ) -> StoreResult<()> {
         let error: String = error.chars().take(500).collect();
         let query = match next_attempt_at {
             Some(next) => sqlx::query("UPDATE mail_queue SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3").bind(next),
             None => sqlx::query("UPDATE mail_queue SET failed_at = next_attempt_at, lease_until = NULL, last_error = $1 WHERE id = $2"),
         };
-        query.bind(error).bind(id).execute(&self.pool).await.map_err(store_error)?;
+        query
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 }
@@ -348,20 +419,36 @@ impl MailQueue for SqlStore {
 #[async_trait]
 impl Health for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(store_error)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 
-    async fn purge_expired(&self, now_ms: i64, idle_cutoff_ms: i64, absolute_cutoff_ms: i64) -> StoreResult<()> {
+    async fn purge_expired(
+        &self,
+        now_ms: i64,
+        idle_cutoff_ms: i64,
+        absolute_cutoff_ms: i64,
+    ) -> StoreResult<()> {
         let statements: [(&str, &[i64]); 4] = [
-            ("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2", &[idle_cutoff_ms, absolute_cutoff_ms]),
+            (
+                "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2",
+                &[idle_cutoff_ms, absolute_cutoff_ms],
+            ),
             ("DELETE FROM tokens WHERE expires_at <= $1", &[now_ms]),
             ("DELETE FROM flash WHERE expires_at <= $1", &[now_ms]),
             // Windows are at most a day long; older counters can no longer matter.
-            ("DELETE FROM rate_limits WHERE window_start < $1", &[now_ms - 24 * 60 * 60 * 1000]),
+            (
+                "DELETE FROM rate_limits WHERE window_start < $1",
+                &[now_ms - 24 * 60 * 60 * 1000],
+            ),
         ];
         for (sql, binds) in statements {
-            let query = binds.iter().fold(sqlx::query(sql), |q, value| q.bind(*value));
+            let query = binds
+                .iter()
+                .fold(sqlx::query(sql), |q, value| q.bind(*value));
             query.execute(&self.pool).await.map_err(store_error)?;
         }
         Ok(())

@@ -27,23 +27,39 @@ impl TestDatabase {
         match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
-                Some(TestDatabase { url: format!("sqlite://{}", path.display()), backend, name })
+                Some(TestDatabase {
+                    url: format!("sqlite://{}", path.display()),
+                    backend,
+                    name,
+                })
             }
             Backend::Postgres => {
                 sqlx::any::install_default_drivers();
                 let admin = match sqlx::AnyPool::connect(&admin_url()).await {
                     Ok(pool) => pool,
                     Err(error) if std::env::var_os("CI").is_none() => {
-                        eprintln!("notice: PostgreSQL unreachable ({error}); skipping the PostgreSQL run");
+                        eprintln!(
+                            "notice: PostgreSQL unreachable ({error}); skipping the PostgreSQL run"
+                        );
                         return None;
                     }
                     Err(error) => panic!("PostgreSQL must be reachable in CI: {error}"),
                 };
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create test database");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&admin)
+                    .await
+                    .expect("create test database");
                 admin.close().await;
                 let base = admin_url();
-                let server = base.rsplit_once('/').map(|(server, _)| server).unwrap_or(&base);
-                Some(TestDatabase { url: format!("{server}/{name}"), backend, name })
+                let server = base
+                    .rsplit_once('/')
+                    .map(|(server, _)| server)
+                    .unwrap_or(&base);
+                Some(TestDatabase {
+                    url: format!("{server}/{name}"),
+                    backend,
+                    name,
+                })
             }
         }
     }
@@ -59,7 +75,12 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 if let Ok(admin) = sqlx::AnyPool::connect(&admin_url()).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&admin).await;
+                    let _ = sqlx::query(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        self.name
+                    ))
+                    .execute(&admin)
+                    .await;
                     admin.close().await;
                 }
             }

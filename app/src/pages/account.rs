@@ -20,7 +20,9 @@ fn AccountDetails(user: UserView) -> impl IntoView {
     let resend = ServerAction::<ResendVerification>::new();
     let error = form_error(resend, page_data().flash_signal(), "resend");
     let query = use_query_map();
-    let resent = move || query.read().get("resent").is_some() || resend.value().get().is_some_and(|r| r.is_ok());
+    let resent = move || {
+        query.read().get("resent").is_some() || resend.value().get().is_some_and(|r| r.is_ok())
+    };
     let verified = user.email_verified;
     view! {
         <section class="card">

@@ -38,7 +38,12 @@ pub fn ActivityPage() -> impl IntoView {
 #[component]
 fn ActivityList() -> impl IntoView {
     let query = use_query_map();
-    let before = move || query.read().get("before").and_then(|b| b.parse::<i64>().ok());
+    let before = move || {
+        query
+            .read()
+            .get("before")
+            .and_then(|b| b.parse::<i64>().ok())
+    };
     let page = Resource::new(before, activity);
     view! {
         <section class="card wide">

@@ -27,7 +27,11 @@ pub fn RegisterPage() -> impl IntoView {
         }
         let policy: PasswordPolicy = policy.get().and_then(Result::ok).unwrap_or_default();
         let email = Email::parse(&typed_email.get()).ok();
-        policy.check(&password, email.as_ref().map(Email::local_part).unwrap_or_default(), &typed_name.get())
+        policy.check(
+            &password,
+            email.as_ref().map(Email::local_part).unwrap_or_default(),
+            &typed_name.get(),
+        )
     };
 
     view! {

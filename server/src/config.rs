@@ -1,0 +1,310 @@
+//! Configuration from the environment. Every setting has a documented
+//! default (README, "Configuration"); a bad value stops start-up with one
+//! line naming the setting.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+use service::config::{Argon2Params, RateLimit};
+use service::Policy;
+use store::Backend;
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub site_addr: SocketAddr,
+    /// The base of every link in mail; never derived from a request.
+    pub public_url: Url,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub outbox: PathBuf,
+    /// `None` with SQLite: generate `data/secret.key` on first start.
+    pub secret_key_file: Option<PathBuf>,
+    pub trusted_proxies: Vec<IpNet>,
+    pub site_root: String,
+    pub policy: Policy,
+}
+
+/// A setting that cannot be used, with the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {reason}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub reason: String,
+}
+
+fn error(setting: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting,
+        reason: reason.into(),
+    }
+}
+
+/// Reads settings through a lookup function, so tests need not touch the
+/// process environment.
+pub struct Settings<F: Fn(&str) -> Option<String>>(pub F);
+
+impl<F: Fn(&str) -> Option<String>> Settings<F> {
+    fn text(&self, name: &'static str, default: &str) -> String {
+        (self.0)(name)
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| default.to_owned())
+    }
+
+    fn parsed<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match (self.0)(name).filter(|v| !v.trim().is_empty()) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|e| error(name, format!("cannot read {raw:?}: {e}"))),
+        }
+    }
+
+    fn positive(&self, name: &'static str, default: i64) -> Result<i64, ConfigError> {
+        let value = self.parsed(name, default)?;
+        if value <= 0 {
+            return Err(error(name, "must be a positive number"));
+        }
+        Ok(value)
+    }
+
+    fn limit(
+        &self,
+        name: &'static str,
+        max: u32,
+        window_secs: i64,
+    ) -> Result<RateLimit, ConfigError> {
+        Ok(RateLimit {
+            max: self.parsed(name, max)?,
+            window_secs,
+        })
+    }
+}
+
+pub fn from_env() -> Result<Config, ConfigError> {
+    from_settings(&Settings(|name| std::env::var(name).ok()))
+}
+
+pub fn from_settings<F: Fn(&str) -> Option<String>>(
+    env: &Settings<F>,
+) -> Result<Config, ConfigError> {
+    let database_url = env.text("DATABASE_URL", "sqlite://data/latchkey.db");
+    let backend = Backend::from_url(&database_url)
+        .ok_or_else(|| error("DATABASE_URL", "must start with sqlite:// or postgres://"))?;
+    let site_addr = env.parsed("LEPTOS_SITE_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?;
+    let public_url: Url = env.parsed(
+        "LATCHKEY_PUBLIC_URL",
+        Url::parse("http://localhost:3000").expect("valid default"),
+    )?;
+    if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
+        return Err(error(
+            "LATCHKEY_PUBLIC_URL",
+            "must be an http:// or https:// URL with a host",
+        ));
+    }
+    if public_url
+        .host()
+        .is_some_and(|h| matches!(h, url::Host::Ipv4(_) | url::Host::Ipv6(_)))
+    {
+        return Err(error(
+            "LATCHKEY_PUBLIC_URL",
+            "must name a host, not an IP address (WebAuthn refuses IP addresses)",
+        ));
+    }
+    let secret_key_file = (env.0)("LATCHKEY_SECRET_KEY_FILE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    if backend == Backend::Postgres && secret_key_file.is_none() {
+        return Err(error(
+            "LATCHKEY_SECRET_KEY_FILE",
+            "must be set with PostgreSQL, so that every instance shares one key",
+        ));
+    }
+    let trusted_proxies = env
+        .text("LATCHKEY_TRUSTED_PROXIES", "")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    error(
+                        "LATCHKEY_TRUSTED_PROXIES",
+                        format!("{entry:?} is not an address or CIDR"),
+                    )
+                })
+        })
+        .collect::<Result<_, _>>()?;
+
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let defaults = Policy::default();
+    let policy = Policy {
+        argon2: Argon2Params {
+            memory_kib: env.parsed("LATCHKEY_ARGON2_MEMORY_KIB", defaults.argon2.memory_kib)?,
+            iterations: env.parsed("LATCHKEY_ARGON2_ITERATIONS", defaults.argon2.iterations)?,
+            parallelism: env.parsed("LATCHKEY_ARGON2_PARALLELISM", defaults.argon2.parallelism)?,
+        },
+        max_concurrent_hashes: env.parsed("LATCHKEY_MAX_CONCURRENT_HASHES", cores)?,
+        password: domain::PasswordPolicy {
+            min_chars: env.parsed("LATCHKEY_PASSWORD_MIN_CHARS", defaults.password.min_chars)?,
+            max_chars: defaults.password.max_chars,
+            require_upper: env.parsed(
+                "LATCHKEY_PASSWORD_REQUIRE_UPPER",
+                defaults.password.require_upper,
+            )?,
+            require_lower: env.parsed(
+                "LATCHKEY_PASSWORD_REQUIRE_LOWER",
+                defaults.password.require_lower,
+            )?,
+            require_digit: env.parsed(
+                "LATCHKEY_PASSWORD_REQUIRE_DIGIT",
+                defaults.password.require_digit,
+            )?,
+            require_special: env.parsed(
+                "LATCHKEY_PASSWORD_REQUIRE_SPECIAL",
+                defaults.password.require_special,
+            )?,
+        },
+        session: domain::SessionLifetime {
+            idle_secs: env.positive("LATCHKEY_SESSION_IDLE_SECS", defaults.session.idle_secs)?,
+            absolute_secs: env.positive(
+                "LATCHKEY_SESSION_ABSOLUTE_SECS",
+                defaults.session.absolute_secs,
+            )?,
+        },
+        verification_link_secs: env.positive(
+            "LATCHKEY_VERIFICATION_LINK_SECS",
+            defaults.verification_link_secs,
+        )?,
+        link_cookie_secs: defaults.link_cookie_secs,
+        flash_secs: defaults.flash_secs,
+        sign_in_per_ip: env.limit(
+            "LATCHKEY_SIGN_INS_PER_IP_PER_MINUTE",
+            defaults.sign_in_per_ip.max,
+            60,
+        )?,
+        registration_per_ip: env.limit(
+            "LATCHKEY_REGISTRATIONS_PER_IP_PER_HOUR",
+            defaults.registration_per_ip.max,
+            3600,
+        )?,
+        resend_per_account: env.limit(
+            "LATCHKEY_RESENDS_PER_ACCOUNT_PER_HOUR",
+            defaults.resend_per_account.max,
+            3600,
+        )?,
+        resend_per_ip: env.limit(
+            "LATCHKEY_RESENDS_PER_IP_PER_HOUR",
+            defaults.resend_per_ip.max,
+            3600,
+        )?,
+        mail_max_attempts: defaults.mail_max_attempts,
+        mail_retry_secs: defaults.mail_retry_secs,
+    };
+    if policy.password.min_chars < 8 {
+        return Err(error("LATCHKEY_PASSWORD_MIN_CHARS", "must be at least 8"));
+    }
+
+    let smtp_url = (env.0)("LATCHKEY_SMTP_URL").filter(|v| !v.is_empty());
+    if let Some(url) = &smtp_url {
+        Url::parse(url).map_err(|e| error("LATCHKEY_SMTP_URL", format!("not a valid URL: {e}")))?;
+    }
+    Ok(Config {
+        database_url,
+        site_addr,
+        public_url,
+        smtp_url,
+        mail_from: env.text("LATCHKEY_MAIL_FROM", "Latchkey <no-reply@localhost>"),
+        outbox: PathBuf::from(env.text("LATCHKEY_MAIL_OUTBOX", "data/outbox")),
+        secret_key_file,
+        trusted_proxies,
+        site_root: env.text("LEPTOS_SITE_ROOT", "target/site"),
+        policy,
+    })
+}
+
+impl Config {
+    /// `scheme://host[:port]`, what a browser sends as `Origin`.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        from_settings(&Settings(move |name| map.get(name).cloned()))
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_set_up() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.database_url, "sqlite://data/latchkey.db");
+        assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.public_origin(), "http://localhost:3000");
+        assert_eq!(config.outbox, PathBuf::from("data/outbox"));
+        assert!(!config.is_https());
+        assert_eq!(config.policy.argon2, Argon2Params::default());
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+            (
+                &[("LATCHKEY_PUBLIC_URL", "not a url")],
+                "LATCHKEY_PUBLIC_URL",
+            ),
+            (
+                &[("LATCHKEY_PUBLIC_URL", "http://127.0.0.1:3000")],
+                "LATCHKEY_PUBLIC_URL",
+            ),
+            (&[("LEPTOS_SITE_ADDR", "localhost")], "LEPTOS_SITE_ADDR"),
+            (
+                &[("LATCHKEY_TRUSTED_PROXIES", "10.0.0.0/8, nope")],
+                "LATCHKEY_TRUSTED_PROXIES",
+            ),
+            (
+                &[("DATABASE_URL", "postgres://localhost/db")],
+                "LATCHKEY_SECRET_KEY_FILE",
+            ),
+            (
+                &[("LATCHKEY_SESSION_IDLE_SECS", "0")],
+                "LATCHKEY_SESSION_IDLE_SECS",
+            ),
+            (&[("LATCHKEY_SMTP_URL", "::")], "LATCHKEY_SMTP_URL"),
+        ];
+        for (pairs, setting) in cases {
+            let err = config(pairs).unwrap_err();
+            assert_eq!(err.setting, *setting, "{err}");
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_networks() {
+        let config = config(&[("LATCHKEY_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7")]).unwrap();
+        assert_eq!(config.trusted_proxies.len(), 2);
+    }
+}

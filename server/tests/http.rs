@@ -1,0 +1,846 @@
+//! The real server on a random port against a fresh database, on SQLite and
+//! on PostgreSQL, driven over HTTP as a browser (with and without
+//! JavaScript) or an attacker would.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use store::testing::TestDatabase;
+use store::Backend;
+
+struct TestServer {
+    base: String,
+    outbox: PathBuf,
+    db: Option<TestDatabase>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    async fn start(backend: Backend) -> Option<TestServer> {
+        Self::start_with(backend, &[]).await
+    }
+
+    async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestServer> {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn")
+            .with_test_writer()
+            .try_init();
+        let db = TestDatabase::fresh(backend).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let scratch = std::env::temp_dir().join(format!("latchkey-http-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&scratch).unwrap();
+        let key_file = scratch.join("secret.key");
+        std::fs::write(&key_file, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=").unwrap();
+        let outbox = scratch.join("outbox");
+        let mut settings: HashMap<String, String> = [
+            ("DATABASE_URL", db.url.clone()),
+            ("LATCHKEY_PUBLIC_URL", format!("http://localhost:{port}")),
+            ("LATCHKEY_MAIL_OUTBOX", outbox.display().to_string()),
+            ("LATCHKEY_SECRET_KEY_FILE", key_file.display().to_string()),
+            // Cheap hashing keeps the suite fast; the parameters' effect is tested in `service`.
+            ("LATCHKEY_ARGON2_MEMORY_KIB", "256".to_owned()),
+            ("LATCHKEY_ARGON2_ITERATIONS", "1".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        settings.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let config = server::config::from_settings(&server::config::Settings(move |name| {
+            settings.get(name).cloned()
+        }))
+        .unwrap();
+        let prepared = server::prepare(config).await.unwrap();
+        let task = tokio::spawn(async move {
+            prepared.serve(listener).await.unwrap();
+        });
+        Some(TestServer {
+            base: format!("http://localhost:{port}"),
+            outbox,
+            db: Some(db),
+            task,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser with JavaScript off: plain form posts that expect HTML.
+    fn browser(&self) -> reqwest::Client {
+        self.client("text/html,application/xhtml+xml")
+    }
+
+    /// The hydrated app's server-function client, which asks for JSON.
+    fn script(&self) -> reqwest::Client {
+        self.client("application/json")
+    }
+
+    fn client(&self, accept: &str) -> reqwest::Client {
+        let mut headers = HeaderMap::new();
+        headers.insert("accept", HeaderValue::from_str(accept).unwrap());
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        headers.insert(
+            "user-agent",
+            HeaderValue::from_static("Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0"),
+        );
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
+    /// Waits for the mail worker to deliver a message to `to`, returning its text.
+    async fn mail_to(&self, to: &str, containing: &str) -> String {
+        for _ in 0..100 {
+            if let Ok(entries) = std::fs::read_dir(&self.outbox) {
+                let mut paths: Vec<_> = entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect();
+                paths.sort();
+                for path in paths.iter().rev() {
+                    let text = std::fs::read_to_string(path).unwrap();
+                    if text.contains(&format!("To: {to}")) && text.contains(containing) {
+                        return text;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let found: Vec<_> = std::fs::read_dir(&self.outbox)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        panic!("no mail to {to} containing {containing:?}; the outbox holds {found:?}");
+    }
+
+    async fn stop(mut self) {
+        self.task.abort();
+        if let Some(db) = self.db.take() {
+            db.remove().await;
+        }
+    }
+}
+
+fn link_in(mail: &str) -> String {
+    mail.split_whitespace()
+        .find(|w| w.contains("token="))
+        .expect("a link in the mail")
+        .to_owned()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+const PASSWORD: &str = "Tangerine-Kayak-Violet-72";
+
+async fn post_form(
+    client: &reqwest::Client,
+    server: &TestServer,
+    path: &str,
+    page: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(server.url(path))
+        .header("referer", server.url(page))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn register(
+    server: &TestServer,
+    client: &reqwest::Client,
+    email: &str,
+    name: &str,
+) -> reqwest::Response {
+    post_form(
+        client,
+        server,
+        "/api/auth/register",
+        "/register",
+        &[
+            ("email", email),
+            ("display_name", name),
+            ("password", PASSWORD),
+        ],
+    )
+    .await
+}
+
+async fn sign_in(
+    server: &TestServer,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+    next: &str,
+) -> reqwest::Response {
+    post_form(
+        client,
+        server,
+        "/api/auth/login",
+        "/login",
+        &[("email", email), ("password", password), ("next", next)],
+    )
+    .await
+}
+
+async fn page(client: &reqwest::Client, server: &TestServer, path: &str) -> (StatusCode, String) {
+    let response = client.get(server.url(path)).send().await.unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+macro_rules! on_both_backends {
+    ($name:ident, |$server:ident| $body:block) => {
+        mod $name {
+            use super::*;
+
+            async fn run($server: &TestServer) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let Some(server) = TestServer::start(Backend::Sqlite).await else { return };
+                run(&server).await;
+                server.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(server) = TestServer::start(Backend::Postgres).await else { return };
+                run(&server).await;
+                server.stop().await;
+            }
+        }
+    };
+}
+
+on_both_backends!(the_whole_journey_without_javascript, |server| {
+    let browser = server.browser();
+    let registered = register(
+        server,
+        &browser,
+        "Ada@Example.com",
+        "Ada <script>alert(1)</script> & Co",
+    )
+    .await;
+    assert_eq!(registered.status(), StatusCode::FOUND);
+    assert_eq!(location(&registered), "/register/sent");
+
+    let mail = server.mail_to("ada@example.com", "verify-email").await;
+    let link = link_in(&mail);
+    assert!(
+        link.starts_with(&server.url("/verify-email?token=")),
+        "{link}"
+    );
+
+    // Opening the link changes nothing yet: it only moves the token into a cookie.
+    let opened = browser.get(&link).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&opened), "/verify-email");
+    let cookie = opened
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Max-Age=600"),
+        "{cookie}"
+    );
+    let (_, verify_page) = page(&browser, server, "/verify-email").await;
+    assert!(verify_page.contains("Confirm my email"));
+    let signed_in_first = sign_in(server, &browser, "ada@example.com", PASSWORD, "").await;
+    assert_eq!(location(&signed_in_first), "/account");
+    let (_, account) = page(&browser, server, "/account").await;
+    assert!(
+        account.contains("Not confirmed yet"),
+        "the link alone verified nothing"
+    );
+
+    let confirmed = post_form(
+        &browser,
+        server,
+        "/api/verify/confirm",
+        "/verify-email",
+        &[],
+    )
+    .await;
+    assert_eq!(
+        location(&confirmed),
+        "/account",
+        "signed in, so back to the account"
+    );
+    let (status, account) = page(&browser, server, "/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(account.contains("Confirmed") && !account.contains("Not confirmed yet"));
+    assert!(
+        account.contains("Ada &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"),
+        "the name is shown escaped"
+    );
+    assert!(!account.contains("<script>alert(1)"));
+
+    let (_, activity) = page(&browser, server, "/account/activity").await;
+    for event in ["Account created", "Signed in", "Email address confirmed"] {
+        assert!(
+            activity.contains(event),
+            "{event} missing from the activity page"
+        );
+    }
+    assert!(
+        activity.contains("127.0.0.1") && activity.contains("Firefox"),
+        "IP and device are shown"
+    );
+
+    let signed_out = post_form(&browser, server, "/logout", "/account", &[]).await;
+    assert_eq!(location(&signed_out), "/login?signed_out=1");
+    let after = browser.get(server.url("/account")).send().await.unwrap();
+    assert_eq!(
+        location(&after),
+        "/login?next=/account",
+        "signed out means signed out"
+    );
+
+    let again = sign_in(server, &browser, "ada@example.com", PASSWORD, "").await;
+    assert_eq!(location(&again), "/account");
+    let (_, activity) = page(&browser, server, "/account/activity").await;
+    assert!(activity.contains("Signed out"));
+});
+
+on_both_backends!(verification_links_work_once, |server| {
+    let browser = server.browser();
+    register(server, &browser, "bo@example.com", "Bo").await;
+    let link = link_in(&server.mail_to("bo@example.com", "verify-email").await);
+    browser.get(&link).send().await.unwrap();
+    let first = post_form(
+        &browser,
+        server,
+        "/api/verify/confirm",
+        "/verify-email",
+        &[],
+    )
+    .await;
+    assert_eq!(
+        location(&first),
+        "/login?verified=1",
+        "not signed in, so on to sign in"
+    );
+
+    let other = server.browser();
+    other.get(&link).send().await.unwrap();
+    let second = post_form(&other, server, "/api/verify/confirm", "/verify-email", &[]).await;
+    assert_eq!(
+        location(&second),
+        "/verify-email",
+        "back to the page, which explains"
+    );
+    let (_, shown) = page(&other, server, "/verify-email").await;
+    assert!(
+        shown.contains("invalid, has expired or was already used"),
+        "{shown}"
+    );
+});
+
+on_both_backends!(no_account_enumeration, |server| {
+    let browser = server.browser();
+    let first = register(server, &browser, "cy@example.com", "Cy").await;
+    let second = register(server, &server.browser(), "CY@example.com", "Someone Else").await;
+    assert_eq!(
+        (first.status(), location(&first)),
+        (second.status(), location(&second))
+    );
+    let notice = server.mail_to("cy@example.com", "already have").await;
+    assert!(
+        !notice.contains("token="),
+        "the owner's account is not touched"
+    );
+
+    let script = server.script();
+    let wrong = sign_in(server, &script, "cy@example.com", "Wrong-Password-99!", "").await;
+    let unknown = sign_in(
+        server,
+        &script,
+        "nobody@example.com",
+        "Wrong-Password-99!",
+        "",
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.status(), wrong.status());
+    assert_eq!(unknown.text().await.unwrap(), wrong.text().await.unwrap());
+});
+
+on_both_backends!(script_client_gets_field_errors_as_codes, |server| {
+    let script = server.script();
+    let response = post_form(
+        &script,
+        server,
+        "/api/auth/register",
+        "/register",
+        &[
+            ("email", "not-an-address"),
+            ("display_name", "Dee"),
+            ("password", "Password123!"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("email.invalid") && body.contains("password.too_common"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("Password123!"),
+        "the password is never echoed"
+    );
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_links_ignore_forged_host_headers() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let client = server.browser();
+    client
+        .post(server.url("/api/auth/register"))
+        .header("host", "evil.test")
+        .header("x-forwarded-host", "evil.test")
+        .header("x-forwarded-proto", "https")
+        .form(&[
+            ("email", "eve@example.com"),
+            ("display_name", "Eve"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let link = link_in(&server.mail_to("eve@example.com", "verify-email").await);
+    assert!(
+        link.starts_with(&server.url("/verify-email?token=")),
+        "{link}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_posts_are_refused_before_any_work() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let plain = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let form = [
+        ("email", "x@example.com"),
+        ("display_name", "X"),
+        ("password", PASSWORD),
+    ];
+    let cross_site = plain
+        .post(server.url("/api/auth/register"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    let bad_origin = plain
+        .post(server.url("/api/auth/register"))
+        .header("origin", "https://evil.test")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_origin.status(), StatusCode::FORBIDDEN);
+    let neither = plain.post(server.url("/logout")).send().await.unwrap();
+    assert_eq!(neither.status(), StatusCode::FORBIDDEN);
+    let own_origin = plain
+        .post(server.url("/api/auth/register"))
+        .header("origin", server.base.as_str())
+        .header("accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own_origin.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let mails = std::fs::read_dir(&server.outbox)
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(mails, 1, "only the same-origin registration did anything");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_fresh_http_only_cookies_and_next_stays_local() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let browser = server.browser();
+    register(&server, &browser, "fay@example.com", "Fay").await;
+    let first = sign_in(
+        &server,
+        &browser,
+        "fay@example.com",
+        PASSWORD,
+        "//evil.test/phish",
+    )
+    .await;
+    assert_eq!(location(&first), "/account", "an off-site next is ignored");
+    let cookie = first
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("lk_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let second = sign_in(
+        &server,
+        &browser,
+        "fay@example.com",
+        PASSWORD,
+        "/account/activity",
+    )
+    .await;
+    assert_eq!(
+        location(&second),
+        "/account/activity",
+        "a local next is honoured"
+    );
+    let cookie2 = second
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(cookie, cookie2, "a new token at every sign-in");
+
+    // Garbage, forged or stale session cookies read as signed out, never as an error.
+    for forged in [
+        "lk_session=garbage",
+        "lk_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "lk_session=%00%ff",
+    ] {
+        let response = server
+            .client("text/html")
+            .get(server.url("/account"))
+            .header("cookie", forged)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND, "{forged}");
+        assert_eq!(location(&response), "/login?next=/account");
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_carries_the_security_headers() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let response = server
+        .browser()
+        .get(server.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers().clone();
+    let csp = headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("'wasm-unsafe-eval'")
+            && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(headers.get("referrer-policy").unwrap(), "same-origin");
+    assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(headers.get("cache-control").unwrap(), "no-store");
+    assert!(
+        headers.get("strict-transport-security").is_none(),
+        "no HSTS over plain http"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "scripts carry this response's nonce"
+    );
+    let next = server
+        .browser()
+        .get(server.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !next
+            .headers()
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains(&nonce),
+        "a fresh nonce per response"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn language_follows_the_browser_and_the_switch() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let browser = server.browser();
+    let chinese = browser
+        .get(server.url("/login"))
+        .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    let html = chinese.text().await.unwrap();
+    assert!(
+        html.contains("<html lang=\"zh-CN\"") && html.contains("登录 Latchkey"),
+        "{html}"
+    );
+    let switched = browser
+        .get(server.url("/lang/en?next=/register"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&switched), "/register");
+    let html = browser
+        .get(server.url("/register"))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<html lang=\"en\"") && html.contains("Create your account"),
+        "the choice beats the header"
+    );
+    let off_site = browser
+        .get(server.url("/lang/zh-CN?next=https://evil.test"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&off_site), "/");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_cleanly() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let script = server.script();
+    let huge = "x".repeat(200 * 1024);
+    let oversized = post_form(
+        &script,
+        &server,
+        "/api/auth/register",
+        "/register",
+        &[
+            ("email", "a@example.com"),
+            ("display_name", &huge),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(oversized.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let control = post_form(
+        &script,
+        &server,
+        "/api/auth/register",
+        "/register",
+        &[
+            ("email", "b@example.com"),
+            ("display_name", "B\r\nBcc: x@evil.test"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(control.status(), StatusCode::BAD_REQUEST);
+    assert!(control.text().await.unwrap().contains("name.invalid"));
+    let missing = script
+        .post(server.url("/api/auth/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, b'=', 0x80])
+        .send()
+        .await
+        .unwrap();
+    assert!(missing.status().is_client_error(), "{}", missing.status());
+    let not_found = server
+        .browser()
+        .get(server.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_found.status(), StatusCode::NOT_FOUND);
+    assert!(not_found.text().await.unwrap().contains("Page not found"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resending_the_link_is_rate_limited() {
+    let Some(server) = TestServer::start_with(
+        Backend::Sqlite,
+        &[("LATCHKEY_RESENDS_PER_ACCOUNT_PER_HOUR", "1")],
+    )
+    .await
+    else {
+        return;
+    };
+    let script = server.script();
+    register(&server, &script, "gil@example.com", "Gil").await;
+    sign_in(&server, &script, "gil@example.com", PASSWORD, "").await;
+    let first = post_form(&script, &server, "/api/verify/resend", "/account", &[]).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = post_form(&script, &server, "/api/verify/resend", "/account", &[]).await;
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(second.headers().get("retry-after").is_some());
+    let anonymous = post_form(
+        &server.script(),
+        &server,
+        "/api/verify/resend",
+        "/account",
+        &[],
+    )
+    .await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_readiness() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    assert_eq!(
+        client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        client
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    server.stop().await;
+}
+
+#[test]
+fn bad_configuration_stops_start_up_with_one_line_naming_the_setting() {
+    let cases = [
+        ("DATABASE_URL", "mysql://localhost/x", "DATABASE_URL"),
+        (
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/none",
+            "LATCHKEY_SECRET_KEY_FILE",
+        ),
+        (
+            "LATCHKEY_MAIL_OUTBOX",
+            "/proc/latchkey-outbox",
+            "LATCHKEY_MAIL_OUTBOX",
+        ),
+        (
+            "LATCHKEY_PUBLIC_URL",
+            "localhost:3000",
+            "LATCHKEY_PUBLIC_URL",
+        ),
+    ];
+    for (name, value, setting) in cases {
+        let dir = std::env::temp_dir().join(format!("latchkey-config-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"))
+            .current_dir(&dir)
+            .env(name, value)
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}={value}: {stderr}");
+        let lines: Vec<_> = stderr
+            .lines()
+            .filter(|l| l.starts_with("latchkey:"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{stderr}");
+        assert!(lines[0].contains(setting), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn an_unreachable_database_is_named() {
+    let dir = std::env::temp_dir().join(format!("latchkey-config-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("key"),
+        "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .current_dir(&dir)
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none")
+        .env("LATCHKEY_SECRET_KEY_FILE", dir.join("key"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("DATABASE_URL") && stderr.contains("cannot connect"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
