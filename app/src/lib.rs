@@ -73,11 +73,14 @@ pub fn App() -> impl IntoView {
         provide_context(browser::document_locale());
     }
     #[cfg(feature = "hydrate")]
-    Effect::new(|_| browser::remember_time_zone("lk_tz"));
+    Effect::new(|_| {
+        browser::remember_time_zone("lk_tz");
+        browser::mark_hydrated();
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/latchkey.css" />
-        <Title formatter=|page: String| if page.is_empty() { "Latchkey".to_owned() } else { format!("{page} · Latchkey") } />
+        <Title formatter=|page: String| if page.contains("Latchkey") { page } else { format!("{page} · Latchkey") } />
         <Router>
             <Layout />
         </Router>

@@ -1,0 +1,63 @@
+import { defineConfig } from "@playwright/test";
+import * as path from "node:path";
+
+// One server for the whole run, on its own port, data and outbox.
+const root = path.resolve(__dirname, "..");
+const workDir = path.join(root, "target", "e2e");
+export const PORT = 3400;
+export const OUTBOX = path.join(workDir, "outbox");
+
+const chromium = {
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  outputDir: "./test-results",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://localhost:${PORT}`,
+    launchOptions: chromium,
+    locale: "en-GB",
+    trace: "retain-on-failure",
+  },
+  projects: [
+    { name: "js", use: { javaScriptEnabled: true } },
+    { name: "nojs", use: { javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: `rm -rf "${workDir}" && mkdir -p "${workDir}" && exec "${path.join(root, "target", "debug", "latchkey")}"`,
+    cwd: root,
+    url: `http://localhost:${PORT}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
+      LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
+      LATCHKEY_PUBLIC_URL: `http://localhost:${PORT}`,
+      DATABASE_URL: `sqlite://${path.join(workDir, "latchkey.db")}`,
+      LATCHKEY_SECRET_KEY_FILE: "",
+      LATCHKEY_MAIL_OUTBOX: OUTBOX,
+      // Every test registers from 127.0.0.1; the per-IP limits are tested over HTTP.
+      LATCHKEY_REGISTRATIONS_PER_IP_PER_HOUR: "10000",
+      LATCHKEY_SIGN_INS_PER_IP_PER_MINUTE: "10000",
+      RUST_LOG: "warn",
+    },
+  },
+});

@@ -1,0 +1,38 @@
+import { expect, test } from "@playwright/test";
+import { expectAccessible, open, signIn, verifiedAccount } from "./support";
+
+// axe runs inside the page, so it needs JavaScript; the HTML it checks is
+// the same server-rendered markup the no-JavaScript project gets.
+test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "axe needs JavaScript in the page");
+
+const publicPages = ["/login", "/register", "/register/sent", "/verify-email", "/no-such-page"];
+
+for (const [language, header] of [["English", "en-GB"], ["Chinese", "zh-CN"]]) {
+  test(`public pages pass axe in ${language}`, async ({ browser }, testInfo) => {
+    const context = await browser.newContext({ locale: header, javaScriptEnabled: testInfo.project.name === "js" });
+    const page = await context.newPage();
+    for (const path of publicPages) {
+      await open(page, path, testInfo);
+      await expectAccessible(page);
+    }
+    await context.close();
+  });
+}
+
+test("account pages pass axe, and look right on a phone and a desktop", async ({ page }, testInfo) => {
+  const email = await verifiedAccount(page, testInfo, "Axe Tester");
+  await signIn(page, testInfo, email);
+  await expect(page).toHaveURL(/\/account$/);
+  for (const path of ["/account", "/account/activity"]) {
+    await open(page, path, testInfo);
+    await expectAccessible(page);
+    for (const [label, width] of [["phone", 360], ["desktop", 1280]] as const) {
+      await page.setViewportSize({ width, height: 800 });
+      const name = `${path.replaceAll("/", "_").slice(1)}-${label}.png`;
+      await page.screenshot({ path: testInfo.outputPath(name), fullPage: true });
+    }
+  }
+  await page.setViewportSize({ width: 360, height: 800 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});

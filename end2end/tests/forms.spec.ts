@@ -1,0 +1,65 @@
+import { expect, test } from "@playwright/test";
+import { freshEmail, open, PASSWORD, register, signIn, verifiedAccount } from "./support";
+
+test("the password policy explains every failed rule and keeps what was typed", async ({ page }, testInfo) => {
+  const email = freshEmail(testInfo, "policy");
+  await register(page, testInfo, email, "Li Wei", "short");
+  const errors = page.locator("#field-password-error");
+  await expect(errors).toContainText("Use at least 12 characters.");
+  await expect(errors).toContainText("Add an upper-case letter.");
+  await expect(errors).toContainText("Add a digit.");
+  await expect(errors).toContainText("Add a symbol such as ! or #.");
+  await expect(page.getByRole("alert")).toContainText("Please correct the marked fields.");
+  await expect(page.getByLabel("Email address")).toHaveValue(email);
+  await expect(page.getByLabel("Your name")).toHaveValue("Li Wei");
+  await expect(page.getByLabel("Password", { exact: true })).toHaveValue(testInfo.project.name === "js" ? "short" : "");
+  await expect(page.getByLabel("Password", { exact: true })).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Password", { exact: true })).toHaveAttribute("aria-describedby", /field-password-error/);
+
+  await page.getByLabel("Password", { exact: true }).fill("Password123!");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(errors).toContainText("This password is too common or easy to guess.");
+  await expect(page.getByLabel("Email address")).toHaveValue(email);
+});
+
+test("the rules are checked in the browser while typing", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name === "nojs", "needs JavaScript; the server check is covered above");
+  await open(page, "/register", testInfo);
+  await page.getByLabel("Password", { exact: true }).pressSequentially("abc");
+  await expect(page.locator(".live-check")).toContainText("Use at least 12 characters.");
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await expect(page.locator(".live-check li")).toHaveCount(0);
+});
+
+test("a taken address gets the same answer as a new one", async ({ page }, testInfo) => {
+  const email = await verifiedAccount(page, testInfo, "Taken");
+  await register(page, testInfo, email, "Someone Else");
+  await expect(page).toHaveURL(/\/register\/sent$/);
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+});
+
+test("unknown addresses and wrong passwords get the same message", async ({ page }, testInfo) => {
+  const email = await verifiedAccount(page, testInfo, "Wrong");
+  await signIn(page, testInfo, email, "Wrong-Password-99!");
+  const wrong = await page.getByRole("alert").innerText();
+  await expect(page.getByLabel("Email address")).toHaveValue(email);
+  await signIn(page, testInfo, freshEmail(testInfo, "nobody"), "Wrong-Password-99!");
+  await expect(page.getByRole("alert")).toHaveText(wrong);
+  expect(wrong).toContain("do not match");
+
+  await signIn(page, testInfo, email);
+  await page.goto("/account/activity");
+  await expect(page.locator("table.activity")).toContainText("Failed sign-in");
+});
+
+test("the show-password switch reveals the password when scripts run", async ({ page }, testInfo) => {
+  await open(page, "/login", testInfo);
+  const toggle = page.getByLabel("Show password");
+  if (testInfo.project.name === "nojs") {
+    await expect(toggle).toBeHidden();
+    return;
+  }
+  await page.getByLabel("Password", { exact: true }).fill("Secret-Value-1!");
+  await toggle.check();
+  await expect(page.getByLabel("Password", { exact: true })).toHaveAttribute("type", "text");
+});

@@ -1,0 +1,97 @@
+import { expect, Page, TestInfo } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { OUTBOX } from "../playwright.config";
+
+export const PASSWORD = "Tangerine-Kayak-Violet-72";
+
+/** A fresh address per test, so tests never share an account. */
+export function freshEmail(testInfo: TestInfo, label = "user"): string {
+  const unique = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  return `${label}-${testInfo.project.name}-${unique}@example.com`;
+}
+
+/** Opens a page and, with JavaScript on, waits until the app is hydrated. */
+export async function open(page: Page, url: string, testInfo: TestInfo) {
+  await page.goto(url);
+  await settled(page, testInfo);
+}
+
+export async function settled(page: Page, testInfo: TestInfo) {
+  if (testInfo.project.name === "js") {
+    await page.waitForSelector("html[data-hydrated]");
+  }
+}
+
+export interface Mail {
+  to: string;
+  subject: string;
+  body: string;
+}
+
+function readMail(file: string): Mail {
+  const text = fs.readFileSync(file, "utf8");
+  const [head, ...rest] = text.split("\r\n\r\n");
+  const header = (name: string) => head.match(new RegExp(`^${name}: (.*)$`, "mi"))?.[1]?.trim() ?? "";
+  return { to: header("To"), subject: header("Subject"), body: rest.join("\r\n\r\n") };
+}
+
+/**
+ * Waits until at least `count` mails to `to` contain `containing`, and
+ * returns the newest of them.
+ */
+export async function mailTo(to: string, containing: string, count = 1): Promise<Mail> {
+  let found: Mail[] = [];
+  await expect
+    .poll(
+      () => {
+        if (!fs.existsSync(OUTBOX)) return 0;
+        const files = fs.readdirSync(OUTBOX).filter((f) => f.endsWith(".eml")).sort().reverse();
+        found = files.map((f) => readMail(path.join(OUTBOX, f))).filter((m) => m.to === to && m.body.includes(containing));
+        return found.length;
+      },
+      { message: `${count} mail(s) to ${to} containing ${containing}`, timeout: 15_000 },
+    )
+    .toBeGreaterThanOrEqual(count);
+  return found[0];
+}
+
+export function linkIn(mail: Mail): string {
+  const link = mail.body.split(/\s+/).find((word) => word.includes("token="));
+  if (!link) throw new Error(`no link in mail: ${mail.body}`);
+  return link;
+}
+
+export async function register(page: Page, testInfo: TestInfo, email: string, name: string, password = PASSWORD) {
+  await open(page, "/register", testInfo);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+export async function signIn(page: Page, testInfo: TestInfo, email: string, password = PASSWORD) {
+  await open(page, "/login", testInfo);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Registers and verifies an account, leaving the browser signed out. */
+export async function verifiedAccount(page: Page, testInfo: TestInfo, name = "Test User"): Promise<string> {
+  const email = freshEmail(testInfo);
+  await register(page, testInfo, email, name);
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await open(page, linkIn(await mailTo(email, "verify-email")), testInfo);
+  await page.getByRole("button", { name: "Confirm my email" }).click();
+  await expect(page).toHaveURL(/\/login\?verified=1$/);
+  return email;
+}
+
+/** No serious or critical accessibility violation on the page as it is now. */
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
+}
