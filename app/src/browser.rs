@@ -55,7 +55,10 @@ pub fn remember_time_zone(cookie_base_name: &str) {
 /// Marks the document as hydrated: styles may then show script-only
 /// controls, and tests know the page is interactive.
 pub fn mark_hydrated() {
-    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
         let _ = root.set_attribute("data-hydrated", "true");
     }
 }
