@@ -149,9 +149,9 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Whether this browser holds a verification link moved out of the URL.
-#[server(prefix = "/api", endpoint = "verify/pending")]
-pub async fn verification_pending() -> Result<bool, AppError> {
+/// Whether this browser holds a mail link (verification or reset) moved out of the URL.
+#[server(prefix = "/api", endpoint = "link/pending")]
+pub async fn link_pending() -> Result<bool, AppError> {
     Ok(ssr::cookie(ssr::LINK_COOKIE).is_some())
 }
 
@@ -217,4 +217,33 @@ pub async fn activity(before: Option<i64>) -> Result<ActivityPage, AppError> {
         older_than,
         zone: zone.name().to_owned(),
     })
+}
+
+#[server(prefix = "/api", endpoint = "recover/request")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let result = context
+        .accounts
+        .request_password_reset(&email, &ssr::origin())
+        .await
+        .map(|()| "/recover/sent".to_owned());
+    ssr::finish_form("recover", result, &[("email", &email)]).await
+}
+
+#[server(prefix = "/api", endpoint = "recover/reset")]
+pub async fn reset_password(password: String, confirmation: String) -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
+    let result = context
+        .accounts
+        .reset_password(&token, &password, &confirmation, &ssr::origin())
+        .await;
+    // The link is spent (or dead) unless only the new password was refused.
+    if !matches!(result, Err(service::ServiceError::Validation(_))) {
+        ssr::set_cookie(context.cookies.clear(ssr::LINK_COOKIE));
+    }
+    if result.is_ok() {
+        ssr::set_cookie(context.cookies.clear(ssr::SESSION_COOKIE));
+    }
+    ssr::finish_form("reset", result.map(|_| "/login?reset=1".to_owned()), &[]).await
 }

@@ -40,6 +40,21 @@ messages! {
     CreateAccountLink => "Create an account", "创建账户";
     VerifiedNotice => "Your email address is confirmed. Sign in to continue.", "您的邮箱地址已确认。请登录以继续。";
     SignedOutNotice => "You have signed out.", "您已退出登录。";
+    ForgotPassword => "Forgot your password?", "忘记密码？";
+    ResetDoneNotice => "Your password has been changed and every device was signed out. Sign in with your new password.", "您的密码已更改，所有设备均已退出登录。请使用新密码登录。";
+
+    RecoverTitle => "Reset your password", "重置密码";
+    RecoverIntro => "Enter the email address of your account. We will send you a link to choose a new password.", "请输入您账户的邮箱地址。我们会发送一个链接，让您设置新密码。";
+    RecoverButton => "Send me a link", "发送链接";
+    RecoverSentTitle => "Check your email", "请查收邮件";
+    RecoverSentBody => "If an account exists for that address, we have sent it a link to reset the password. The link expires in 30 minutes and works once. Nothing arrived? Look in your spam folder, or ask again.", "如果该地址有对应的账户，我们已向其发送重置密码的链接。链接 30 分钟内有效，只能使用一次。没有收到？请检查垃圾邮件文件夹，或重新请求。";
+    AskAgain => "Ask for another link", "重新请求链接";
+    ResetTitle => "Choose a new password", "设置新密码";
+    ResetIntro => "After the change, every device signed in to your account is signed out.", "更改后，所有已登录您账户的设备都将退出登录。";
+    NewPasswordLabel => "New password", "新密码";
+    ConfirmPasswordLabel => "New password again", "再次输入新密码";
+    ResetButton => "Change my password", "更改密码";
+    ResetNoLink => "This page needs the link from our password reset mail. Links expire after 30 minutes and work once.", "此页面需要通过我们的重置密码邮件中的链接打开。链接 30 分钟后失效，且只能使用一次。";
 
     RegisterTitle => "Create your account", "创建您的账户";
     RegisterIntro => "We will send a link to your email address to confirm it.", "我们会向您的邮箱发送一个链接，用于确认地址。";
@@ -87,6 +102,8 @@ messages! {
     EvSignedIn => "Signed in", "登录";
     EvSignInFailed => "Failed sign-in", "登录失败";
     EvSignedOut => "Signed out", "退出登录";
+    EvPasswordResetRequested => "Password reset link sent", "发送重置密码链接";
+    EvPasswordReset => "Password changed with a reset link", "通过重置链接更改密码";
 
     NotFoundTitle => "Page not found", "找不到页面";
     NotFoundBody => "The address may be mistyped, or the page has moved.", "地址可能有误，或页面已移动。";
@@ -97,7 +114,7 @@ messages! {
     ErrForbidden => "You are not allowed to do that.", "您无权执行此操作。";
     ErrNotFound => "We could not find that.", "找不到相关内容。";
     ErrInvalidCredentials => "That email address and password do not match. Check both and try again.", "邮箱地址与密码不匹配。请检查后重试。";
-    ErrTokenInvalid => "This link is invalid, has expired or was already used. Sign in and ask for a new one.", "此链接无效、已过期或已被使用。请登录后重新获取。";
+    ErrTokenInvalid => "This link is invalid, has expired or was already used. Ask for a new one.", "此链接无效、已过期或已被使用。请重新获取。";
     ErrRateLimited => "Too many attempts. Please wait a little and try again.", "尝试次数过多。请稍候再试。";
     ErrUnavailable => "The service is briefly unavailable. Please try again in a minute.", "服务暂时不可用，请一分钟后重试。";
     ErrInternal => "Something went wrong on our side. Please try again; if it keeps happening, contact support with this reference:", "我们这边出了问题。请重试；如果问题持续，请联系客服并提供此编号：";
@@ -118,6 +135,7 @@ messages! {
     PwContainsEmail => "Do not use your email address in the password.", "密码中不要包含您的邮箱地址。";
     PwContainsName => "Do not use your name in the password.", "密码中不要包含您的名字。";
     PwTooCommon => "This password is too common or easy to guess. Try a few unrelated words.", "此密码过于常见或容易被猜到。试试几个不相关的词组合。";
+    PwMismatch => "The two passwords are not the same.", "两次输入的密码不一致。";
     InvalidField => "Check this field.", "请检查此字段。";
 }
 
@@ -149,6 +167,7 @@ pub fn code_text(code: &str) -> T {
         "password.contains_email" => T::PwContainsEmail,
         "password.contains_name" => T::PwContainsName,
         "password.too_common" => T::PwTooCommon,
+        "password.mismatch" => T::PwMismatch,
         _ => T::InvalidField,
     }
 }

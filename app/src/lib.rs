@@ -115,6 +115,9 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/register") view=pages::RegisterPage ssr=SsrMode::Async />
                 <Route path=path!("/register/sent") view=pages::RegisterSentPage ssr=SsrMode::Async />
                 <Route path=path!("/verify-email") view=pages::VerifyEmailPage ssr=SsrMode::Async />
+                <Route path=path!("/recover") view=pages::RecoverPage ssr=SsrMode::Async />
+                <Route path=path!("/recover/sent") view=pages::RecoverSentPage ssr=SsrMode::Async />
+                <Route path=path!("/recover/reset") view=pages::ResetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/account/activity") view=pages::ActivityPage ssr=SsrMode::Async />
             </Routes>

@@ -9,16 +9,20 @@ pub enum ActivityKind {
     SignedIn,
     SignInFailed,
     SignedOut,
+    PasswordResetRequested,
+    PasswordReset,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 6] = [
+    pub const ALL: [ActivityKind; 8] = [
         ActivityKind::Registered,
         ActivityKind::EmailVerified,
         ActivityKind::VerificationResent,
         ActivityKind::SignedIn,
         ActivityKind::SignInFailed,
         ActivityKind::SignedOut,
+        ActivityKind::PasswordResetRequested,
+        ActivityKind::PasswordReset,
     ];
 
     /// The stable name stored in the database.
@@ -30,6 +34,8 @@ impl ActivityKind {
             ActivityKind::SignedIn => "signed_in",
             ActivityKind::SignInFailed => "sign_in_failed",
             ActivityKind::SignedOut => "signed_out",
+            ActivityKind::PasswordResetRequested => "password_reset_requested",
+            ActivityKind::PasswordReset => "password_reset",
         }
     }
 

@@ -187,6 +187,7 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
             "LATCHKEY_VERIFICATION_LINK_SECS",
             defaults.verification_link_secs,
         )?,
+        reset_link_secs: env.positive("LATCHKEY_RESET_LINK_SECS", defaults.reset_link_secs)?,
         link_cookie_secs: defaults.link_cookie_secs,
         flash_secs: defaults.flash_secs,
         sign_in_per_ip: env.limit(
@@ -207,6 +208,16 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
         resend_per_ip: env.limit(
             "LATCHKEY_RESENDS_PER_IP_PER_HOUR",
             defaults.resend_per_ip.max,
+            3600,
+        )?,
+        reset_per_ip: env.limit(
+            "LATCHKEY_RESETS_PER_IP_PER_HOUR",
+            defaults.reset_per_ip.max,
+            3600,
+        )?,
+        reset_per_address: env.limit(
+            "LATCHKEY_RESETS_PER_ADDRESS_PER_HOUR",
+            defaults.reset_per_address.max,
             3600,
         )?,
         mail_max_attempts: defaults.mail_max_attempts,

@@ -167,7 +167,7 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
 }
 
 /// Paths whose mail links carry a token in `?token=`.
-const LINK_PATHS: &[&str] = &["/verify-email"];
+const LINK_PATHS: &[&str] = &["/verify-email", "/recover/reset"];
 
 /// A mail link's GET moves its token into a short-lived HttpOnly cookie and
 /// redirects to the same path without it, so the token leaves the address

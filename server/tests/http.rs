@@ -844,3 +844,175 @@ fn an_unreachable_database_is_named() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+on_both_backends!(password_recovery_without_javascript, |server| {
+    let owner = server.browser();
+    register(server, &owner, "hal@example.com", "Hal").await;
+    assert_eq!(
+        location(&sign_in(server, &owner, "hal@example.com", PASSWORD, "").await),
+        "/account"
+    );
+
+    let forgetful = server.browser();
+    let asked = post_form(
+        &forgetful,
+        server,
+        "/api/recover/request",
+        "/recover",
+        &[("email", "HAL@example.com")],
+    )
+    .await;
+    let unknown = post_form(
+        &server.browser(),
+        server,
+        "/api/recover/request",
+        "/recover",
+        &[("email", "nobody@example.com")],
+    )
+    .await;
+    assert_eq!(
+        (asked.status(), location(&asked)),
+        (StatusCode::FOUND, "/recover/sent".to_owned())
+    );
+    assert_eq!(
+        (unknown.status(), location(&unknown)),
+        (asked.status(), location(&asked)),
+        "the same answer either way"
+    );
+
+    let link = link_in(&server.mail_to("hal@example.com", "recover/reset").await);
+    assert!(
+        link.starts_with(&server.url("/recover/reset?token=")),
+        "{link}"
+    );
+    let opened = forgetful.get(&link).send().await.unwrap();
+    assert_eq!(
+        (opened.status(), location(&opened)),
+        (StatusCode::SEE_OTHER, "/recover/reset".to_owned())
+    );
+    let (_, form) = page(&forgetful, server, "/recover/reset").await;
+    assert!(
+        form.contains("Choose a new password") && form.contains("autocomplete=\"new-password\"")
+    );
+
+    let new_password = "Violet-Harbour-Lantern-58";
+    let mismatch = post_form(
+        &forgetful,
+        server,
+        "/api/recover/reset",
+        "/recover/reset",
+        &[
+            ("password", new_password),
+            ("confirmation", "Violet-Harbour-Lantern-59"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&mismatch), "/recover/reset");
+    let (_, shown) = page(&forgetful, server, "/recover/reset").await;
+    assert!(
+        shown.contains("The two passwords are not the same."),
+        "{shown}"
+    );
+
+    let done = post_form(
+        &forgetful,
+        server,
+        "/api/recover/reset",
+        "/recover/reset",
+        &[("password", new_password), ("confirmation", new_password)],
+    )
+    .await;
+    assert_eq!(location(&done), "/login?reset=1");
+    server.mail_to("hal@example.com", "was just changed").await;
+
+    let kicked = owner.get(server.url("/account")).send().await.unwrap();
+    assert_eq!(
+        location(&kicked),
+        "/login?next=/account",
+        "every other session ended"
+    );
+    assert_eq!(
+        sign_in(server, &server.script(), "hal@example.com", PASSWORD, "")
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST,
+        "the old password is gone"
+    );
+    assert_eq!(
+        location(&sign_in(server, &owner, "hal@example.com", new_password, "").await),
+        "/account"
+    );
+    let (_, account) = page(&owner, server, "/account").await;
+    assert!(
+        account.contains("Confirmed"),
+        "the reset proved control of the address"
+    );
+
+    let replay = server.browser();
+    replay.get(&link).send().await.unwrap();
+    let again = post_form(
+        &replay,
+        server,
+        "/api/recover/reset",
+        "/recover/reset",
+        &[
+            ("password", "Another-Fresh-Pass-77"),
+            ("confirmation", "Another-Fresh-Pass-77"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&again), "/recover/reset");
+    let (_, dead) = page(&replay, server, "/recover/reset").await;
+    assert!(
+        dead.contains("invalid, has expired or was already used")
+            && dead.contains("href=\"/recover\""),
+        "{dead}"
+    );
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_links_ignore_forged_host_headers_and_leave_no_token_in_the_url() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let client = server.browser();
+    register(&server, &client, "ivy@example.com", "Ivy").await;
+    client
+        .post(server.url("/api/recover/request"))
+        .header("host", "evil.test")
+        .header("x-forwarded-host", "evil.test")
+        .form(&[("email", "ivy@example.com")])
+        .send()
+        .await
+        .unwrap();
+    let link = link_in(&server.mail_to("ivy@example.com", "recover/reset").await);
+    assert!(
+        link.starts_with(&server.url("/recover/reset?token=")),
+        "{link}"
+    );
+    let opened = client.get(&link).send().await.unwrap();
+    assert_eq!(
+        location(&opened),
+        "/recover/reset",
+        "the token leaves the address bar"
+    );
+    let page = client
+        .get(server.url("/recover/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.headers().get("referrer-policy").unwrap(),
+        "same-origin"
+    );
+    let html = page.text().await.unwrap();
+    let token = link.split("token=").nth(1).unwrap();
+    assert!(!html.contains(token), "the page never shows the token");
+    for external in ["src=\"http", "href=\"http"] {
+        assert!(
+            !html.contains(external),
+            "no third-party resource: {external}"
+        );
+    }
+    server.stop().await;
+}

@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::config::{Policy, RateLimit};
 use crate::crypto::{looks_like_token, new_token, ServerKey};
 use crate::error::{FieldIssue, ServiceError, StoreError};
-use crate::mail::{already_registered_mail, verification_mail};
+use crate::mail::{already_registered_mail, password_changed_mail, reset_mail, verification_mail};
 use crate::password::{is_guessable, PasswordHasher, Verified};
 use crate::ports::{
     ActivityRecord, Effects, NewSession, NewToken, NewUser, Origin, Repository, TokenPurpose,
@@ -227,10 +227,18 @@ impl Accounts {
     }
 
     fn verification_token(&self, token: &str, now: i64) -> NewToken {
+        self.new_token_record(
+            TokenPurpose::VerifyEmail,
+            token,
+            now + self.policy.verification_link_secs * 1000,
+        )
+    }
+
+    fn new_token_record(&self, purpose: TokenPurpose, token: &str, expires_at: i64) -> NewToken {
         NewToken {
-            purpose: TokenPurpose::VerifyEmail,
+            purpose,
             hash: self.key.token_hash(token),
-            expires_at: now + self.policy.verification_link_secs * 1000,
+            expires_at,
         }
     }
 
@@ -417,6 +425,114 @@ impl Accounts {
         limit: u32,
     ) -> Result<Vec<ActivityRecord>, ServiceError> {
         Ok(self.repo.list_activity(user.id, before_id, limit).await?)
+    }
+
+    /// Starts password recovery for an address. The caller's answer is the
+    /// same whether or not an account exists: the limits count the address
+    /// either way, and the lookup and mail happen after the answer, in the
+    /// background, so the response time says nothing either.
+    pub async fn request_password_reset(
+        self: &Arc<Self>,
+        email: &str,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let email = Email::parse(email)
+            .map_err(|e| ServiceError::Validation(vec![FieldIssue::new("email", e.code())]))?;
+        self.limit(&format!("reset:ip:{}", origin.ip), self.policy.reset_per_ip)
+            .await?;
+        self.limit(
+            &format!("reset:address:{email}"),
+            self.policy.reset_per_address,
+        )
+        .await?;
+        let accounts = Arc::clone(self);
+        let origin = origin.clone();
+        tokio::spawn(async move {
+            if let Err(error) = accounts.mail_reset_link(&email, &origin).await {
+                tracing::error!(%error, "password reset mail could not be queued");
+            }
+        });
+        Ok(())
+    }
+
+    async fn mail_reset_link(&self, email: &Email, origin: &Origin) -> Result<(), ServiceError> {
+        let Some(user) = self.repo.find_user_by_email(email.as_str()).await? else {
+            return Ok(());
+        };
+        let now = self.clock.now_ms();
+        let token = new_token();
+        let mail = reset_mail(
+            user.locale,
+            &user.email,
+            &user.display_name,
+            &self.link("/recover/reset", &token),
+            self.policy.reset_link_secs / 60,
+        );
+        let record = self.new_token_record(
+            TokenPurpose::ResetPassword,
+            &token,
+            now + self.policy.reset_link_secs * 1000,
+        );
+        // Replacing voids every earlier reset link of the account.
+        let effects =
+            Effects::activity(ActivityKind::PasswordResetRequested, origin, now).with_mail(mail);
+        self.repo.replace_token(user.id, record, effects).await?;
+        tracing::info!(user_id = %user.id, "password reset link sent");
+        Ok(())
+    }
+
+    /// Sets a new password from a reset link: the full policy applies, every
+    /// session ends, the address counts as verified, and the owner is told.
+    /// Unknown, used, expired and malformed links are one error.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        password: &str,
+        confirmation: &str,
+        origin: &Origin,
+    ) -> Result<UserId, ServiceError> {
+        if !looks_like_token(token) {
+            return Err(ServiceError::TokenInvalid);
+        }
+        let token_hash = self.key.token_hash(token);
+        let now = self.clock.now_ms();
+        let user_id = self
+            .repo
+            .peek_token(TokenPurpose::ResetPassword, &token_hash, now)
+            .await?
+            .ok_or(ServiceError::TokenInvalid)?;
+        let user = self
+            .repo
+            .find_user(user_id)
+            .await?
+            .ok_or(ServiceError::TokenInvalid)?;
+        let email = Email::parse(&user.email)
+            .map_err(|_| ServiceError::Internal("stored address unreadable".into()))?;
+        let mut issues = self.password_issues(password, email.local_part(), &user.display_name);
+        if password != confirmation {
+            issues.push(FieldIssue::new("confirmation", "password.mismatch"));
+        }
+        if !issues.is_empty() {
+            return Err(ServiceError::Validation(issues));
+        }
+        // Where a second factor is enrolled (the two-factor issue), it must be
+        // passed here, before the new password takes effect; and a reset of a
+        // never-verified account must also remove any factor enrolled on it.
+        let hash = self.hasher.hash(password).await?;
+        let mail = password_changed_mail(
+            user.locale,
+            &user.email,
+            &user.display_name,
+            &format!("{}/recover", self.public_url),
+        );
+        let effects = Effects::activity(ActivityKind::PasswordReset, origin, now).with_mail(mail);
+        let reset = self
+            .repo
+            .reset_password(&token_hash, now, &hash, effects)
+            .await?;
+        let user_id = reset.ok_or(ServiceError::TokenInvalid)?;
+        tracing::info!(user_id = %user_id, ip = %origin.ip, "password reset; every session ended");
+        Ok(user_id)
     }
 
     /// Keeps what a form held across a redirect (JavaScript off) without

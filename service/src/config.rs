@@ -35,6 +35,7 @@ pub struct Policy {
     pub password: PasswordPolicy,
     pub session: SessionLifetime,
     pub verification_link_secs: i64,
+    pub reset_link_secs: i64,
     /// Tokens in mail links are moved into a cookie that lives this long.
     pub link_cookie_secs: i64,
     pub flash_secs: i64,
@@ -42,6 +43,8 @@ pub struct Policy {
     pub registration_per_ip: RateLimit,
     pub resend_per_account: RateLimit,
     pub resend_per_ip: RateLimit,
+    pub reset_per_ip: RateLimit,
+    pub reset_per_address: RateLimit,
     /// Mail delivery: attempts before a message is given up, and the first
     /// back-off (doubled after each failure).
     pub mail_max_attempts: i64,
@@ -56,6 +59,7 @@ impl Default for Policy {
             password: PasswordPolicy::default(),
             session: SessionLifetime::default(),
             verification_link_secs: 24 * 60 * 60,
+            reset_link_secs: 30 * 60,
             link_cookie_secs: 10 * 60,
             flash_secs: 5 * 60,
             sign_in_per_ip: RateLimit {
@@ -72,6 +76,14 @@ impl Default for Policy {
             },
             resend_per_ip: RateLimit {
                 max: 10,
+                window_secs: 60 * 60,
+            },
+            reset_per_ip: RateLimit {
+                max: 10,
+                window_secs: 60 * 60,
+            },
+            reset_per_address: RateLimit {
+                max: 3,
                 window_secs: 60 * 60,
             },
             mail_max_attempts: 8,

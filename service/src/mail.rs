@@ -73,6 +73,50 @@ pub fn already_registered_mail(
     }
 }
 
+pub fn reset_mail(locale: Locale, to: &str, name: &str, link: &str, valid_minutes: i64) -> NewMail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            "Reset your Latchkey password".to_owned(),
+            format!(
+                "Hello {name},\n\nSomeone (hopefully you) asked to reset the password of your Latchkey account. To choose a new password, open this link:\n\n{link}\n\nThe link works once and expires in {valid_minutes} minutes. Asking again makes this link stop working.\nIf you did not ask, ignore this message: your password stays as it is.\n"
+            ),
+        ),
+        Locale::ZhCn => (
+            "重置您的 Latchkey 密码".to_owned(),
+            format!(
+                "{name}，您好：\n\n有人（希望是您本人）请求重置您 Latchkey 账户的密码。要设置新密码，请打开此链接：\n\n{link}\n\n该链接只能使用一次，{valid_minutes} 分钟后失效。再次请求后，此链接将失效。\n如果不是您本人请求，请忽略此邮件：您的密码不会改变。\n"
+            ),
+        ),
+    };
+    NewMail {
+        to: to.to_owned(),
+        subject,
+        body_text: body,
+    }
+}
+
+pub fn password_changed_mail(locale: Locale, to: &str, name: &str, recover_link: &str) -> NewMail {
+    let (subject, body) = match locale {
+        Locale::En => (
+            "Your Latchkey password was changed".to_owned(),
+            format!(
+                "Hello {name},\n\nThe password of your Latchkey account was just changed, and every device was signed out.\nIf this was you, there is nothing more to do.\nIf it was not, reset your password at once here and contact support:\n\n{recover_link}\n"
+            ),
+        ),
+        Locale::ZhCn => (
+            "您的 Latchkey 密码已更改".to_owned(),
+            format!(
+                "{name}，您好：\n\n您 Latchkey 账户的密码刚刚被更改，所有设备均已退出登录。\n如果是您本人操作，无需其他处理。\n如果不是，请立即在这里重置密码并联系客服：\n\n{recover_link}\n"
+            ),
+        ),
+    };
+    NewMail {
+        to: to.to_owned(),
+        subject,
+        body_text: body,
+    }
+}
+
 /// Delivers queued mail until the process ends. Failures are retried with
 /// doubling back-off up to `max_attempts`; every instance may run one, the
 /// queue's leases keep them from sending a message twice at once.

@@ -86,12 +86,14 @@ pub struct NewUser {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenPurpose {
     VerifyEmail,
+    ResetPassword,
 }
 
 impl TokenPurpose {
     pub fn as_str(self) -> &'static str {
         match self {
             TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
         }
     }
 }
@@ -132,6 +134,24 @@ pub trait TokenRepo: Send + Sync {
         &self,
         token_hash: &str,
         now_ms: i64,
+        effects: Effects,
+    ) -> StoreResult<Option<UserId>>;
+    /// The account a live token of this purpose belongs to, without using it up.
+    async fn peek_token(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<UserId>>;
+    /// Consumes a live password-reset token and, in the same transaction,
+    /// sets the new hash, marks the address verified (the mail proved
+    /// control of it), ends every session of the account and writes the
+    /// effects. `None` when the token is unknown, expired or used.
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        new_hash: &PasswordHash,
         effects: Effects,
     ) -> StoreResult<Option<UserId>>;
 }

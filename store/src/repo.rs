@@ -203,6 +203,61 @@ impl TokenRepo for SqlStore {
         tx.commit().await.map_err(store_error)?;
         Ok(Some(user))
     }
+
+    async fn peek_token(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<UserId>> {
+        let user: Option<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3",
+        )
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(user.map(UserId))
+    }
+
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        new_hash: &PasswordHash,
+        effects: Effects,
+    ) -> StoreResult<Option<UserId>> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let user: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id",
+        )
+        .bind(token_hash)
+        .bind(TokenPurpose::ResetPassword.as_str())
+        .bind(now_ms)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let Some(user) = user.map(UserId) else {
+            return Ok(None);
+        };
+        sqlx::query("UPDATE users SET password_hash = $1, email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $3")
+            .bind(new_hash.as_phc())
+            .bind(now_ms)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        write_effects(&mut tx, user, &effects, now_ms).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(Some(user))
+    }
 }
 
 #[async_trait]

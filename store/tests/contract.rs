@@ -756,3 +756,283 @@ on_both_backends!(verification_links_expire_after_a_day, |store| {
         Err(ServiceError::TokenInvalid)
     ));
 });
+
+on_both_backends!(
+    reset_tokens_set_the_password_once_and_end_every_session,
+    |store| {
+        let id = store
+            .create_user(
+                new_user("ada@example.com"),
+                token("verify", T0 + 1000),
+                Effects::default(),
+            )
+            .await
+            .unwrap();
+        let reset = NewToken {
+            purpose: TokenPurpose::ResetPassword,
+            hash: "reset".into(),
+            expires_at: T0 + 1000,
+        };
+        store
+            .replace_token(id, reset, Effects::default())
+            .await
+            .unwrap();
+        for hash in ["s1", "s2"] {
+            let session = NewSession {
+                user_id: id,
+                token_hash: hash.into(),
+                origin: origin(),
+                created_at: T0,
+            };
+            store
+                .create_session(session, Effects::default())
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            store
+                .peek_token(TokenPurpose::ResetPassword, "reset", T0)
+                .await
+                .unwrap(),
+            Some(id)
+        );
+        assert_eq!(
+            store
+                .peek_token(TokenPurpose::VerifyEmail, "reset", T0)
+                .await
+                .unwrap(),
+            None,
+            "purposes do not mix"
+        );
+        assert_eq!(
+            store
+                .peek_token(TokenPurpose::ResetPassword, "reset", T0 + 1000)
+                .await
+                .unwrap(),
+            None,
+            "expired"
+        );
+
+        let new_hash = PasswordHash::from_stored("$argon2id$new".into());
+        let effects = Effects::activity(ActivityKind::PasswordReset, &origin(), T0)
+            .with_mail(mail("ada@example.com"));
+        assert_eq!(
+            store
+                .reset_password("verify", T0, &new_hash, effects.clone())
+                .await
+                .unwrap(),
+            None,
+            "a verify token cannot reset"
+        );
+        assert_eq!(
+            store
+                .reset_password("reset", T0 + 1000, &new_hash, effects.clone())
+                .await
+                .unwrap(),
+            None,
+            "expired"
+        );
+        assert_eq!(
+            store
+                .reset_password("reset", T0, &new_hash, effects.clone())
+                .await
+                .unwrap(),
+            Some(id)
+        );
+        assert_eq!(
+            store
+                .reset_password("reset", T0, &new_hash, effects)
+                .await
+                .unwrap(),
+            None,
+            "single use"
+        );
+
+        let user = store.find_user(id).await.unwrap().unwrap();
+        assert_eq!(user.password_hash, new_hash);
+        assert_eq!(
+            user.email_verified_at,
+            Some(T0),
+            "the mail proved control of the address"
+        );
+        assert!(
+            store.find_session("s1").await.unwrap().is_none()
+                && store.find_session("s2").await.unwrap().is_none()
+        );
+        let kinds: Vec<_> = store
+            .list_activity(id, None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|a| a.kind)
+            .collect();
+        assert_eq!(kinds, vec![ActivityKind::PasswordReset]);
+    }
+);
+
+/// The token in the newest queued mail to `to`, waiting for background work.
+async fn mailed_reset_token(store: &SqlStore, now: i64) -> String {
+    for _ in 0..100 {
+        if let Some(mail) = store.claim_mail(now, now + 1).await.unwrap() {
+            let token = mail
+                .body_text
+                .split("token=")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned();
+            return token;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no reset mail was queued");
+}
+
+on_both_backends!(password_recovery_use_case, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = Arc::new(accounts(store.clone(), clock.clone()));
+    accounts
+        .register(form("ada@example.com", GOOD), &origin())
+        .await
+        .unwrap();
+    let _verification = mailed_token(&store, T0).await;
+    let session = accounts
+        .sign_in("ada@example.com", GOOD, &origin())
+        .await
+        .unwrap();
+
+    accounts
+        .request_password_reset("nobody@example.com", &origin())
+        .await
+        .unwrap();
+    accounts
+        .request_password_reset("ADA@example.com", &origin())
+        .await
+        .unwrap();
+    let first = mailed_reset_token(&store, T0).await;
+    accounts
+        .request_password_reset("ada@example.com", &origin())
+        .await
+        .unwrap();
+    let second = mailed_reset_token(&store, T0).await;
+    assert!(
+        store.claim_mail(T0, T0 + 1).await.unwrap().is_none(),
+        "no mail for an unknown address"
+    );
+    let limited_unknown = {
+        for _ in 0..2 {
+            accounts
+                .request_password_reset("nobody@example.com", &origin())
+                .await
+                .unwrap();
+        }
+        accounts
+            .request_password_reset("nobody@example.com", &origin())
+            .await
+    };
+    assert!(
+        matches!(limited_unknown, Err(ServiceError::RateLimited { .. })),
+        "unknown addresses are limited alike"
+    );
+
+    let new_password = "Violet-Harbour-Lantern-58";
+    let stale = accounts
+        .reset_password(&first, new_password, new_password, &origin())
+        .await;
+    assert!(
+        matches!(stale, Err(ServiceError::TokenInvalid)),
+        "asking again voids earlier links"
+    );
+    let Err(ServiceError::Validation(issues)) = accounts
+        .reset_password(&second, "weak", "other", &origin())
+        .await
+    else {
+        panic!("the policy applies");
+    };
+    let codes: Vec<_> = issues.iter().map(|i| i.code.as_str()).collect();
+    assert!(
+        codes.contains(&"password.too_short") && codes.contains(&"password.mismatch"),
+        "{codes:?}"
+    );
+    accounts
+        .reset_password(&second, new_password, new_password, &origin())
+        .await
+        .expect("a refused password leaves the link usable");
+    let changed = store.claim_mail(T0, T0 + 1).await.unwrap().unwrap();
+    assert!(
+        changed.subject.contains("password was changed"),
+        "{}",
+        changed.subject
+    );
+
+    assert!(
+        accounts
+            .current_user(&session.session_token)
+            .await
+            .unwrap()
+            .is_none(),
+        "every session ended"
+    );
+    assert!(matches!(
+        accounts.sign_in("ada@example.com", GOOD, &origin()).await,
+        Err(ServiceError::InvalidCredentials)
+    ));
+    accounts
+        .sign_in("ada@example.com", new_password, &origin())
+        .await
+        .unwrap();
+    let reuse = accounts
+        .reset_password(
+            &second,
+            "Another-Fresh-Pass-77",
+            "Another-Fresh-Pass-77",
+            &origin(),
+        )
+        .await;
+    assert!(matches!(reuse, Err(ServiceError::TokenInvalid)));
+
+    accounts
+        .request_password_reset("ada@example.com", &origin())
+        .await
+        .unwrap();
+    let limited = accounts
+        .request_password_reset("ada@example.com", &origin())
+        .await;
+    assert!(
+        matches!(limited, Err(ServiceError::RateLimited { .. })),
+        "three per address per hour"
+    );
+});
+
+on_both_backends!(reset_links_expire_after_thirty_minutes, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = Arc::new(accounts(store.clone(), clock.clone()));
+    accounts
+        .register(form("ada@example.com", GOOD), &origin())
+        .await
+        .unwrap();
+    let _verification = mailed_token(&store, T0).await;
+    accounts
+        .request_password_reset("ada@example.com", &origin())
+        .await
+        .unwrap();
+    let token = mailed_reset_token(&store, T0).await;
+    clock.advance_secs(30 * 60);
+    let late = accounts
+        .reset_password(
+            &token,
+            "Violet-Harbour-Lantern-58",
+            "Violet-Harbour-Lantern-58",
+            &origin(),
+        )
+        .await;
+    assert!(matches!(late, Err(ServiceError::TokenInvalid)));
+    assert!(matches!(
+        accounts
+            .reset_password("garbage", "x", "x", &origin())
+            .await,
+        Err(ServiceError::TokenInvalid)
+    ));
+});

@@ -16,6 +16,8 @@ fn event_text(kind: ActivityKind) -> T {
         ActivityKind::SignedIn => T::EvSignedIn,
         ActivityKind::SignInFailed => T::EvSignInFailed,
         ActivityKind::SignedOut => T::EvSignedOut,
+        ActivityKind::PasswordResetRequested => T::EvPasswordResetRequested,
+        ActivityKind::PasswordReset => T::EvPasswordReset,
     }
 }
 

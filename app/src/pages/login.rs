@@ -20,6 +20,8 @@ pub fn LoginPage() -> impl IntoView {
             Some(T::VerifiedNotice)
         } else if query.get("signed_out").is_some() {
             Some(T::SignedOutNotice)
+        } else if query.get("reset").is_some() {
+            Some(T::ResetDoneNotice)
         } else {
             None
         }
@@ -47,6 +49,7 @@ pub fn LoginPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <p class="aside"><a href="/recover">{t(T::ForgotPassword)}</a></p>
             <p class="aside">{t(T::NewHere)} " " <a href="/register">{t(T::CreateAccountLink)}</a></p>
         </section>
     }

@@ -1,12 +1,14 @@
 mod account;
 mod activity;
 mod login;
+mod recover;
 mod register;
 mod verify;
 
 pub use account::AccountPage;
 pub use activity::ActivityPage;
 pub use login::LoginPage;
+pub use recover::{RecoverPage, RecoverSentPage, ResetPasswordPage};
 pub use register::{RegisterPage, RegisterSentPage};
 pub use verify::VerifyEmailPage;
 

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::page_data;
-use crate::api::{verification_pending, ConfirmEmail};
+use crate::api::{link_pending, ConfirmEmail};
 use crate::components::{form_error, ErrorSummary, Submit};
 use crate::i18n::{t, T};
 
@@ -14,7 +14,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let data = page_data();
     let action = ServerAction::<ConfirmEmail>::new();
     let error = form_error(action, data.flash_signal(), "verify");
-    let pending = Resource::new(|| (), |_| verification_pending());
+    let pending = Resource::new(|| (), |_| link_pending());
     view! {
         <Title text=t(T::VerifyTitle) />
         <section class="card narrow">

@@ -1,0 +1,95 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::page_data;
+use crate::api::{link_pending, RequestPasswordReset, ResetPassword};
+use crate::components::{form_error, kept_value, ErrorSummary, Field, Submit};
+use crate::error::AppError;
+use crate::i18n::{t, T};
+
+/// `/recover`: asks for the address. The answer never says whether an
+/// account exists.
+#[component]
+pub fn RecoverPage() -> impl IntoView {
+    let data = page_data();
+    let flash = data.flash_signal();
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let error = form_error(action, flash, "recover");
+    view! {
+        <Title text=t(T::RecoverTitle) />
+        <section class="card narrow">
+            <h1>{t(T::RecoverTitle)}</h1>
+            <p class="lead">{t(T::RecoverIntro)}</p>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    view! {
+                        <ErrorSummary error />
+                        <ActionForm action attr:novalidate="" attr:class="stack">
+                            <Field name="email" label=T::EmailLabel kind="email" autocomplete="email"
+                                value=kept_value(flash, "recover", "email") error required=true />
+                            <Submit label=T::RecoverButton pending=action.pending().into() />
+                        </ActionForm>
+                    }
+                })}
+            </Suspense>
+            <p class="aside"><a href="/login">{t(T::NavSignIn)}</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn RecoverSentPage() -> impl IntoView {
+    view! {
+        <Title text=t(T::RecoverSentTitle) />
+        <section class="card narrow">
+            <h1>{t(T::RecoverSentTitle)}</h1>
+            <p>{t(T::RecoverSentBody)}</p>
+            <p><a href="/recover">{t(T::AskAgain)}</a></p>
+            <p><a class="button" href="/login">{t(T::GoToSignIn)}</a></p>
+        </section>
+    }
+}
+
+/// `/recover/reset`: where a reset link lands after the server moved its
+/// token into a cookie. Dead links of every kind get one message and a way
+/// to ask for a new one.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let data = page_data();
+    let action = ServerAction::<ResetPassword>::new();
+    let error = form_error(action, data.flash_signal(), "reset");
+    let pending = Resource::new(|| (), |_| link_pending());
+    let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
+    view! {
+        <Title text=t(T::ResetTitle) />
+        <section class="card narrow">
+            <h1>{t(T::ResetTitle)}</h1>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    let has_link = pending.await.unwrap_or(false);
+                    view! {
+                        <ErrorSummary error />
+                        <Show
+                            when=move || has_link && !link_dead()
+                            fallback=|| view! {
+                                <p>{t(T::ResetNoLink)}</p>
+                                <p><a class="button" href="/recover">{t(T::AskAgain)}</a></p>
+                            }
+                        >
+                            <p class="lead">{t(T::ResetIntro)}</p>
+                            <ActionForm action attr:novalidate="" attr:class="stack">
+                                <Field name="password" label=T::NewPasswordLabel kind="password"
+                                    autocomplete="new-password" hint=T::PasswordHint error required=true />
+                                <Field name="confirmation" label=T::ConfirmPasswordLabel kind="password"
+                                    autocomplete="new-password" error required=true />
+                                <Submit label=T::ResetButton pending=action.pending().into() />
+                            </ActionForm>
+                        </Show>
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
