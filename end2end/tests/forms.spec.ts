@@ -48,6 +48,7 @@ test("unknown addresses and wrong passwords get the same message", async ({ page
   expect(wrong).toContain("do not match");
 
   await signIn(page, testInfo, email);
+  await expect(page).toHaveURL(/\/account$/);
   await page.goto("/account/activity");
   await expect(page.locator("table.activity")).toContainText("Failed sign-in");
 });
