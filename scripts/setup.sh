@@ -9,7 +9,8 @@ WASM_BINDGEN_VERSION=0.2.130    # must equal the wasm-bindgen crate pinned in Ca
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-apt_packages=(chromium brotli libssl-dev pkg-config)
+# fonts-noto-cjk: the Chinese pages' screenshots need a CJK font.
+apt_packages=(chromium brotli libssl-dev pkg-config fonts-noto-cjk)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -72,6 +72,17 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The same error without the rules of one field (once the user has
+    /// changed that field, its old verdict no longer applies).
+    pub fn without_field(self, field: &str) -> AppError {
+        match self {
+            AppError::Validation(fields) => AppError::Validation(fields.into_iter().filter(|f| f.field != field).collect()),
+            other => other,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -20,9 +20,24 @@ pub fn RegisterPage() -> impl IntoView {
     let typed_email = RwSignal::new(String::new());
     let typed_name = RwSignal::new(String::new());
     let typed_password = RwSignal::new(String::new());
+    // Once the password is edited after a refusal, the live list replaces
+    // the server's (now stale) list instead of repeating it.
+    let edited_since_submit = RwSignal::new(false);
+    Effect::new(move |_| {
+        action.version().track();
+        edited_since_submit.set(false);
+    });
+    let field_error = Signal::derive(move || {
+        let error = error.get();
+        if edited_since_submit.get() {
+            error.map(|e| e.without_field("password"))
+        } else {
+            error
+        }
+    });
     let live_issues = move || {
         let password = typed_password.get();
-        if password.is_empty() {
+        if password.is_empty() || !edited_since_submit.get() {
             return Vec::new();
         }
         let policy: PasswordPolicy = policy.get().and_then(Result::ok).unwrap_or_default();
@@ -52,7 +67,11 @@ pub fn RegisterPage() -> impl IntoView {
                                 value=kept_value(flash, "register", "display_name") error required=true
                                 on_input=move |v| typed_name.set(v) />
                             <Field name="password" label=T::PasswordLabel kind="password" autocomplete="new-password"
-                                hint=T::PasswordHint error required=true on_input=move |v| typed_password.set(v)>
+                                hint=T::PasswordHint error=field_error required=true
+                                on_input=move |v| {
+                                    typed_password.set(v);
+                                    edited_since_submit.set(true);
+                                }>
                                 <ul class="live-check" aria-live="polite">
                                     {move || live_issues().into_iter()
                                         .map(|issue| view! { <li>{t(code_text(issue.code()))}</li> })
