@@ -7,21 +7,20 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 started=$SECONDS
+step() { printf '\n\033[1m==> [%d s] %s\033[0m\n' "$((SECONDS - started))" "$*"; }
 
 step "Nothing server-only in the WASM bundle"
 scripts/check-wasm-deps.sh
 
 step "Formatting and lints"
 cargo fmt --all -- --check
-cargo clippy -p domain -p service -p store -p server --all-targets -- -D warnings
-cargo clippy -p app --features ssr --all-targets -- -D warnings
+# One invocation per target, so the crates are resolved (and built) once.
+cargo clippy -p domain -p service -p store -p server -p app --features app/ssr --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "Unit and integration tests"
-cargo test -p domain -p service -p store -p server
-cargo test -p app --features ssr
+cargo test -p domain -p service -p store -p server -p app --features app/ssr
 
 step "End to end (Playwright in Debian's Chromium)"
 cargo leptos build

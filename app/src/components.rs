@@ -1,6 +1,7 @@
 //! Pieces every form page shares.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use crate::api::FormFlash;
 use crate::error::AppError;
@@ -146,5 +147,23 @@ pub fn Submit(label: T, pending: Signal<bool>) -> impl IntoView {
         <button type="submit" class="button primary" aria-disabled=move || pending.get().then_some("true")>
             {move || if pending.get() { t(T::Working) } else { t(label) }}
         </button>
+    }
+}
+
+/// A page's card: the document title, the heading, an optional lead line.
+#[component]
+pub fn PageCard(
+    title: T,
+    #[prop(optional)] lead: Option<T>,
+    #[prop(default = "card narrow")] class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <Title text=t(title) />
+        <section class=class>
+            <h1>{t(title)}</h1>
+            {lead.map(|lead| view! { <p class="lead">{t(lead)}</p> })}
+            {children()}
+        </section>
     }
 }

@@ -77,7 +77,9 @@ impl AppError {
     /// changed that field, its old verdict no longer applies).
     pub fn without_field(self, field: &str) -> AppError {
         match self {
-            AppError::Validation(fields) => AppError::Validation(fields.into_iter().filter(|f| f.field != field).collect()),
+            AppError::Validation(fields) => {
+                AppError::Validation(fields.into_iter().filter(|f| f.field != field).collect())
+            }
             other => other,
         }
     }

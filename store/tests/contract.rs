@@ -71,6 +71,23 @@ fn new_user(email: &str) -> NewUser {
     }
 }
 
+/// A fresh account whose verification token has this hash and deadline.
+async fn user_with_token(
+    store: &SqlStore,
+    email: &str,
+    token_hash: &str,
+    expires_at: i64,
+) -> UserId {
+    store
+        .create_user(
+            new_user(email),
+            token(token_hash, expires_at),
+            Effects::default(),
+        )
+        .await
+        .unwrap()
+}
+
 fn token(hash: &str, expires_at: i64) -> NewToken {
     NewToken {
         purpose: TokenPurpose::VerifyEmail,
@@ -123,14 +140,7 @@ on_both_backends!(users_round_trip_and_emails_are_unique, |store| {
 });
 
 on_both_backends!(verification_tokens_work_once_and_expire, |store| {
-    let id = store
-        .create_user(
-            new_user("ada@example.com"),
-            token("live", T0 + 1000),
-            Effects::default(),
-        )
-        .await
-        .unwrap();
+    let id = user_with_token(&store, "ada@example.com", "live", T0 + 1000).await;
     let verified = Effects::activity(ActivityKind::EmailVerified, &origin(), T0);
     assert_eq!(
         store
@@ -195,14 +205,7 @@ on_both_backends!(verification_tokens_work_once_and_expire, |store| {
 });
 
 on_both_backends!(sessions_and_activity, |store| {
-    let id = store
-        .create_user(
-            new_user("ada@example.com"),
-            token("t", T0),
-            Effects::default(),
-        )
-        .await
-        .unwrap();
+    let id = user_with_token(&store, "ada@example.com", "t", T0).await;
     let session = NewSession {
         user_id: id,
         token_hash: "s1".into(),
@@ -260,22 +263,8 @@ on_both_backends!(sessions_and_activity, |store| {
 });
 
 on_both_backends!(activity_pages_by_keyset_and_stays_private, |store| {
-    let ada = store
-        .create_user(
-            new_user("ada@example.com"),
-            token("a", T0),
-            Effects::default(),
-        )
-        .await
-        .unwrap();
-    let bob = store
-        .create_user(
-            new_user("bob@example.com"),
-            token("b", T0),
-            Effects::default(),
-        )
-        .await
-        .unwrap();
+    let ada = user_with_token(&store, "ada@example.com", "a", T0).await;
+    let bob = user_with_token(&store, "bob@example.com", "b", T0).await;
     for i in 0..5 {
         store
             .record(
@@ -338,14 +327,7 @@ on_both_backends!(rate_limit_counts_per_key_and_window, |store| {
 });
 
 on_both_backends!(mail_queue_leases_retries_and_gives_up, |store| {
-    let id = store
-        .create_user(
-            new_user("ada@example.com"),
-            token("t", T0),
-            Effects::default(),
-        )
-        .await
-        .unwrap();
+    let id = user_with_token(&store, "ada@example.com", "t", T0).await;
     store
         .record(
             id,
@@ -416,14 +398,7 @@ on_both_backends!(mail_queue_leases_retries_and_gives_up, |store| {
 });
 
 on_both_backends!(purge_removes_only_what_expired, |store| {
-    let id = store
-        .create_user(
-            new_user("ada@example.com"),
-            token("t", T0 + 10),
-            Effects::default(),
-        )
-        .await
-        .unwrap();
+    let id = user_with_token(&store, "ada@example.com", "t", T0 + 10).await;
     for (hash, at) in [("old", T0), ("new", T0 + 50)] {
         let session = NewSession {
             user_id: id,

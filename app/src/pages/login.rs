@@ -1,10 +1,9 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::page_data;
 use crate::api::SignIn;
-use crate::components::{form_error, kept_value, ErrorSummary, Field, Submit};
+use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
 use crate::i18n::{t, T};
 
 #[component]
@@ -27,10 +26,7 @@ pub fn LoginPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text=t(T::LoginTitle) />
-        <section class="card narrow">
-            <h1>{t(T::LoginTitle)}</h1>
-            <p class="lead">{t(T::LoginIntro)}</p>
+        <PageCard title=T::LoginTitle lead=T::LoginIntro>
             {move || notice().map(|n| view! { <div class="alert alert-info" role="status"><p>{t(n)}</p></div> })}
             <Suspense>
                 {move || Suspend::new(async move {
@@ -51,6 +47,6 @@ pub fn LoginPage() -> impl IntoView {
             </Suspense>
             <p class="aside"><a href="/recover">{t(T::ForgotPassword)}</a></p>
             <p class="aside">{t(T::NewHere)} " " <a href="/register">{t(T::CreateAccountLink)}</a></p>
-        </section>
+        </PageCard>
     }
 }

@@ -13,11 +13,12 @@ pub use register::{RegisterPage, RegisterSentPage};
 pub use verify::VerifyEmailPage;
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
 use crate::api::UserView;
+use crate::components::PageCard;
 use crate::i18n::{t, T};
 use crate::{encode_query_value, PageData};
 
@@ -76,11 +77,9 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text=t(T::NotFoundTitle) />
-        <section class="card">
-            <h1>{t(T::NotFoundTitle)}</h1>
+        <PageCard title=T::NotFoundTitle class="card">
             <p>{t(T::NotFoundBody)}</p>
             <p><a href="/">{t(T::GoHome)}</a></p>
-        </section>
+        </PageCard>
     }
 }

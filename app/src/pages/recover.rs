@@ -1,9 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::page_data;
 use crate::api::{link_pending, RequestPasswordReset, ResetPassword};
-use crate::components::{form_error, kept_value, ErrorSummary, Field, Submit};
+use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
 use crate::error::AppError;
 use crate::i18n::{t, T};
 
@@ -16,10 +15,7 @@ pub fn RecoverPage() -> impl IntoView {
     let action = ServerAction::<RequestPasswordReset>::new();
     let error = form_error(action, flash, "recover");
     view! {
-        <Title text=t(T::RecoverTitle) />
-        <section class="card narrow">
-            <h1>{t(T::RecoverTitle)}</h1>
-            <p class="lead">{t(T::RecoverIntro)}</p>
+        <PageCard title=T::RecoverTitle lead=T::RecoverIntro>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
@@ -34,20 +30,18 @@ pub fn RecoverPage() -> impl IntoView {
                 })}
             </Suspense>
             <p class="aside"><a href="/login">{t(T::NavSignIn)}</a></p>
-        </section>
+        </PageCard>
     }
 }
 
 #[component]
 pub fn RecoverSentPage() -> impl IntoView {
     view! {
-        <Title text=t(T::RecoverSentTitle) />
-        <section class="card narrow">
-            <h1>{t(T::RecoverSentTitle)}</h1>
+        <PageCard title=T::RecoverSentTitle>
             <p>{t(T::RecoverSentBody)}</p>
             <p><a href="/recover">{t(T::AskAgain)}</a></p>
             <p><a class="button" href="/login">{t(T::GoToSignIn)}</a></p>
-        </section>
+        </PageCard>
     }
 }
 
@@ -62,9 +56,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let pending = Resource::new(|| (), |_| link_pending());
     let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
     view! {
-        <Title text=t(T::ResetTitle) />
-        <section class="card narrow">
-            <h1>{t(T::ResetTitle)}</h1>
+        <PageCard title=T::ResetTitle>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
@@ -90,6 +82,6 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-        </section>
+        </PageCard>
     }
 }

@@ -1,10 +1,9 @@
 use domain::{Email, PasswordPolicy};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::page_data;
 use crate::api::{get_password_policy, Register};
-use crate::components::{form_error, kept_value, ErrorSummary, Field, Submit};
+use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
 use crate::i18n::{code_text, t, T};
 
 #[component]
@@ -50,10 +49,7 @@ pub fn RegisterPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=t(T::RegisterTitle) />
-        <section class="card narrow">
-            <h1>{t(T::RegisterTitle)}</h1>
-            <p class="lead">{t(T::RegisterIntro)}</p>
+        <PageCard title=T::RegisterTitle lead=T::RegisterIntro>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
@@ -84,18 +80,16 @@ pub fn RegisterPage() -> impl IntoView {
                 })}
             </Suspense>
             <p class="aside">{t(T::HaveAccount)} " " <a href="/login">{t(T::NavSignIn)}</a></p>
-        </section>
+        </PageCard>
     }
 }
 
 #[component]
 pub fn RegisterSentPage() -> impl IntoView {
     view! {
-        <Title text=t(T::CheckMailTitle) />
-        <section class="card narrow">
-            <h1>{t(T::CheckMailTitle)}</h1>
+        <PageCard title=T::CheckMailTitle>
             <p>{t(T::CheckMailBody)}</p>
             <p><a class="button" href="/login">{t(T::GoToSignIn)}</a></p>
-        </section>
+        </PageCard>
     }
 }

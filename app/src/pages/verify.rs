@@ -1,9 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use super::page_data;
 use crate::api::{link_pending, ConfirmEmail};
-use crate::components::{form_error, ErrorSummary, Submit};
+use crate::components::{form_error, ErrorSummary, PageCard, Submit};
 use crate::i18n::{t, T};
 
 /// Where a verification link lands. The server has already moved the token
@@ -16,9 +15,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let error = form_error(action, data.flash_signal(), "verify");
     let pending = Resource::new(|| (), |_| link_pending());
     view! {
-        <Title text=t(T::VerifyTitle) />
-        <section class="card narrow">
-            <h1>{t(T::VerifyTitle)}</h1>
+        <PageCard title=T::VerifyTitle>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
@@ -38,6 +35,6 @@ pub fn VerifyEmailPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-        </section>
+        </PageCard>
     }
 }
