@@ -1,6 +1,9 @@
 //! Latchkey's pages, components and server functions. Compiled twice: with
 //! `ssr` into the server, with `hydrate` into the browser's WASM.
 
+// Leptos view types nest deeply in release builds (no type erasure there).
+#![recursion_limit = "256"]
+
 pub mod api;
 #[cfg(feature = "hydrate")]
 mod browser;
