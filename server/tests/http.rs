@@ -521,7 +521,11 @@ async fn sessions_are_fresh_http_only_cookies_and_next_stays_local() {
         "{cookie}"
     );
     let home = browser.get(server.url("/")).send().await.unwrap();
-    assert_eq!(location(&home), "/account", "the start page goes to the account when signed in");
+    assert_eq!(
+        location(&home),
+        "/account",
+        "the start page goes to the account when signed in"
+    );
     let anonymous = server.browser().get(server.url("/")).send().await.unwrap();
     assert_eq!(location(&anonymous), "/login", "and to sign-in otherwise");
     let second = sign_in(

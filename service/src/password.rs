@@ -1,11 +1,14 @@
 //! Password hashing with argon2id, off the async runtime and bounded, plus
 //! the server-only dictionary check.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{mpsc, Arc, Mutex};
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash as ParsedHash, SaltString};
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
-use tokio::sync::Semaphore;
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use subtle::ConstantTimeEq;
 
 use crate::config::Argon2Params;
 use crate::error::ServiceError;
@@ -41,10 +44,61 @@ pub enum Verified {
     YesRehashed(PasswordHash),
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads that do all the hashing. Requests beyond them
+/// wait in the queue, so a sign-in flood costs waiting time, not memory; and
+/// because the threads live as long as the server, each keeps reusing its
+/// own allocator arena instead of a fresh thread (and arena) per hash.
+struct HashPool {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl HashPool {
+    fn start(threads: usize) -> Result<Self, ServiceError> {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for index in 0..threads.max(1) {
+            let receiver = Arc::clone(&receiver);
+            std::thread::Builder::new()
+                .name(format!("argon2-{index}"))
+                .spawn(move || loop {
+                    // Take queued work first; only when there is none does the
+                    // thread give its working memory back and wait.
+                    let queued = match receiver.lock() {
+                        Ok(queue) => queue.try_recv(),
+                        Err(_) => return,
+                    };
+                    let next = match queued {
+                        Ok(job) => Ok(job),
+                        Err(mpsc::TryRecvError::Disconnected) => return,
+                        Err(mpsc::TryRecvError::Empty) => {
+                            release_working_memory();
+                            // The lock is released before the job runs.
+                            match receiver.lock() {
+                                Ok(queue) => queue.recv(),
+                                Err(_) => return,
+                            }
+                        }
+                    };
+                    match next {
+                        Ok(job) => {
+                            // A panicking job must not take the thread with it.
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
+                        Err(_) => return,
+                    }
+                })
+                .map_err(|e| ServiceError::Internal(format!("cannot start hashing thread: {e}")))?;
+        }
+        Ok(HashPool { jobs: sender })
+    }
+}
+
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Argon2Params,
-    permits: Arc<Semaphore>,
+    pool: Arc<HashPool>,
     /// Verified when the account does not exist, so that an unknown address
     /// costs the same time as a wrong password.
     dummy: PasswordHash,
@@ -52,10 +106,20 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(params: Argon2Params, max_concurrent: usize) -> Result<Self, ServiceError> {
-        let dummy = hash_blocking(&params, "latchkey-timing-equaliser")?;
+        let pool = Arc::new(HashPool::start(max_concurrent)?);
+        // Made on the pool, so no other thread keeps argon2's working memory.
+        let (reply, answer) = mpsc::channel();
+        pool.jobs
+            .send(Box::new(move || {
+                let _ = reply.send(hash_blocking(&params, "latchkey-timing-equaliser"));
+            }))
+            .map_err(|_| ServiceError::Internal("hashing threads stopped".into()))?;
+        let dummy = answer
+            .recv()
+            .map_err(|_| ServiceError::Internal("hash job failed".into()))??;
         Ok(PasswordHasher {
             params,
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            pool,
             dummy,
         })
     }
@@ -81,10 +145,7 @@ impl PasswordHasher {
             .run(move || -> Result<Verified, ServiceError> {
                 let parsed = ParsedHash::new(stored.as_phc())
                     .map_err(|e| ServiceError::Internal(format!("stored hash unreadable: {e}")))?;
-                if argon2_with(&params)?
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_err()
-                {
+                if !matches_stored(&parsed, &password)? {
                     return Ok(Verified::No);
                 }
                 if uses_params(&parsed, &params) {
@@ -101,14 +162,17 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ServiceError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = reply.send(work());
+        });
+        self.pool
+            .jobs
+            .send(job)
+            .map_err(|_| ServiceError::Internal("hashing threads stopped".into()))?;
+        answer
             .await
-            .map_err(|_| ServiceError::Internal("hasher closed".into()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| ServiceError::Internal(format!("hash task failed: {e}")))
+            .map_err(|_| ServiceError::Internal("hash job failed".into()))
     }
 }
 
@@ -123,13 +187,89 @@ fn argon2_with(params: &Argon2Params) -> Result<Argon2<'static>, ServiceError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+/// Length of the hash output stored in the PHC string.
+const OUTPUT_LEN: usize = 32;
+
+thread_local! {
+    /// argon2's working memory, kept per hashing thread and reused, so a
+    /// flood of sign-ins does not churn 19 MiB allocations.
+    static WORKING_MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+fn release_working_memory() {
+    WORKING_MEMORY.with(|cell| *cell.borrow_mut() = Vec::new());
+}
+
+fn compute(
+    argon2: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), ServiceError> {
+    let needed = argon2.params().block_count();
+    WORKING_MEMORY
+        .with(|cell| {
+            let mut blocks = cell.borrow_mut();
+            if blocks.len() < needed {
+                blocks.resize(needed, Block::default());
+            }
+            argon2.hash_password_into_with_memory(password, salt, out, &mut blocks[..needed])
+        })
+        .map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))
+}
+
 fn hash_blocking(params: &Argon2Params, password: &str) -> Result<PasswordHash, ServiceError> {
     let salt = SaltString::generate(&mut OsRng);
-    let phc = argon2_with(params)?
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))?
-        .to_string();
+    let mut salt_bytes = [0u8; 64];
+    let salt_raw = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| ServiceError::Internal(format!("salt unusable: {e}")))?;
+    let mut out = [0u8; OUTPUT_LEN];
+    compute(
+        &argon2_with(params)?,
+        password.as_bytes(),
+        salt_raw,
+        &mut out,
+    )?;
+    let phc = format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        salt.as_str(),
+        STANDARD_NO_PAD.encode(out)
+    );
     Ok(PasswordHash(phc))
+}
+
+/// Recomputes the stored hash with its own parameters and compares in
+/// constant time.
+fn matches_stored(parsed: &ParsedHash<'_>, password: &str) -> Result<bool, ServiceError> {
+    let unreadable = |what: &str| ServiceError::Internal(format!("stored hash unreadable: {what}"));
+    let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|_| unreadable("algorithm"))?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(|_| unreadable("version"))?
+        .unwrap_or_default();
+    let params = Params::try_from(parsed).map_err(|_| unreadable("parameters"))?;
+    let expected = parsed.hash.ok_or_else(|| unreadable("no hash"))?;
+    let mut salt_bytes = [0u8; 64];
+    let salt = parsed
+        .salt
+        .ok_or_else(|| unreadable("no salt"))?
+        .decode_b64(&mut salt_bytes)
+        .map_err(|_| unreadable("salt"))?;
+    let mut out = vec![0u8; expected.len()];
+    compute(
+        &Argon2::new(algorithm, version, params),
+        password.as_bytes(),
+        salt,
+        &mut out,
+    )?;
+    Ok(bool::from(out.as_slice().ct_eq(expected.as_bytes())))
 }
 
 fn uses_params(parsed: &ParsedHash<'_>, wanted: &Argon2Params) -> bool {
@@ -227,6 +367,30 @@ mod tests {
             }
             other => panic!("expected a rehash, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn hashes_are_standard_phc_strings_both_ways() {
+        use argon2::{PasswordHasher as _, PasswordVerifier as _};
+        let params = cheap();
+        let ours = hash_blocking(&params, "Correct-Horse-42").unwrap();
+        let parsed = ParsedHash::new(ours.as_phc()).unwrap();
+        let standard = argon2_with(&params).unwrap();
+        assert!(standard
+            .verify_password(b"Correct-Horse-42", &parsed)
+            .is_ok());
+        assert!(standard
+            .verify_password(b"Correct-Horse-43", &parsed)
+            .is_err());
+
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = standard
+            .hash_password(b"Correct-Horse-42", &salt)
+            .unwrap()
+            .to_string();
+        let parsed = ParsedHash::new(&theirs).unwrap();
+        assert!(matches_stored(&parsed, "Correct-Horse-42").unwrap());
+        assert!(!matches_stored(&parsed, "Correct-Horse-43").unwrap());
     }
 
     #[test]
