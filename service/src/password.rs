@@ -2,7 +2,7 @@
 //! the server-only dictionary check.
 
 use std::cell::RefCell;
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, TryLockError};
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash as ParsedHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -63,24 +63,30 @@ impl HashPool {
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
                 .spawn(move || loop {
-                    // Take queued work first; only when there is none does the
-                    // thread give its working memory back and wait.
-                    let queued = match receiver.lock() {
-                        Ok(queue) => queue.try_recv(),
-                        Err(_) => return,
+                    // A worker waiting for work holds the queue's lock, so a
+                    // busy lock, like an empty queue, means there is nothing
+                    // to do: give the working memory back before waiting.
+                    let queue = match receiver.try_lock() {
+                        Ok(queue) => queue,
+                        Err(TryLockError::WouldBlock) => {
+                            release_working_memory();
+                            match receiver.lock() {
+                                Ok(queue) => queue,
+                                Err(_) => return,
+                            }
+                        }
+                        Err(TryLockError::Poisoned(_)) => return,
                     };
-                    let next = match queued {
+                    let next = match queue.try_recv() {
                         Ok(job) => Ok(job),
                         Err(mpsc::TryRecvError::Disconnected) => return,
                         Err(mpsc::TryRecvError::Empty) => {
                             release_working_memory();
-                            // The lock is released before the job runs.
-                            match receiver.lock() {
-                                Ok(queue) => queue.recv(),
-                                Err(_) => return,
-                            }
+                            queue.recv()
                         }
                     };
+                    // The lock is released before the job runs.
+                    drop(queue);
                     match next {
                         Ok(job) => {
                             // A panicking job must not take the thread with it.
