@@ -130,15 +130,17 @@ fn Layout() -> impl IntoView {
 
 #[component]
 fn SignedInNav() -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
+    let sign_out_path = <SignOut as leptos::server_fn::ServerFn>::PATH;
     view! {
         <ul class="nav">
             <li><A href="/account">{t(T::NavAccount)}</A></li>
             <li><A href="/account/activity">{t(T::NavActivity)}</A></li>
             <li>
-                <ActionForm action=sign_out attr:class="inline-form">
+                // A plain form even with scripts on: signing out reloads the
+                // page, so no client state of the account outlives the session.
+                <form method="post" action=sign_out_path class="inline-form">
                     <button type="submit" class="link-button">{t(T::SignOut)}</button>
-                </ActionForm>
+                </form>
             </li>
         </ul>
     }

@@ -22,11 +22,6 @@ impl SessionLifetime {
         now_ms < created_ms + self.absolute_secs * 1000
             && now_ms < last_seen_ms + self.idle_secs * 1000
     }
-
-    /// When the session ends if no further request arrives.
-    pub fn expires_at(&self, created_ms: i64, last_seen_ms: i64) -> i64 {
-        (created_ms + self.absolute_secs * 1000).min(last_seen_ms + self.idle_secs * 1000)
-    }
 }
 
 #[cfg(test)]
@@ -48,6 +43,5 @@ mod tests {
         let created = 0;
         assert!(life.is_live(created, 11 * 60 * MIN + 50 * MIN, 11 * 60 * MIN + 55 * MIN));
         assert!(!life.is_live(created, 12 * 60 * MIN - MIN, 12 * 60 * MIN));
-        assert_eq!(life.expires_at(created, 12 * 60 * MIN - MIN), 12 * 60 * MIN);
     }
 }

@@ -116,7 +116,6 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 /// Everything started and ready to accept connections.
 pub struct Prepared {
     router: Router,
-    accounts: Arc<Accounts>,
 }
 
 /// Builds the whole server from configuration: storage, key, mailer and
@@ -162,10 +161,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
     };
     let leptos = leptos_options(&config);
     let routes = generate_route_list(App);
-    let context = AppContext {
-        accounts: accounts.clone(),
-        cookies,
-    };
+    let context = AppContext { accounts, cookies };
     let state = ServerState {
         leptos: leptos.clone(),
         store,
@@ -203,14 +199,10 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
             guard,
             middleware::identify,
         ));
-    Ok(Prepared { router, accounts })
+    Ok(Prepared { router })
 }
 
 impl Prepared {
-    pub fn accounts(&self) -> &Arc<Accounts> {
-        &self.accounts
-    }
-
     /// Serves until the process is asked to stop.
     pub async fn serve(self, listener: TcpListener) -> std::io::Result<()> {
         let service = self

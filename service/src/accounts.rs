@@ -87,14 +87,6 @@ impl Accounts {
         &self.policy
     }
 
-    pub fn repository(&self) -> &Arc<dyn Repository> {
-        &self.repo
-    }
-
-    pub fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
-    }
-
     /// Registers an account and mails a verification link. An address that
     /// already has an account gets a "you already have an account" mail and
     /// the caller gets the same answer, in about the same time.

@@ -108,10 +108,6 @@ pub async fn connect(url: &str) -> Result<SqlStore, ConnectError> {
 }
 
 impl SqlStore {
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     pub async fn migrate(&self) -> Result<(), ConnectError> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
