@@ -37,7 +37,7 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 until curl -sf -o /dev/null "$BASE/healthz"; do sleep 0.005; done
 echo "process start to first 200: $(( ($(date +%s%N) - start_ns) / 1000000 )) ms"
-sleep 1
+sleep 2.5
 echo "idle RSS: $(( $(rss_kib $server VmRSS) / 1024 )) MiB"
 
 # One verified account to sign in with, and a signed-in session for page loads.

@@ -2,7 +2,8 @@
 //! the server-only dictionary check.
 
 use std::cell::RefCell;
-use std::sync::{mpsc, Arc, Mutex, TryLockError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash as ParsedHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -52,52 +53,50 @@ type Job = Box<dyn FnOnce() + Send>;
 /// own allocator arena instead of a fresh thread (and arena) per hash.
 struct HashPool {
     jobs: mpsc::Sender<Job>,
+    /// Jobs sent but not yet taken by a thread.
+    queued: Arc<AtomicUsize>,
 }
 
 impl HashPool {
     fn start(threads: usize) -> Result<Self, ServiceError> {
         let (sender, receiver) = mpsc::channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
+        let queued = Arc::new(AtomicUsize::new(0));
         for index in 0..threads.max(1) {
             let receiver = Arc::clone(&receiver);
+            let queued = Arc::clone(&queued);
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
                 .spawn(move || loop {
-                    // A worker waiting for work holds the queue's lock, so a
-                    // busy lock, like an empty queue, means there is nothing
-                    // to do: give the working memory back before waiting.
-                    let queue = match receiver.try_lock() {
-                        Ok(queue) => queue,
-                        Err(TryLockError::WouldBlock) => {
-                            release_working_memory();
-                            match receiver.lock() {
-                                Ok(queue) => queue,
-                                Err(_) => return,
-                            }
-                        }
-                        Err(TryLockError::Poisoned(_)) => return,
-                    };
-                    let next = match queue.try_recv() {
-                        Ok(job) => Ok(job),
-                        Err(mpsc::TryRecvError::Disconnected) => return,
-                        Err(mpsc::TryRecvError::Empty) => {
-                            release_working_memory();
-                            queue.recv()
-                        }
-                    };
                     // The lock is released before the job runs.
-                    drop(queue);
-                    match next {
-                        Ok(job) => {
-                            // A panicking job must not take the thread with it.
-                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                        }
+                    let next = match receiver.lock() {
+                        Ok(queue) => queue.recv(),
                         Err(_) => return,
+                    };
+                    let Ok(job) = next else { return };
+                    queued.fetch_sub(1, Ordering::SeqCst);
+                    // A panicking job must not take the thread with it.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    // Under load the memory is reused by the next job; when
+                    // nothing waits, it goes back to the system.
+                    if queued.load(Ordering::SeqCst) == 0 {
+                        release_working_memory();
                     }
                 })
                 .map_err(|e| ServiceError::Internal(format!("cannot start hashing thread: {e}")))?;
         }
-        Ok(HashPool { jobs: sender })
+        Ok(HashPool {
+            jobs: sender,
+            queued,
+        })
+    }
+
+    fn submit(&self, job: Job) -> Result<(), ServiceError> {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        self.jobs.send(job).map_err(|_| {
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+            ServiceError::Internal("hashing threads stopped".into())
+        })
     }
 }
 
@@ -115,11 +114,9 @@ impl PasswordHasher {
         let pool = Arc::new(HashPool::start(max_concurrent)?);
         // Made on the pool, so no other thread keeps argon2's working memory.
         let (reply, answer) = mpsc::channel();
-        pool.jobs
-            .send(Box::new(move || {
-                let _ = reply.send(hash_blocking(&params, "latchkey-timing-equaliser"));
-            }))
-            .map_err(|_| ServiceError::Internal("hashing threads stopped".into()))?;
+        pool.submit(Box::new(move || {
+            let _ = reply.send(hash_blocking(&params, "latchkey-timing-equaliser"));
+        }))?;
         let dummy = answer
             .recv()
             .map_err(|_| ServiceError::Internal("hash job failed".into()))??;
@@ -172,10 +169,7 @@ impl PasswordHasher {
         let job: Job = Box::new(move || {
             let _ = reply.send(work());
         });
-        self.pool
-            .jobs
-            .send(job)
-            .map_err(|_| ServiceError::Internal("hashing threads stopped".into()))?;
+        self.pool.submit(job)?;
         answer
             .await
             .map_err(|_| ServiceError::Internal("hash job failed".into()))
