@@ -12,7 +12,8 @@ use crate::error::{FieldIssue, ServiceError, StoreError};
 use crate::mail::{already_registered_mail, password_changed_mail, reset_mail, verification_mail};
 use crate::password::{is_guessable, PasswordHasher, Verified};
 use crate::ports::{
-    ActivityRecord, Effects, NewSession, NewToken, NewUser, Origin, Repository, TokenPurpose,
+    ActivityRecord, Effects, NewMail, NewSession, NewToken, NewUser, Origin, Repository,
+    TokenPurpose,
 };
 
 /// Who made a request, as the use cases see it.
@@ -114,13 +115,7 @@ impl Accounts {
                 .await;
         }
         let token = new_token();
-        let mail = verification_mail(
-            form.locale,
-            email.as_str(),
-            name.as_str(),
-            &self.link("/verify-email", &token),
-            self.policy.verification_link_secs / 3600,
-        );
+        let mail = self.verification_mail(form.locale, email.as_str(), name.as_str(), &token);
         let user = NewUser {
             email: email.as_str().to_owned(),
             display_name: name.as_str().to_owned(),
@@ -226,6 +221,17 @@ impl Accounts {
         )
     }
 
+    /// The mail carrying a verification link for `token`.
+    fn verification_mail(&self, locale: Locale, to: &str, name: &str, token: &str) -> NewMail {
+        verification_mail(
+            locale,
+            to,
+            name,
+            &self.link("/verify-email", token),
+            self.policy.verification_link_secs / 3600,
+        )
+    }
+
     fn new_token_record(&self, purpose: TokenPurpose, token: &str, expires_at: i64) -> NewToken {
         NewToken {
             purpose,
@@ -274,13 +280,7 @@ impl Accounts {
         .await?;
         let now = self.clock.now_ms();
         let token = new_token();
-        let mail = verification_mail(
-            user.locale,
-            &user.email,
-            &user.display_name,
-            &self.link("/verify-email", &token),
-            self.policy.verification_link_secs / 3600,
-        );
+        let mail = self.verification_mail(user.locale, &user.email, &user.display_name, &token);
         let effects =
             Effects::activity(ActivityKind::VerificationResent, origin, now).with_mail(mail);
         self.repo
