@@ -17,13 +17,23 @@ pub fn form_error<I>(
 where
     I: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
 {
+    let from_flash = flash_error(flash, form);
     Signal::derive(move || {
         if action.version().get() > 0 {
             action.value().get().and_then(Result::err)
         } else {
-            flash.get().filter(|f| f.form == form).and_then(|f| f.error)
+            from_flash.get()
         }
     })
+}
+
+/// The error a no-JavaScript post of `form` left in the flash (also what a
+/// plain form, which never runs as a script-driven action, shows).
+pub fn flash_error(
+    flash: Signal<Option<FormFlash>>,
+    form: &'static str,
+) -> Signal<Option<AppError>> {
+    Signal::derive(move || flash.get().filter(|f| f.form == form).and_then(|f| f.error))
 }
 
 /// A value the user typed, restored from the flash after a no-JS redirect.

@@ -20,6 +20,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
+    /// The password is past its maximum age: change it before anything else.
+    #[error("password expired")]
+    PasswordExpired,
     #[error("not found")]
     NotFound,
     /// Unknown account and wrong password alike.
@@ -48,6 +51,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => "error.unauthenticated",
             AppError::Forbidden => "error.forbidden",
+            AppError::PasswordExpired => "error.password_expired",
             AppError::NotFound => "error.not_found",
             AppError::InvalidCredentials => "error.invalid_credentials",
             AppError::Validation(_) => "error.validation",

@@ -104,6 +104,87 @@ messages! {
     EvSignedOut => "Signed out", "退出登录";
     EvPasswordResetRequested => "Password reset link sent", "发送重置密码链接";
     EvPasswordReset => "Password changed with a reset link", "通过重置链接更改密码";
+    EvSignedInNewDevice => "Signed in from a new browser (owner mailed)", "从新的浏览器登录（已邮件通知）";
+    EvSignInRefusedLocked => "Sign-in refused: account locked", "登录被拒绝：账户已锁定";
+    EvAccountLocked => "Account locked after failed sign-ins (owner mailed)", "多次登录失败后账户被锁定（已邮件通知）";
+    EvAccountUnlocked => "Account unlocked from the mailed link", "通过邮件链接解除锁定";
+    EvSessionRevoked => "A session was signed out", "结束了一个会话";
+    EvOtherSessionsRevoked => "All other sessions were signed out", "结束了所有其他会话";
+    EvReportedNotMe => "Reported as not me: every session ended", "报告“不是我本人”：所有会话已结束";
+    EvPasswordChanged => "Password changed", "更改密码";
+    EvEmailChangeRequested => "Email change requested", "请求更改邮箱地址";
+    EvEmailChanged => "Email address changed", "更改邮箱地址";
+    EvEmailRestored => "Email address restored from the mailed link", "通过邮件链接恢复邮箱地址";
+    EvDataExported => "Your data was downloaded", "下载了您的数据";
+    EvDeletionRequested => "Account deletion requested", "请求删除账户";
+    EvDeletionCancelled => "Account deletion cancelled by signing in", "登录后取消了账户删除";
+
+    FilterLabel => "Show", "显示";
+    AllEvents => "All events", "所有事件";
+    FilterButton => "Apply", "应用";
+    DownloadCsv => "Download as CSV (spreadsheet)", "下载为 CSV（电子表格）";
+
+    SessionsTitle => "Where you are signed in", "登录位置";
+    SessionsIntro => "Every browser signed in to your account. If you do not recognise one, sign it out and change your password.", "所有已登录您账户的浏览器。如果有您不认识的，请将其退出登录并更改密码。";
+    ThisDevice => "This browser", "当前浏览器";
+    SignedInAt => "Signed in", "登录时间";
+    LastActive => "Last active", "最近活动";
+    SignOutSession => "Sign out this session", "退出此会话";
+    SignOutOthers => "Sign out everywhere else", "退出所有其他会话";
+    SessionRevokedNotice => "That session is signed out.", "该会话已退出登录。";
+    OthersRevokedNotice => "Every other session is signed out.", "所有其他会话均已退出登录。";
+    NoOtherSessions => "No other browser is signed in.", "没有其他浏览器登录。";
+
+    SecurityTitle => "Password and email", "密码与邮箱";
+    SecurityIntro => "Both changes ask for your current password first.", "两项更改都需要先输入当前密码。";
+    ChangePasswordHeading => "Change your password", "更改密码";
+    ChangePasswordHint => "Every other browser signed in to your account is signed out.", "所有其他已登录您账户的浏览器都将退出登录。";
+    CurrentPasswordLabel => "Current password", "当前密码";
+    ChangePasswordButton => "Change password", "更改密码";
+    PasswordChangedNotice => "Your password is changed. Other browsers were signed out.", "密码已更改。其他浏览器已退出登录。";
+    PasswordExpiredNotice => "Your password is older than your organisation allows. Choose a new one to continue.", "您的密码已超过所在组织允许的使用期限。请设置新密码以继续。";
+    ChangeEmailHeading => "Change your email address", "更改邮箱地址";
+    ChangeEmailHint => "We send a link to the new address; nothing changes until you open it. Your current address is told about the change.", "我们会向新地址发送链接；打开之前不会有任何更改。您当前的地址也会收到更改通知。";
+    NewEmailLabel => "New email address", "新邮箱地址";
+    ChangeEmailButton => "Send confirmation link", "发送确认链接";
+    EmailSentNotice => "Check the inbox of the new address and open the link there. The link expires in 24 hours.", "请查收新地址的邮件并打开其中的链接。链接 24 小时内有效。";
+    EmailChangedNotice => "Your email address is changed. Use the new one to sign in.", "邮箱地址已更改。请使用新地址登录。";
+
+    PrivacyTitle => "Your data", "您的数据";
+    ExportHeading => "Download your data", "下载您的数据";
+    ExportBody => "One file (JSON) with your profile, your sessions and your complete activity history.", "一个 JSON 文件，包含您的个人资料、会话和完整的活动记录。";
+    ExportButton => "Download my data", "下载我的数据";
+    DeleteHeading => "Delete your account", "删除账户";
+    DeleteWarning => "Deleting signs you out everywhere at once. Your personal data is erased after {days} days; signing in before then cancels the deletion. After that it cannot be undone.", "删除后，您将立即在所有地方退出登录。您的个人数据将在 {days} 天后被删除；在此之前登录即可取消删除。之后将无法恢复。";
+    DeleteButton => "Delete my account", "删除我的账户";
+    DeletedNotice => "Your account is closed, and its data will be erased when the grace period ends. Signing in before then cancels the deletion.", "您的账户已关闭，宽限期结束后其数据将被删除。在此之前登录即可取消删除。";
+
+    AccountSections => "Manage your account", "管理账户";
+    NavSessions => "Where you are signed in", "登录位置";
+    NavSecurity => "Password and email", "密码与邮箱";
+    NavPrivacy => "Your data", "您的数据";
+
+    UnlockTitle => "Unlock your account", "解除账户锁定";
+    UnlockBody => "Press the button to end the lock now. If the failed sign-ins were not yours, choose a new password instead.", "点击按钮立即解除锁定。如果那些失败的登录不是您本人，请改为设置新密码。";
+    UnlockButton => "Unlock my account", "解除锁定";
+    UnlockedNotice => "Your account is unlocked. Sign in to continue.", "您的账户已解除锁定。请登录以继续。";
+    ChooseNewPassword => "Choose a new password instead", "改为设置新密码";
+    NotMeTitle => "Secure your account", "保护您的账户";
+    NotMeBody => "Press the button to sign out every browser on your account at once; then choose a new password.", "点击按钮，立即让所有浏览器退出您的账户，然后设置新密码。";
+    NotMeButton => "Sign out everywhere and change my password", "全部退出并更改密码";
+    ConfirmEmailTitle => "Use this email address", "使用此邮箱地址";
+    ConfirmEmailBody => "Press the button to make this address the one of your account.", "点击按钮，将此地址设为您账户的邮箱地址。";
+    ConfirmEmailButton => "Use this address", "使用此地址";
+    RestoreEmailTitle => "Undo the email change", "撤销邮箱更改";
+    RestoreEmailBody => "Press the button to give your account back this address and sign out every browser; then choose a new password.", "点击按钮，恢复账户的原邮箱地址并让所有浏览器退出登录，然后设置新密码。";
+    RestoreEmailButton => "Restore my address", "恢复我的地址";
+    MailLinkNeeded => "Open the link from the message we sent you. Links work once and expire.", "请打开我们发给您的邮件中的链接。链接只能使用一次，并会过期。";
+
+    TooManyTitle => "Too many attempts", "尝试次数过多";
+    TooManyBody => "To protect accounts, we pause requests that come too fast. Wait this long, then try again:", "为了保护账户，请求过于频繁时我们会暂停处理。请等待以下时间后重试：";
+    Seconds => "seconds", "秒";
+    UnavailableTitle => "Briefly unavailable", "暂时不可用";
+    GoBack => "Go back", "返回";
 
     NotFoundTitle => "Page not found", "找不到页面";
     NotFoundBody => "The address may be mistyped, or the page has moved.", "地址可能有误，或页面已移动。";
@@ -136,6 +217,10 @@ messages! {
     PwContainsName => "Do not use your name in the password.", "密码中不要包含您的名字。";
     PwTooCommon => "This password is too common or easy to guess. Try a few unrelated words.", "此密码过于常见或容易被猜到。试试几个不相关的词组合。";
     PwMismatch => "The two passwords are not the same.", "两次输入的密码不一致。";
+    PwRecentlyUsed => "You used this password recently. Choose one you have not used before.", "您最近使用过此密码。请选择一个以前没用过的密码。";
+    PwCurrentWrong => "This is not your current password.", "这不是您当前的密码。";
+    EmailUnchanged => "This is already your address.", "这已经是您的地址。";
+    ErrPasswordExpired => "Your password has expired. Change it to continue.", "您的密码已过期。请更改后继续。";
     InvalidField => "Check this field.", "请检查此字段。";
 }
 
@@ -168,6 +253,10 @@ pub fn code_text(code: &str) -> T {
         "password.contains_name" => T::PwContainsName,
         "password.too_common" => T::PwTooCommon,
         "password.mismatch" => T::PwMismatch,
+        "password.recently_used" => T::PwRecentlyUsed,
+        "password.current_wrong" => T::PwCurrentWrong,
+        "email.unchanged" => T::EmailUnchanged,
+        "error.password_expired" => T::ErrPasswordExpired,
         _ => T::InvalidField,
     }
 }

@@ -10,7 +10,7 @@ mod browser;
 pub mod components;
 pub mod error;
 pub mod i18n;
-mod pages;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -123,6 +123,13 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/recover/reset") view=pages::ResetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/account/activity") view=pages::ActivityPage ssr=SsrMode::Async />
+                <Route path=path!("/account/sessions") view=pages::SessionsPage ssr=SsrMode::Async />
+                <Route path=path!("/account/security") view=pages::SecurityPage ssr=SsrMode::Async />
+                <Route path=path!("/account/privacy") view=pages::PrivacyPage ssr=SsrMode::Async />
+                <Route path=path!("/account/email/confirm") view=pages::ConfirmEmailChangePage ssr=SsrMode::Async />
+                <Route path=path!("/account/email/restore") view=pages::RestoreEmailPage ssr=SsrMode::Async />
+                <Route path=path!("/unlock") view=pages::UnlockPage ssr=SsrMode::Async />
+                <Route path=path!("/not-me") view=pages::NotMePage ssr=SsrMode::Async />
             </Routes>
         </main>
     }

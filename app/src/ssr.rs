@@ -50,6 +50,9 @@ pub const LINK_COOKIE: &str = "lk_link";
 pub const FLASH_COOKIE: &str = "lk_flash";
 pub const LANG_COOKIE: &str = "lk_lang";
 pub const TZ_COOKIE: &str = "lk_tz";
+/// Marks a browser that completed a sign-in before, so that the account
+/// lock (meant for strangers) does not apply to it.
+pub const DEVICE_COOKIE: &str = "lk_device";
 
 impl CookiePolicy {
     pub fn name(&self, base: &str) -> String {
@@ -123,12 +126,11 @@ pub fn origin() -> Origin {
 /// The value of a request cookie by its base name.
 pub fn cookie(base: &str) -> Option<String> {
     let name = ctx().ok()?.cookies.name(base);
-    read_cookie(&parts()?, &name)
+    read_cookie(&parts()?.headers, &name)
 }
 
-pub fn read_cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
+pub fn read_cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -152,13 +154,18 @@ pub fn request_locale() -> Locale {
     let Some(parts) = parts() else {
         return Locale::default();
     };
-    let secure = use_context::<AppContext>()
+    let cookies = use_context::<AppContext>()
         .map(|c| c.cookies)
         .unwrap_or(CookiePolicy { secure: false });
-    read_cookie(&parts, &secure.name(LANG_COOKIE))
+    locale_of(&parts.headers, cookies)
+}
+
+/// The language a request asks for: the remembered choice, else the browser's preference.
+pub fn locale_of(headers: &http::HeaderMap, cookies: CookiePolicy) -> Locale {
+    read_cookie(headers, &cookies.name(LANG_COOKIE))
         .and_then(|tag| Locale::from_tag(&tag))
         .or_else(|| {
-            let header = parts.headers.get(ACCEPT_LANGUAGE)?.to_str().ok()?;
+            let header = headers.get(ACCEPT_LANGUAGE)?.to_str().ok()?;
             Some(Locale::from_accept_language(header))
         })
         .unwrap_or_default()
@@ -177,13 +184,25 @@ pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
     };
     context
         .accounts
-        .current_user(&token)
+        .current_user(&token, &origin().ip)
         .await
         .map_err(into_app_error)
 }
 
-/// The one authorization path: the signed-in account, if it holds the permission.
+/// The one authorization path: the signed-in account, if it holds the
+/// permission and its password has not expired.
 pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
+    let user = require_allowing_expired_password(permission).await?;
+    if user.password_expired {
+        return Err(reject(AppError::PasswordExpired));
+    }
+    Ok(user)
+}
+
+/// [`require`] for the one thing an expired password still allows: changing it.
+pub async fn require_allowing_expired_password(
+    permission: Permission,
+) -> Result<CurrentUser, AppError> {
     let user = optional_user()
         .await?
         .ok_or_else(|| reject(AppError::Unauthenticated))?;
@@ -243,7 +262,7 @@ pub fn reject(error: AppError) -> AppError {
 pub fn status_of(error: &AppError) -> StatusCode {
     match error {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Forbidden | AppError::PasswordExpired => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::InvalidCredentials | AppError::Validation(_) | AppError::TokenInvalid => {
             StatusCode::BAD_REQUEST
@@ -252,6 +271,63 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal { .. } | AppError::Transport => StatusCode::INTERNAL_SERVER_ERROR,
     }
+}
+
+/// The token of the mail link this browser opened (moved out of the URL
+/// into a cookie by the server), which a confirm button now uses up.
+pub fn take_link_token() -> String {
+    if let Ok(context) = ctx() {
+        set_cookie(context.cookies.clear(LINK_COOKIE));
+    }
+    cookie(LINK_COOKIE).unwrap_or_default()
+}
+
+/// Ends a "this wasn't me" button: every session is gone, so this browser
+/// is signed out too and goes straight to choosing a new password with the
+/// reset token the service issued.
+pub async fn finish_take_back(
+    form: &str,
+    result: Result<String, ServiceError>,
+) -> Result<(), AppError> {
+    let context = ctx()?;
+    let result = result.map(|reset_token| {
+        set_cookie(context.cookies.clear(SESSION_COOKIE));
+        set_cookie(context.cookies.set(
+            LINK_COOKIE,
+            &reset_token,
+            Some(context.accounts.policy().link_cookie_secs),
+            true,
+        ));
+        "/recover/reset".to_owned()
+    });
+    finish_form(form, result, &[]).await
+}
+
+/// Answers a server function with a file to save rather than a page.
+pub fn download(
+    file_name: &str,
+    content_type: &'static str,
+    body: String,
+) -> leptos::server_fn::codec::TextStream<AppError> {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        // A link opened by the browser would otherwise be redirected back
+        // to the page it came from, as for a form post.
+        response.set_status(StatusCode::OK);
+        response.insert_header(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+        if let Ok(disposition) =
+            HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+        {
+            response.insert_header(http::header::CONTENT_DISPOSITION, disposition);
+        }
+    }
+    leptos::server_fn::codec::TextStream::new(futures_once(body))
+}
+
+fn futures_once(body: String) -> impl futures::Stream<Item = Result<String, AppError>> + Send {
+    futures::stream::once(async move { Ok(body) })
 }
 
 /// True for a plain HTML form post (JavaScript off); the server-function
@@ -271,7 +347,12 @@ pub fn is_plain_form_post() -> bool {
 /// The local path (and query) of the page that posted the form, from the
 /// Referer our `Referrer-Policy: same-origin` keeps on same-site posts.
 fn posting_page() -> Option<String> {
-    let referer = parts()?.headers.get(REFERER)?.to_str().ok()?.to_owned();
+    referring_page(&parts()?.headers)
+}
+
+/// The local path (and query) in a request's Referer, if it is one of ours.
+pub fn referring_page(headers: &http::HeaderMap) -> Option<String> {
+    let referer = headers.get(REFERER)?.to_str().ok()?;
     let after_scheme = referer.split_once("://")?.1;
     let path = &after_scheme[after_scheme.find('/')?..];
     domain::safe_local_path(path).map(str::to_owned)
@@ -294,7 +375,11 @@ pub async fn finish_form(
         }
         Err(error) => {
             let error = into_app_error(error);
-            if is_plain_form_post() {
+            // Going too fast and outages get their own page (the server's
+            // `readable_errors` layer), not a trip back to the form.
+            let has_own_page =
+                matches!(error, AppError::RateLimited { .. } | AppError::Unavailable);
+            if is_plain_form_post() && !has_own_page {
                 let flash = FormFlash {
                     form: form.to_owned(),
                     values: keep

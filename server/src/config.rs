@@ -220,6 +220,43 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
             defaults.reset_per_address.max,
             3600,
         )?,
+        sign_in_per_account: env.limit(
+            "LATCHKEY_SIGN_INS_PER_ACCOUNT_PER_HOUR",
+            defaults.sign_in_per_account.max,
+            3600,
+        )?,
+        account_changes_per_account: env.limit(
+            "LATCHKEY_ACCOUNT_CHANGES_PER_HOUR",
+            defaults.account_changes_per_account.max,
+            3600,
+        )?,
+        lockout: domain::LockoutPolicy {
+            max_failures: env.parsed("LATCHKEY_LOCKOUT_FAILURES", defaults.lockout.max_failures)?,
+            lock_secs: env.positive("LATCHKEY_LOCKOUT_SECS", defaults.lockout.lock_secs)?,
+            failure_memory_secs: env.positive(
+                "LATCHKEY_LOCKOUT_FAILURE_MEMORY_SECS",
+                defaults.lockout.failure_memory_secs,
+            )?,
+        },
+        password_history: env.parsed("LATCHKEY_PASSWORD_HISTORY", defaults.password_history)?,
+        customer_password_max_age_days: match env
+            .parsed::<i64>("LATCHKEY_CUSTOMER_PASSWORD_MAX_AGE_DAYS", 0)?
+        {
+            0 => None,
+            days if days > 0 => Some(days),
+            _ => {
+                return Err(error(
+                    "LATCHKEY_CUSTOMER_PASSWORD_MAX_AGE_DAYS",
+                    "must be 0 (off) or a positive number of days",
+                ))
+            }
+        },
+        unlock_link_secs: defaults.unlock_link_secs,
+        report_link_secs: defaults.report_link_secs,
+        email_change_link_secs: defaults.email_change_link_secs,
+        device_cookie_secs: defaults.device_cookie_secs,
+        deletion_grace_secs: env
+            .positive("LATCHKEY_DELETION_GRACE_SECS", defaults.deletion_grace_secs)?,
         mail_max_attempts: defaults.mail_max_attempts,
         mail_retry_secs: defaults.mail_retry_secs,
     };

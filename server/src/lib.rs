@@ -193,6 +193,10 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         ))
         .layer(axum::middleware::from_fn_with_state(
             guard.clone(),
+            middleware::readable_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
             middleware::security_headers,
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -5,14 +5,20 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use app::ssr::{ClientIp, CookiePolicy, CspNonce, RequestId, LINK_COOKIE};
+use app::i18n::T;
+use app::ssr::{
+    locale_of, referring_page, ClientIp, CookiePolicy, CspNonce, RequestId, LINK_COOKIE,
+};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use http::header::{HeaderName, HeaderValue, CACHE_CONTROL, LOCATION, ORIGIN, SET_COOKIE};
+use http::header::{
+    HeaderName, HeaderValue, ACCEPT, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, ORIGIN,
+    RETRY_AFTER, SET_COOKIE,
+};
 use http::{Method, StatusCode};
 use ipnet::IpNet;
 use rand::RngCore;
@@ -167,7 +173,14 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
 }
 
 /// Paths whose mail links carry a token in `?token=`.
-const LINK_PATHS: &[&str] = &["/verify-email", "/recover/reset"];
+const LINK_PATHS: &[&str] = &[
+    "/verify-email",
+    "/recover/reset",
+    "/unlock",
+    "/not-me",
+    "/account/email/confirm",
+    "/account/email/restore",
+];
 
 /// A mail link's GET moves its token into a short-lived HttpOnly cookie and
 /// redirects to the same path without it, so the token leaves the address
@@ -231,4 +244,82 @@ mod tests {
         assert_eq!(client_ip(proxy, None, &trusted), proxy);
         assert_eq!(client_ip(proxy, Some("garbage"), &trusted), proxy);
     }
+}
+
+/// A browser that posted a form without JavaScript and was refused for
+/// going too fast (429) or met a database outage (503) gets a readable page
+/// in its language instead of the server function's JSON; the status and
+/// `Retry-After` stay.
+pub async fn readable_errors(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let wants_page = request
+        .headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let locale = locale_of(request.headers(), guard.cookies);
+    let back = referring_page(request.headers()).unwrap_or_else(|| "/".to_owned());
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_page = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if !wants_page
+        || is_page
+        || !matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        )
+    {
+        return response;
+    }
+    let retry_after = response.headers().get(RETRY_AFTER).cloned();
+    let text = |message: T| message.text(locale);
+    let (title, body) = if status == StatusCode::TOO_MANY_REQUESTS {
+        let wait = retry_after
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("60");
+        (
+            text(T::TooManyTitle),
+            format!(
+                "{} <strong>{} {}</strong>",
+                text(T::TooManyBody),
+                digits_only(wait),
+                text(T::Seconds)
+            ),
+        )
+    } else {
+        (
+            text(T::UnavailableTitle),
+            text(T::ErrUnavailable).to_owned(),
+        )
+    };
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Latchkey</title><link rel=\"stylesheet\" href=\"/pkg/latchkey.css\"></head>\
+         <body><header class=\"site-header\"><a class=\"brand\" href=\"/\">Latchkey</a></header>\
+         <main id=\"main\"><section class=\"card narrow\"><h1>{title}</h1><p>{body}</p>\
+         <p><a class=\"button\" href=\"{back}\">{go_back}</a></p></section></main></body></html>",
+        lang = locale.tag(),
+        go_back = text(T::GoBack),
+    );
+    let mut page = (status, html).into_response();
+    let headers = page.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.remove(CONTENT_LENGTH);
+    if let Some(retry_after) = retry_after {
+        headers.insert(RETRY_AFTER, retry_after);
+    }
+    page
+}
+
+/// `Retry-After` as shown on the page: digits only, whatever the header held.
+fn digits_only(value: &str) -> String {
+    value.chars().filter(char::is_ascii_digit).collect()
 }

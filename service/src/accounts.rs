@@ -3,17 +3,20 @@
 
 use std::sync::Arc;
 
-use domain::{ActivityKind, DisplayName, Email, Locale, Permission, Role, UserId};
+use domain::{ActivityKind, DisplayName, Email, FailureCount, Locale, Permission, Role, UserId};
 
 use crate::clock::Clock;
 use crate::config::{Policy, RateLimit};
 use crate::crypto::{looks_like_token, new_token, ServerKey};
 use crate::error::{FieldIssue, ServiceError, StoreError};
-use crate::mail::{already_registered_mail, password_changed_mail, reset_mail, verification_mail};
+use crate::mail::{
+    already_registered_mail, locked_mail, new_device_mail, password_changed_mail, reset_mail,
+    verification_mail, EventLine,
+};
 use crate::password::{is_guessable, PasswordHasher, Verified};
 use crate::ports::{
-    ActivityRecord, Effects, NewMail, NewSession, NewToken, NewUser, Origin, Repository,
-    TokenPurpose,
+    AccountChange, ActivityRecord, DeviceKnowledge, Effects, NewMail, NewSession, NewToken,
+    NewUser, Origin, Repository, TokenPurpose, UserRecord,
 };
 
 /// Who made a request, as the use cases see it.
@@ -23,16 +26,39 @@ pub type ClientInfo = Origin;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrentUser {
     pub id: UserId,
+    /// The session the request came with.
+    pub session_id: i64,
     pub email: String,
     pub display_name: String,
     pub email_verified: bool,
     pub locale: Locale,
     pub roles: Vec<Role>,
+    /// Past the maximum age its role allows: only a password change may follow.
+    pub password_expired: bool,
 }
 
 impl CurrentUser {
     pub fn may(&self, permission: Permission) -> bool {
         domain::role::roles_grant(&self.roles, permission)
+    }
+}
+
+/// A mail's line for an event: UTC time, address, device.
+pub(crate) fn event_line(at_ms: i64, origin: &Origin) -> EventLine {
+    let (browser, system) = domain::describe_user_agent(&origin.user_agent);
+    let device = [browser, system]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" / ");
+    EventLine {
+        time: crate::time_format::format_in_zone(at_ms, chrono_tz::Tz::UTC),
+        ip: origin.ip.clone(),
+        device: if device.is_empty() {
+            "?".to_owned()
+        } else {
+            device
+        },
     }
 }
 
@@ -45,11 +71,15 @@ pub struct RegistrationForm<'a> {
     pub locale: Locale,
 }
 
-/// A session just created; the token goes into the cookie and nowhere else.
+/// A session just created; the tokens go into cookies and nowhere else.
 #[derive(Debug)]
 pub struct SignedIn {
     pub user_id: UserId,
     pub session_token: String,
+    /// The browser's device cookie, new or renewed: it marks this browser as
+    /// one that signed in to the account before.
+    pub device_token: String,
+    pub password_expired: bool,
 }
 
 /// A session is written back at most this often, so that browsing does not
@@ -57,11 +87,11 @@ pub struct SignedIn {
 const SESSION_TOUCH_INTERVAL_MS: i64 = 60_000;
 
 pub struct Accounts {
-    repo: Arc<dyn Repository>,
-    clock: Arc<dyn Clock>,
-    hasher: PasswordHasher,
-    key: ServerKey,
-    policy: Policy,
+    pub(crate) repo: Arc<dyn Repository>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) key: ServerKey,
+    pub(crate) policy: Policy,
     public_url: String,
 }
 
@@ -86,6 +116,10 @@ impl Accounts {
 
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    pub(crate) fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// Registers an account and mails a verification link. An address that
@@ -174,7 +208,12 @@ impl Accounts {
     }
 
     /// The structural rules, then the dictionary check the browser cannot run.
-    fn password_issues(&self, password: &str, email_local: &str, name: &str) -> Vec<FieldIssue> {
+    pub(crate) fn password_issues(
+        &self,
+        password: &str,
+        email_local: &str,
+        name: &str,
+    ) -> Vec<FieldIssue> {
         let mut issues: Vec<FieldIssue> = self
             .policy
             .password
@@ -217,7 +256,17 @@ impl Accounts {
         self.new_token_record(
             TokenPurpose::VerifyEmail,
             token,
-            now + self.policy.verification_link_secs * 1000,
+            now,
+            self.policy.verification_link_secs,
+        )
+    }
+
+    pub(crate) fn reset_token(&self, token: &str, now: i64) -> NewToken {
+        self.new_token_record(
+            TokenPurpose::ResetPassword,
+            token,
+            now,
+            self.policy.reset_link_secs,
         )
     }
 
@@ -232,15 +281,24 @@ impl Accounts {
         )
     }
 
-    fn new_token_record(&self, purpose: TokenPurpose, token: &str, expires_at: i64) -> NewToken {
+    /// The stored form of a token sent by mail, valid for `valid_secs` from `now`.
+    pub(crate) fn new_token_record(
+        &self,
+        purpose: TokenPurpose,
+        token: &str,
+        now: i64,
+        valid_secs: i64,
+    ) -> NewToken {
         NewToken {
             purpose,
             hash: self.key.token_hash(token),
-            expires_at,
+            expires_at: now + valid_secs * 1000,
+            payload: None,
+            replaces_earlier: true,
         }
     }
 
-    fn link(&self, path: &str, token: &str) -> String {
+    pub(crate) fn link(&self, path: &str, token: &str) -> String {
         format!("{}{path}?token={token}", self.public_url)
     }
 
@@ -252,11 +310,13 @@ impl Accounts {
         }
         let now = self.clock.now_ms();
         let effects = Effects::activity(ActivityKind::EmailVerified, origin, now);
-        let verified = self
-            .repo
-            .verify_email(&self.key.token_hash(token), now, effects)
-            .await?;
-        verified.ok_or(ServiceError::TokenInvalid)
+        self.redeem(
+            TokenPurpose::VerifyEmail,
+            token,
+            &[AccountChange::MarkEmailVerified],
+            effects,
+        )
+        .await
     }
 
     /// Sends a fresh verification link, voiding the earlier ones.
@@ -290,11 +350,14 @@ impl Accounts {
     }
 
     /// Checks the password and opens a session with a fresh token. An
-    /// unknown address costs the same as a wrong password and fails the same.
+    /// unknown address costs the same as a wrong password and fails the
+    /// same; so does a locked account, whose owner alone learns of the lock,
+    /// by mail. `device_token` is the browser's device cookie, if it has one.
     pub async fn sign_in(
         &self,
         email: &str,
         password: &str,
+        device_token: Option<&str>,
         origin: &Origin,
     ) -> Result<SignedIn, ServiceError> {
         self.limit(
@@ -302,11 +365,43 @@ impl Accounts {
             self.policy.sign_in_per_ip,
         )
         .await?;
-        let user = match Email::parse(email) {
-            Ok(email) if password.chars().count() <= self.policy.password.max_chars => {
-                self.repo.find_user_by_email(email.as_str()).await?
+        let address = Email::parse(email).ok();
+        let user = match &address {
+            Some(address) if password.chars().count() <= self.policy.password.max_chars => {
+                self.repo.find_user_by_email(address.as_str()).await?
             }
             _ => None,
+        };
+        let device_token = device_token.filter(|t| looks_like_token(t));
+        let device_hash = device_token.map(|t| self.key.token_hash(t));
+        let devices = match &user {
+            Some(user) => {
+                self.repo
+                    .device_knowledge(user.id, device_hash.as_deref().unwrap_or(""))
+                    .await?
+            }
+            None => DeviceKnowledge {
+                known: false,
+                any_known: false,
+            },
+        };
+        // A browser that signed in before keeps its own counter, so that
+        // strangers' failures cannot lock the owner out of it.
+        let failure_key = match (&device_hash, devices.known) {
+            (Some(hash), true) => hash.clone(),
+            _ => String::new(),
+        };
+        if !devices.known {
+            let typed = address.as_ref().map(Email::as_str).unwrap_or(email);
+            self.limit(
+                &format!("sign_in:account:{}", typed.to_lowercase()),
+                self.policy.sign_in_per_account,
+            )
+            .await?;
+        }
+        let failures = match &user {
+            Some(user) => self.repo.failure_count(user.id, &failure_key).await?,
+            None => FailureCount::default(),
         };
         let outcome = self
             .hasher
@@ -317,41 +412,168 @@ impl Accounts {
             tracing::info!(ip = %origin.ip, outcome = "unknown_account", "sign-in refused");
             return Err(ServiceError::InvalidCredentials);
         };
-        match outcome {
-            Verified::No => {
-                self.repo
-                    .record(
-                        user.id,
-                        Effects::activity(ActivityKind::SignInFailed, origin, now),
-                    )
-                    .await?;
-                tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "wrong_password", "sign-in refused");
-                Err(ServiceError::InvalidCredentials)
-            }
-            Verified::Yes | Verified::YesRehashed(_) => {
-                if let Verified::YesRehashed(rehashed) = &outcome {
-                    self.repo.set_password_hash(user.id, rehashed).await?;
-                }
-                let token = new_token();
-                let session = NewSession {
-                    user_id: user.id,
-                    token_hash: self.key.token_hash(&token),
-                    origin: origin.clone(),
-                    created_at: now,
-                };
-                self.repo
-                    .create_session(
-                        session,
-                        Effects::activity(ActivityKind::SignedIn, origin, now),
-                    )
-                    .await?;
-                tracing::info!(user_id = %user.id, ip = %origin.ip, "signed in");
-                Ok(SignedIn {
-                    user_id: user.id,
-                    session_token: token,
-                })
-            }
+        if self.policy.lockout.is_locked(&failures, now) {
+            self.repo
+                .record(
+                    user.id,
+                    Effects::activity(ActivityKind::SignInRefusedLocked, origin, now),
+                )
+                .await?;
+            tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "locked", "sign-in refused");
+            return Err(ServiceError::InvalidCredentials);
         }
+        if outcome == Verified::No {
+            self.count_failure(&user, &failure_key, ActivityKind::SignInFailed, origin, now)
+                .await?;
+            tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "wrong_password", "sign-in refused");
+            return Err(ServiceError::InvalidCredentials);
+        }
+        if let Verified::YesRehashed(rehashed) = &outcome {
+            self.repo.set_password_hash(user.id, rehashed).await?;
+        }
+        let token = new_token();
+        let device_token = device_token.map_or_else(new_token, str::to_owned);
+        // The first sign-in of an account has nothing to compare with.
+        let alert = !devices.known && devices.any_known;
+        let mut effects = if alert {
+            self.new_device_alert(&user, origin, now)
+        } else {
+            Effects::activity(ActivityKind::SignedIn, origin, now)
+        };
+        if user.delete_after.is_some() {
+            effects = effects.and(Effects::activity(
+                ActivityKind::DeletionCancelled,
+                origin,
+                now,
+            ));
+        }
+        let session = NewSession {
+            user_id: user.id,
+            token_hash: self.key.token_hash(&token),
+            origin: origin.clone(),
+            created_at: now,
+            device_hash: self.key.token_hash(&device_token),
+            failure_key,
+        };
+        self.repo.create_session(session, effects).await?;
+        tracing::info!(user_id = %user.id, ip = %origin.ip, new_device = alert, "signed in");
+        Ok(SignedIn {
+            user_id: user.id,
+            session_token: token,
+            device_token,
+            password_expired: self.password_expired(&user, now),
+        })
+    }
+
+    /// Counts a failed sign-in step against the account's lock; the failure
+    /// that starts a lock also mails the owner an unlock link.
+    pub(crate) async fn count_failure(
+        &self,
+        user: &UserRecord,
+        failure_key: &str,
+        kind: ActivityKind,
+        origin: &Origin,
+        now: i64,
+    ) -> Result<(), ServiceError> {
+        let lock_effects = self.lock_effects(user, origin, now).await?;
+        let locked = self
+            .repo
+            .record_sign_in_failure(
+                user.id,
+                failure_key,
+                now,
+                &self.policy.lockout,
+                Effects::activity(kind, origin, now),
+                lock_effects,
+            )
+            .await?;
+        if locked {
+            tracing::warn!(user_id = %user.id, ip = %origin.ip, "account locked after failed sign-ins");
+        }
+        Ok(())
+    }
+
+    /// What a lock writes: the event, an unlock link, and the mail listing
+    /// the failed attempts. Prepared with every failure, committed only by
+    /// the one that starts the lock.
+    async fn lock_effects(
+        &self,
+        user: &UserRecord,
+        origin: &Origin,
+        now: i64,
+    ) -> Result<Effects, ServiceError> {
+        let earlier = self
+            .repo
+            .list_activity(
+                user.id,
+                &[ActivityKind::SignInFailed],
+                None,
+                self.policy.lockout.max_failures.saturating_sub(1),
+            )
+            .await?;
+        let mut attempts: Vec<EventLine> = earlier
+            .iter()
+            .rev()
+            .map(|a| event_line(a.at_ms, &a.origin))
+            .collect();
+        attempts.push(event_line(now, origin));
+        let token = new_token();
+        let mail = locked_mail(
+            user.locale,
+            &user.email,
+            &user.display_name,
+            &attempts,
+            self.policy.lockout.lock_secs / 60,
+            &self.link("/unlock", &token),
+            &format!("{}/recover", self.public_url),
+        );
+        Ok(Effects::activity(ActivityKind::AccountLocked, origin, now)
+            .with_mail(mail)
+            .with_token(self.new_token_record(
+                TokenPurpose::Unlock,
+                &token,
+                now,
+                self.policy.unlock_link_secs,
+            )))
+    }
+
+    /// A sign-in from a browser the account has not seen: the event, and a
+    /// mail to the owner with a "this wasn't me" link.
+    fn new_device_alert(&self, user: &UserRecord, origin: &Origin, now: i64) -> Effects {
+        let token = new_token();
+        let days = self.policy.report_link_secs / 86_400;
+        let mail = new_device_mail(
+            user.locale,
+            &user.email,
+            &user.display_name,
+            &event_line(now, origin),
+            &self.link("/not-me", &token),
+            days,
+        );
+        let record = NewToken {
+            // Every alert's link stays usable, whichever mail the owner opens.
+            replaces_earlier: false,
+            ..self.new_token_record(
+                TokenPurpose::NotMe,
+                &token,
+                now,
+                self.policy.report_link_secs,
+            )
+        };
+        Effects::activity(ActivityKind::SignedInNewDevice, origin, now)
+            .with_mail(mail)
+            .with_token(record)
+    }
+
+    fn password_expired(&self, user: &UserRecord, now: i64) -> bool {
+        let max_age_days = user
+            .roles
+            .iter()
+            .filter_map(|role| match role {
+                Role::Customer => self.policy.customer_password_max_age_days,
+            })
+            .min();
+        max_age_days.is_some_and(|days| now >= user.password_changed_at + days * 86_400_000)
     }
 
     /// The account behind a session cookie. Malformed, unknown, expired and
@@ -359,6 +581,7 @@ impl Accounts {
     pub async fn current_user(
         &self,
         session_token: &str,
+        ip: &str,
     ) -> Result<Option<CurrentUser>, ServiceError> {
         if !looks_like_token(session_token) {
             return Ok(None);
@@ -378,14 +601,16 @@ impl Accounts {
         {
             return Ok(None);
         }
-        if now - session.last_seen_at >= SESSION_TOUCH_INTERVAL_MS {
-            self.repo.touch_session(session.id, now).await?;
+        if now - session.last_seen_at >= SESSION_TOUCH_INTERVAL_MS || session.origin.ip != ip {
+            self.repo.touch_session(session.id, now, ip).await?;
         }
         let Some(user) = self.repo.find_user(session.user_id).await? else {
             return Ok(None);
         };
         Ok(Some(CurrentUser {
             id: user.id,
+            session_id: session.id,
+            password_expired: self.password_expired(&user, now),
             email: user.email,
             display_name: user.display_name,
             email_verified: user.email_verified_at.is_some(),
@@ -410,13 +635,38 @@ impl Accounts {
         Ok(())
     }
 
+    /// One page of the history, newest first, only of `kinds` unless empty.
     pub async fn activity(
         &self,
         user: &CurrentUser,
+        kinds: &[ActivityKind],
         before_id: Option<i64>,
         limit: u32,
     ) -> Result<Vec<ActivityRecord>, ServiceError> {
-        Ok(self.repo.list_activity(user.id, before_id, limit).await?)
+        Ok(self
+            .repo
+            .list_activity(user.id, kinds, before_id, limit)
+            .await?)
+    }
+
+    /// The whole history, newest first, only of `kinds` unless empty; read
+    /// in batches so that no single query runs long.
+    pub async fn all_activity(
+        &self,
+        user: UserId,
+        kinds: &[ActivityKind],
+    ) -> Result<Vec<ActivityRecord>, ServiceError> {
+        const BATCH: u32 = 500;
+        let mut all = Vec::new();
+        loop {
+            let before = all.last().map(|a: &ActivityRecord| a.id);
+            let batch = self.repo.list_activity(user, kinds, before, BATCH).await?;
+            let done = batch.len() < BATCH as usize;
+            all.extend(batch);
+            if done {
+                return Ok(all);
+            }
+        }
     }
 
     /// Starts password recovery for an address. The caller's answer is the
@@ -460,11 +710,7 @@ impl Accounts {
             &self.link("/recover/reset", &token),
             self.policy.reset_link_secs / 60,
         );
-        let record = self.new_token_record(
-            TokenPurpose::ResetPassword,
-            &token,
-            now + self.policy.reset_link_secs * 1000,
-        );
+        let record = self.reset_token(&token, now);
         // Replacing voids every earlier reset link of the account.
         let effects =
             Effects::activity(ActivityKind::PasswordResetRequested, origin, now).with_mail(mail);
@@ -483,48 +729,134 @@ impl Accounts {
         confirmation: &str,
         origin: &Origin,
     ) -> Result<UserId, ServiceError> {
-        if !looks_like_token(token) {
-            return Err(ServiceError::TokenInvalid);
-        }
-        let token_hash = self.key.token_hash(token);
-        let now = self.clock.now_ms();
-        let user_id = self
-            .repo
-            .peek_token(TokenPurpose::ResetPassword, &token_hash, now)
-            .await?
-            .ok_or(ServiceError::TokenInvalid)?;
-        let user = self
-            .repo
-            .find_user(user_id)
-            .await?
-            .ok_or(ServiceError::TokenInvalid)?;
-        let email = Email::parse(&user.email)
-            .map_err(|_| ServiceError::Internal("stored address unreadable".into()))?;
-        let mut issues = self.password_issues(password, email.local_part(), &user.display_name);
-        if password != confirmation {
-            issues.push(FieldIssue::new("confirmation", "password.mismatch"));
-        }
+        let (user, _) = self.peek(TokenPurpose::ResetPassword, token).await?;
+        let issues = self
+            .new_password_issues(&user, password, confirmation)
+            .await?;
         if !issues.is_empty() {
             return Err(ServiceError::Validation(issues));
         }
         // Where a second factor is enrolled (the two-factor issue), it must be
         // passed here, before the new password takes effect; and a reset of a
         // never-verified account must also remove any factor enrolled on it.
-        let hash = self.hasher.hash(password).await?;
-        let mail = password_changed_mail(
+        let now = self.clock.now_ms();
+        let changes = [
+            self.set_password(password).await?,
+            AccountChange::MarkEmailVerified,
+            AccountChange::EndSessions { except: None },
+        ];
+        let effects = Effects::activity(ActivityKind::PasswordReset, origin, now)
+            .with_mail(self.password_changed_mail(&user));
+        let user_id = self
+            .redeem(TokenPurpose::ResetPassword, token, &changes, effects)
+            .await?;
+        tracing::info!(user_id = %user_id, ip = %origin.ip, "password reset; every session ended");
+        Ok(user_id)
+    }
+
+    pub(crate) fn password_changed_mail(&self, user: &UserRecord) -> NewMail {
+        password_changed_mail(
             user.locale,
             &user.email,
             &user.display_name,
             &format!("{}/recover", self.public_url),
-        );
-        let effects = Effects::activity(ActivityKind::PasswordReset, origin, now).with_mail(mail);
-        let reset = self
+        )
+    }
+
+    /// The change that sets a new password, keeping enough history to
+    /// refuse the recent ones later.
+    pub(crate) async fn set_password(&self, password: &str) -> Result<AccountChange, ServiceError> {
+        Ok(AccountChange::SetPassword {
+            hash: self.hasher.hash(password).await?,
+            keep_history: self.policy.password_history.saturating_sub(1),
+        })
+    }
+
+    /// Everything wrong with a new password for this account: the policy,
+    /// the confirmation, and reuse of one of the recent passwords.
+    pub(crate) async fn new_password_issues(
+        &self,
+        user: &UserRecord,
+        password: &str,
+        confirmation: &str,
+    ) -> Result<Vec<FieldIssue>, ServiceError> {
+        let local_part = user.email.split('@').next().unwrap_or_default();
+        let mut issues = self.password_issues(password, local_part, &user.display_name);
+        if password != confirmation {
+            issues.push(FieldIssue::new("confirmation", "password.mismatch"));
+        }
+        if issues.is_empty() && self.reuses_recent_password(user, password).await? {
+            issues.push(FieldIssue::new("password", "password.recently_used"));
+        }
+        Ok(issues)
+    }
+
+    /// Compares against the stored hashes (the current one and the history),
+    /// one verification each.
+    async fn reuses_recent_password(
+        &self,
+        user: &UserRecord,
+        password: &str,
+    ) -> Result<bool, ServiceError> {
+        let recent = self.policy.password_history;
+        if recent == 0 {
+            return Ok(false);
+        }
+        let mut hashes = vec![user.password_hash.clone()];
+        hashes.extend(self.repo.password_history(user.id, recent - 1).await?);
+        for hash in &hashes {
+            if self.hasher.verify(password, Some(hash)).await? != Verified::No {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The account and payload of a live mailed token, without using it up.
+    pub(crate) async fn peek(
+        &self,
+        purpose: TokenPurpose,
+        token: &str,
+    ) -> Result<(UserRecord, Option<String>), ServiceError> {
+        if !looks_like_token(token) {
+            return Err(ServiceError::TokenInvalid);
+        }
+        let peeked = self
             .repo
-            .reset_password(&token_hash, now, &hash, effects)
+            .peek_token(purpose, &self.key.token_hash(token), self.clock.now_ms())
+            .await?
+            .ok_or(ServiceError::TokenInvalid)?;
+        let user = self
+            .repo
+            .find_user(peeked.user_id)
+            .await?
+            .ok_or(ServiceError::TokenInvalid)?;
+        Ok((user, peeked.payload))
+    }
+
+    /// Uses up a mailed token and applies its changes in one transaction.
+    /// Unknown, used, expired and malformed tokens are one error.
+    pub(crate) async fn redeem(
+        &self,
+        purpose: TokenPurpose,
+        token: &str,
+        changes: &[AccountChange],
+        effects: Effects,
+    ) -> Result<UserId, ServiceError> {
+        if !looks_like_token(token) {
+            return Err(ServiceError::TokenInvalid);
+        }
+        let redeemed = self
+            .repo
+            .redeem_token(
+                purpose,
+                &self.key.token_hash(token),
+                self.clock.now_ms(),
+                changes,
+                effects,
+            )
             .await?;
-        let user_id = reset.ok_or(ServiceError::TokenInvalid)?;
-        tracing::info!(user_id = %user_id, ip = %origin.ip, "password reset; every session ended");
-        Ok(user_id)
+        redeemed.ok_or(ServiceError::TokenInvalid)
     }
 
     /// Keeps what a form held across a redirect (JavaScript off) without

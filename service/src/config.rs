@@ -1,4 +1,4 @@
-use domain::{PasswordPolicy, SessionLifetime};
+use domain::{LockoutPolicy, PasswordPolicy, SessionLifetime};
 
 /// argon2id cost. The defaults are OWASP's recommendation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,24 @@ pub struct Policy {
     pub resend_per_ip: RateLimit,
     pub reset_per_ip: RateLimit,
     pub reset_per_address: RateLimit,
+    /// Sign-in attempts per address typed, from browsers that never signed
+    /// in to that account (slows guessing without locking the owner out).
+    pub sign_in_per_account: RateLimit,
+    /// Password and email changes, deletions: per account.
+    pub account_changes_per_account: RateLimit,
+    pub lockout: LockoutPolicy,
+    /// How many recent passwords (the current one included) a change may not reuse.
+    pub password_history: u32,
+    /// Days after which a customer's password must be changed; `None` is never.
+    pub customer_password_max_age_days: Option<i64>,
+    pub unlock_link_secs: i64,
+    /// "This wasn't me" links in new-device and email-changed mail.
+    pub report_link_secs: i64,
+    pub email_change_link_secs: i64,
+    /// The device cookie that exempts a known browser from the account lock.
+    pub device_cookie_secs: i64,
+    /// Time between a deletion request and the erasure; signing in cancels.
+    pub deletion_grace_secs: i64,
     /// Mail delivery: attempts before a message is given up, and the first
     /// back-off (doubled after each failure).
     pub mail_max_attempts: i64,
@@ -86,6 +104,22 @@ impl Default for Policy {
                 max: 3,
                 window_secs: 60 * 60,
             },
+            sign_in_per_account: RateLimit {
+                max: 20,
+                window_secs: 60 * 60,
+            },
+            account_changes_per_account: RateLimit {
+                max: 10,
+                window_secs: 60 * 60,
+            },
+            lockout: LockoutPolicy::default(),
+            password_history: 5,
+            customer_password_max_age_days: None,
+            unlock_link_secs: 24 * 60 * 60,
+            report_link_secs: 7 * 24 * 60 * 60,
+            email_change_link_secs: 24 * 60 * 60,
+            device_cookie_secs: 365 * 24 * 60 * 60,
+            deletion_grace_secs: 14 * 24 * 60 * 60,
             mail_max_attempts: 8,
             mail_retry_secs: 30,
         }

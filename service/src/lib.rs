@@ -6,10 +6,13 @@ pub mod accounts;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod csv;
 pub mod error;
 pub mod mail;
 pub mod password;
 pub mod ports;
+pub mod privacy;
+pub mod security;
 pub mod time_format;
 
 pub use accounts::{Accounts, ClientInfo};

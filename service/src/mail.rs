@@ -100,13 +100,13 @@ pub fn password_changed_mail(locale: Locale, to: &str, name: &str, recover_link:
         Locale::En => (
             "Your Latchkey password was changed".to_owned(),
             format!(
-                "Hello {name},\n\nThe password of your Latchkey account was just changed, and every device was signed out.\nIf this was you, there is nothing more to do.\nIf it was not, reset your password at once here and contact support:\n\n{recover_link}\n"
+                "Hello {name},\n\nThe password of your Latchkey account was just changed, and the other devices signed in to it were signed out.\nIf this was you, there is nothing more to do.\nIf it was not, reset your password at once here and contact support:\n\n{recover_link}\n"
             ),
         ),
         Locale::ZhCn => (
             "您的 Latchkey 密码已更改".to_owned(),
             format!(
-                "{name}，您好：\n\n您 Latchkey 账户的密码刚刚被更改，所有设备均已退出登录。\n如果是您本人操作，无需其他处理。\n如果不是，请立即在这里重置密码并联系客服：\n\n{recover_link}\n"
+                "{name}，您好：\n\n您 Latchkey 账户的密码刚刚被更改，其他已登录的设备均已退出登录。\n如果是您本人操作，无需其他处理。\n如果不是，请立即在这里重置密码并联系客服：\n\n{recover_link}\n"
             ),
         ),
     };
@@ -115,6 +115,156 @@ pub fn password_changed_mail(locale: Locale, to: &str, name: &str, recover_link:
         subject,
         body_text: body,
     }
+}
+
+/// One line per event a security mail reports: time (UTC), address, device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventLine {
+    pub time: String,
+    pub ip: String,
+    pub device: String,
+}
+
+fn event_lines(events: &[EventLine]) -> String {
+    events
+        .iter()
+        .map(|e| format!("  - {}  {}  {}\n", e.time, e.ip, e.device))
+        .collect()
+}
+
+fn message(to: &str, (subject, body_text): (String, String)) -> NewMail {
+    NewMail {
+        to: to.to_owned(),
+        subject,
+        body_text,
+    }
+}
+
+/// Sent once per lock: the failed attempts, an unlock link and the way to a
+/// new password.
+pub fn locked_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    attempts: &[EventLine],
+    lock_minutes: i64,
+    unlock_link: &str,
+    recover_link: &str,
+) -> NewMail {
+    let lines = event_lines(attempts);
+    message(to, match locale {
+        Locale::En => (
+            "Your Latchkey account was locked after failed sign-ins".to_owned(),
+            format!(
+                "Hello {name},\n\nThere were several failed attempts to sign in to your Latchkey account, so it is locked for {lock_minutes} minutes for browsers it does not know:\n\n{lines}\nBrowsers where you signed in before can still sign in.\nIf these attempts were yours, you can end the lock now (the link asks you to confirm):\n\n{unlock_link}\n\nIf they were not, someone may know your address and be guessing your password. Choosing a new, unique password is the safest answer:\n\n{recover_link}\n"
+            ),
+        ),
+        Locale::ZhCn => (
+            "多次登录失败，您的 Latchkey 账户已被锁定".to_owned(),
+            format!(
+                "{name}，您好：\n\n您的 Latchkey 账户出现了多次失败的登录尝试，因此对未曾登录过的浏览器锁定 {lock_minutes} 分钟：\n\n{lines}\n您之前登录过的浏览器仍然可以登录。\n如果这些尝试是您本人，可以现在解除锁定（打开链接后需要确认）：\n\n{unlock_link}\n\n如果不是您本人，可能有人知道您的邮箱地址并在猜测密码。最安全的做法是设置一个新的、独一无二的密码：\n\n{recover_link}\n"
+            ),
+        ),
+    })
+}
+
+/// Sent when a browser that never signed in to the account before does.
+pub fn new_device_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    sign_in: &EventLine,
+    not_me_link: &str,
+    valid_days: i64,
+) -> NewMail {
+    let line = event_lines(std::slice::from_ref(sign_in));
+    message(to, match locale {
+        Locale::En => (
+            "New sign-in to your Latchkey account".to_owned(),
+            format!(
+                "Hello {name},\n\nYour Latchkey account was just signed in to from a browser it had not seen before:\n\n{line}\nIf this was you, there is nothing to do.\nIf it was not, open this link and confirm: every session of your account ends at once and you choose a new password (the link works for {valid_days} days):\n\n{not_me_link}\n"
+            ),
+        ),
+        Locale::ZhCn => (
+            "您的 Latchkey 账户有新的登录".to_owned(),
+            format!(
+                "{name}，您好：\n\n有一个之前未见过的浏览器刚刚登录了您的 Latchkey 账户：\n\n{line}\n如果是您本人，无需处理。\n如果不是，请打开此链接并确认：您账户的所有会话将立即结束，然后您可以设置新密码（链接 {valid_days} 天内有效）：\n\n{not_me_link}\n"
+            ),
+        ),
+    })
+}
+
+/// Sent to the new address of an email change; the change waits for it.
+pub fn confirm_new_email_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    link: &str,
+    valid_hours: i64,
+) -> NewMail {
+    message(to, match locale {
+        Locale::En => (
+            "Confirm your new email address for Latchkey".to_owned(),
+            format!(
+                "Hello {name},\n\nYou asked to use this address for your Latchkey account. Open the link and press \"Use this address\" to make the change:\n\n{link}\n\nThe link works once and expires in {valid_hours} hours. Until then your account keeps its current address.\nIf you did not ask for this, ignore this message.\n"
+            ),
+        ),
+        Locale::ZhCn => (
+            "请确认您在 Latchkey 的新邮箱地址".to_owned(),
+            format!(
+                "{name}，您好：\n\n您请求将此地址用于您的 Latchkey 账户。请打开链接并点击“使用此地址”完成更改：\n\n{link}\n\n该链接只能使用一次，{valid_hours} 小时后失效。在此之前，您的账户仍使用当前地址。\n如果不是您本人请求，请忽略此邮件。\n"
+            ),
+        ),
+    })
+}
+
+/// Sent to the old address once an email change happened.
+pub fn email_changed_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    new_address: &str,
+    restore_link: &str,
+    valid_days: i64,
+) -> NewMail {
+    message(to, match locale {
+        Locale::En => (
+            "The email address of your Latchkey account was changed".to_owned(),
+            format!(
+                "Hello {name},\n\nYour Latchkey account now uses the address {new_address}; this address no longer signs in.\nIf this was you, there is nothing to do.\nIf it was not, open this link and confirm: your account goes back to this address and every session ends (the link works for {valid_days} days):\n\n{restore_link}\n"
+            ),
+        ),
+        Locale::ZhCn => (
+            "您的 Latchkey 账户邮箱地址已更改".to_owned(),
+            format!(
+                "{name}，您好：\n\n您的 Latchkey 账户现在使用地址 {new_address}；此地址已不能用于登录。\n如果是您本人操作，无需处理。\n如果不是，请打开此链接并确认：您的账户将恢复为此地址，且所有会话都会结束（链接 {valid_days} 天内有效）：\n\n{restore_link}\n"
+            ),
+        ),
+    })
+}
+
+/// Sent when the owner asks to delete the account.
+pub fn deletion_scheduled_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    erase_on: &str,
+    sign_in_link: &str,
+) -> NewMail {
+    message(to, match locale {
+        Locale::En => (
+            "Your Latchkey account will be deleted".to_owned(),
+            format!(
+                "Hello {name},\n\nAs you asked, your Latchkey account is closed and every session has ended. Its personal data will be erased on {erase_on}.\nChanged your mind? Sign in before then and the deletion is cancelled:\n\n{sign_in_link}\n"
+            ),
+        ),
+        Locale::ZhCn => (
+            "您的 Latchkey 账户将被删除".to_owned(),
+            format!(
+                "{name}，您好：\n\n按照您的请求，您的 Latchkey 账户已关闭，所有会话均已结束。其个人数据将于 {erase_on} 删除。\n改变主意了？在此之前登录即可取消删除：\n\n{sign_in_link}\n"
+            ),
+        ),
+    })
 }
 
 /// Delivers queued mail until the process ends. Failures are retried with

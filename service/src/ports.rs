@@ -5,7 +5,7 @@
 //! change that was rolled back.
 
 use async_trait::async_trait;
-use domain::{ActivityKind, Locale, Role, UserId};
+use domain::{ActivityKind, FailureCount, Locale, LockoutPolicy, Role, UserId};
 
 use crate::error::StoreError;
 use crate::password::PasswordHash;
@@ -40,6 +40,8 @@ pub struct NewMail {
 pub struct Effects {
     pub activity: Vec<NewActivity>,
     pub mail: Vec<NewMail>,
+    /// Tokens to store for the account (the links in `mail`).
+    pub tokens: Vec<NewToken>,
 }
 
 impl Effects {
@@ -50,12 +52,24 @@ impl Effects {
                 origin: origin.clone(),
                 at_ms,
             }],
-            mail: Vec::new(),
+            ..Effects::default()
         }
     }
 
     pub fn with_mail(mut self, mail: NewMail) -> Self {
         self.mail.push(mail);
+        self
+    }
+
+    pub fn with_token(mut self, token: NewToken) -> Self {
+        self.tokens.push(token);
+        self
+    }
+
+    pub fn and(mut self, more: Effects) -> Self {
+        self.activity.extend(more.activity);
+        self.mail.extend(more.mail);
+        self.tokens.extend(more.tokens);
         self
     }
 }
@@ -70,6 +84,9 @@ pub struct UserRecord {
     pub locale: Locale,
     pub roles: Vec<Role>,
     pub created_at: i64,
+    pub password_changed_at: i64,
+    /// When a requested deletion erases the account, unless cancelled.
+    pub delete_after: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +104,14 @@ pub struct NewUser {
 pub enum TokenPurpose {
     VerifyEmail,
     ResetPassword,
+    /// Ends a lock early (from the lock mail).
+    Unlock,
+    /// "This wasn't me" in a new-device mail: ends every session.
+    NotMe,
+    /// Confirms a new address (payload: the address).
+    ChangeEmail,
+    /// "This wasn't me" in an email-changed mail (payload: the old address).
+    RestoreEmail,
 }
 
 impl TokenPurpose {
@@ -94,15 +119,55 @@ impl TokenPurpose {
         match self {
             TokenPurpose::VerifyEmail => "verify_email",
             TokenPurpose::ResetPassword => "reset_password",
+            TokenPurpose::Unlock => "unlock",
+            TokenPurpose::NotMe => "not_me",
+            TokenPurpose::ChangeEmail => "change_email",
+            TokenPurpose::RestoreEmail => "restore_email",
         }
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewToken {
     pub purpose: TokenPurpose,
     pub hash: String,
     pub expires_at: i64,
+    pub payload: Option<String>,
+    /// Whether storing it voids the account's earlier tokens of the same purpose.
+    pub replaces_earlier: bool,
+}
+
+/// A live token, read without using it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeekedToken {
+    pub user_id: UserId,
+    pub payload: Option<String>,
+}
+
+/// One change to an account, applied with others in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChange {
+    /// Sets the password; the old hash joins the history, of which the
+    /// newest `keep_history` stay.
+    SetPassword {
+        hash: PasswordHash,
+        keep_history: u32,
+    },
+    /// Sets the address, verified (fails with `Conflict { field: "email" }`
+    /// when another account has it).
+    SetEmail(String),
+    MarkEmailVerified,
+    /// Ends the sessions of the account, but the one with this id.
+    EndSessions {
+        except: Option<i64>,
+    },
+    /// Forgets every browser that signed in before: the next sign-in from
+    /// any of them counts as a new device.
+    ForgetDevices,
+    ClearLocks,
+    ScheduleDeletion {
+        at_ms: i64,
+    },
 }
 
 #[async_trait]
@@ -117,9 +182,19 @@ pub trait UserRepo: Send + Sync {
     ) -> StoreResult<UserId>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
     async fn find_user(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    /// Replaces the hash with an equivalent one (new parameters); not a password change.
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> StoreResult<()>;
     /// Writes effects that belong to an account without changing it.
     async fn record(&self, id: UserId, effects: Effects) -> StoreResult<()>;
+    /// Applies the changes and writes the effects in one transaction.
+    async fn apply(
+        &self,
+        id: UserId,
+        changes: &[AccountChange],
+        effects: Effects,
+    ) -> StoreResult<()>;
+    /// The newest retired password hashes, newest first.
+    async fn password_history(&self, id: UserId, limit: u32) -> StoreResult<Vec<PasswordHash>>;
 }
 
 #[async_trait]
@@ -127,31 +202,23 @@ pub trait TokenRepo: Send + Sync {
     /// Voids every earlier token of the same purpose for the account and stores the new one.
     async fn replace_token(&self, id: UserId, token: NewToken, effects: Effects)
         -> StoreResult<()>;
-    /// Consumes a live email-verification token and marks the address
-    /// verified, in one transaction; `None` when the token is unknown,
-    /// expired or used. The effects are written for the token's account.
-    async fn verify_email(
-        &self,
-        token_hash: &str,
-        now_ms: i64,
-        effects: Effects,
-    ) -> StoreResult<Option<UserId>>;
-    /// The account a live token of this purpose belongs to, without using it up.
+    /// A live token of this purpose, without using it up.
     async fn peek_token(
         &self,
         purpose: TokenPurpose,
         token_hash: &str,
         now_ms: i64,
-    ) -> StoreResult<Option<UserId>>;
-    /// Consumes a live password-reset token and, in the same transaction,
-    /// sets the new hash, marks the address verified (the mail proved
-    /// control of it), ends every session of the account and writes the
-    /// effects. `None` when the token is unknown, expired or used.
-    async fn reset_password(
+    ) -> StoreResult<Option<PeekedToken>>;
+    /// Consumes a live token of this purpose and, in the same transaction,
+    /// applies the changes to its account and writes the effects. `None`
+    /// when the token is unknown, expired or used, so each works once even
+    /// under concurrent presses.
+    async fn redeem_token(
         &self,
+        purpose: TokenPurpose,
         token_hash: &str,
         now_ms: i64,
-        new_hash: &PasswordHash,
+        changes: &[AccountChange],
         effects: Effects,
     ) -> StoreResult<Option<UserId>>;
 }
@@ -160,6 +227,8 @@ pub trait TokenRepo: Send + Sync {
 pub struct SessionRecord {
     pub id: i64,
     pub user_id: UserId,
+    /// Where it was last used from.
+    pub origin: Origin,
     pub created_at: i64,
     pub last_seen_at: i64,
 }
@@ -170,19 +239,69 @@ pub struct NewSession {
     pub token_hash: String,
     pub origin: Origin,
     pub created_at: i64,
+    /// The browser's device cookie (keyed hash): remembered as a known device.
+    pub device_hash: String,
+    /// The failure counter that a complete sign-in resets.
+    pub failure_key: String,
 }
 
 #[async_trait]
 pub trait SessionRepo: Send + Sync {
+    /// Opens the session and, in the same transaction, resets the failure
+    /// counter, remembers the device, cancels a pending deletion and writes
+    /// the effects.
     async fn create_session(&self, session: NewSession, effects: Effects) -> StoreResult<()>;
     async fn find_session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
-    async fn touch_session(&self, id: i64, now_ms: i64) -> StoreResult<()>;
+    /// Records that the session was used now, from this address.
+    async fn touch_session(&self, id: i64, now_ms: i64, ip: &str) -> StoreResult<()>;
     /// Deletes the session; the effects are written for its account when it existed.
     async fn delete_session(
         &self,
         token_hash: &str,
         effects: Effects,
     ) -> StoreResult<Option<UserId>>;
+    /// The account's sessions, most recently used first.
+    async fn list_sessions(&self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
+    /// Deletes one session of this account (and no other account's);
+    /// false when there was none.
+    async fn delete_session_of(
+        &self,
+        user: UserId,
+        session_id: i64,
+        effects: Effects,
+    ) -> StoreResult<bool>;
+}
+
+/// What the store knows about the browser behind a sign-in attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceKnowledge {
+    /// This browser completed a sign-in to the account before.
+    pub known: bool,
+    /// Some browser did (false before the first sign-in).
+    pub any_known: bool,
+}
+
+#[async_trait]
+pub trait LockoutRepo: Send + Sync {
+    async fn device_knowledge(
+        &self,
+        user: UserId,
+        device_hash: &str,
+    ) -> StoreResult<DeviceKnowledge>;
+    async fn failure_count(&self, user: UserId, key: &str) -> StoreResult<FailureCount>;
+    /// Counts one failed sign-in against the counter `key` of the account,
+    /// by the policy's rule, atomically across processes, and writes
+    /// `effects`. When this failure starts a lock, `lock_effects` are
+    /// written too and the answer is true: exactly one caller sees true per lock.
+    async fn record_sign_in_failure(
+        &self,
+        user: UserId,
+        key: &str,
+        now_ms: i64,
+        policy: &LockoutPolicy,
+        effects: Effects,
+        lock_effects: Effects,
+    ) -> StoreResult<bool>;
 }
 
 #[derive(Debug, Clone)]
@@ -195,10 +314,12 @@ pub struct ActivityRecord {
 
 #[async_trait]
 pub trait ActivityRepo: Send + Sync {
-    /// Newest first, strictly older than `before_id` when given (keyset pagination).
+    /// Newest first, strictly older than `before_id` when given (keyset
+    /// pagination), only of the given kinds unless `kinds` is empty.
     async fn list_activity(
         &self,
         user: UserId,
+        kinds: &[ActivityKind],
         before_id: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<ActivityRecord>>;
@@ -245,9 +366,10 @@ pub trait MailQueue: Send + Sync {
 #[async_trait]
 pub trait Health: Send + Sync {
     async fn ping(&self) -> StoreResult<()>;
-    /// Deletes expired sessions, tokens, flashes and rate-limit windows.
-    /// Sessions count as expired when last seen before `idle_cutoff_ms` or
-    /// created before `absolute_cutoff_ms`.
+    /// Deletes expired sessions, tokens, flashes and rate-limit windows,
+    /// forgotten devices and failure counters, and the accounts whose
+    /// deletion grace period has ended. Sessions count as expired when last
+    /// seen before `idle_cutoff_ms` or created before `absolute_cutoff_ms`.
     async fn purge_expired(
         &self,
         now_ms: i64,
@@ -258,7 +380,15 @@ pub trait Health: Send + Sync {
 
 /// Everything the use cases need, implemented by one storage backend.
 pub trait Repository:
-    UserRepo + TokenRepo + SessionRepo + ActivityRepo + FlashRepo + RateLimitRepo + MailQueue + Health
+    UserRepo
+    + TokenRepo
+    + SessionRepo
+    + LockoutRepo
+    + ActivityRepo
+    + FlashRepo
+    + RateLimitRepo
+    + MailQueue
+    + Health
 {
 }
 
@@ -266,6 +396,7 @@ impl<T> Repository for T where
     T: UserRepo
         + TokenRepo
         + SessionRepo
+        + LockoutRepo
         + ActivityRepo
         + FlashRepo
         + RateLimitRepo

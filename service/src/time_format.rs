@@ -17,6 +17,14 @@ pub fn format_in_zone(at_ms: i64, zone: Tz) -> String {
     }
 }
 
+/// `2026-11-26T14:03:07Z`: for files meant for programs.
+pub fn iso_utc(at_ms: i64) -> String {
+    match chrono::Utc.timestamp_millis_opt(at_ms).single() {
+        Some(time) => time.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

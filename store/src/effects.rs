@@ -1,5 +1,5 @@
 use domain::UserId;
-use service::ports::{Effects, StoreResult};
+use service::ports::{Effects, NewToken, StoreResult};
 use sqlx::AnyConnection;
 
 use crate::store_error;
@@ -27,6 +27,9 @@ pub(crate) async fn write_effects(
             .await
             .map_err(store_error)?;
     }
+    for token in &effects.tokens {
+        insert_token(conn, user, token, now_ms).await?;
+    }
     for mail in &effects.mail {
         sqlx::query(
             "INSERT INTO mail_queue (to_addr, subject, body_text, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, 0, $4, $4)",
@@ -39,6 +42,35 @@ pub(crate) async fn write_effects(
         .await
         .map_err(store_error)?;
     }
+    Ok(())
+}
+
+/// Stores a token, first voiding the account's earlier ones of its purpose
+/// when it replaces them.
+pub(crate) async fn insert_token(
+    conn: &mut AnyConnection,
+    user: UserId,
+    token: &NewToken,
+    now_ms: i64,
+) -> StoreResult<()> {
+    if token.replaces_earlier {
+        sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND purpose = $2")
+            .bind(user.0)
+            .bind(token.purpose.as_str())
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
+    }
+    sqlx::query("INSERT INTO tokens (user_id, purpose, token_hash, expires_at, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(user.0)
+        .bind(token.purpose.as_str())
+        .bind(&token.hash)
+        .bind(token.expires_at)
+        .bind(token.payload.as_deref())
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
     Ok(())
 }
 

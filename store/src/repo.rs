@@ -1,11 +1,12 @@
 use async_trait::async_trait;
-use domain::{ActivityKind, Locale, Role, UserId};
+use domain::{ActivityKind, FailureCount, Locale, LockoutPolicy, Role, UserId};
 use service::password::PasswordHash;
 use service::ports::*;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::effects::{effects_time, write_effects};
+use crate::changes::apply_changes;
+use crate::effects::{effects_time, insert_token, write_effects};
 use crate::{store_error, SqlStore};
 
 fn user_from_row(row: &AnyRow, roles: Vec<Role>) -> Result<UserRecord, sqlx::Error> {
@@ -19,11 +20,14 @@ fn user_from_row(row: &AnyRow, roles: Vec<Role>) -> Result<UserRecord, sqlx::Err
         locale: Locale::from_tag(&locale).unwrap_or_default(),
         roles,
         created_at: row.try_get("created_at")?,
+        password_changed_at: row.try_get("password_changed_at")?,
+        delete_after: row.try_get("delete_after")?,
     })
 }
 
 const USER_COLUMNS: &str =
-    "id, email, display_name, password_hash, email_verified_at, locale, created_at";
+    "id, email, display_name, password_hash, email_verified_at, locale, created_at, \
+     COALESCE(password_changed_at, created_at) AS password_changed_at, delete_after";
 
 impl SqlStore {
     async fn find_user_where(
@@ -71,24 +75,6 @@ impl SqlStore {
 enum UserKey<'a> {
     Id(UserId),
     Email(&'a str),
-}
-
-async fn insert_token(
-    conn: &mut sqlx::AnyConnection,
-    user: UserId,
-    token: &NewToken,
-    now_ms: i64,
-) -> StoreResult<()> {
-    sqlx::query("INSERT INTO tokens (user_id, purpose, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(user.0)
-        .bind(token.purpose.as_str())
-        .bind(&token.hash)
-        .bind(token.expires_at)
-        .bind(now_ms)
-        .execute(conn)
-        .await
-        .map_err(store_error)?;
-    Ok(())
 }
 
 #[async_trait]
@@ -148,6 +134,31 @@ impl UserRepo for SqlStore {
         let now = effects_time(&effects, 0);
         self.write_effects_only(id, &effects, now).await
     }
+
+    async fn apply(
+        &self,
+        id: UserId,
+        changes: &[AccountChange],
+        effects: Effects,
+    ) -> StoreResult<()> {
+        let now = effects_time(&effects, 0);
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        apply_changes(&mut tx, id, changes, now).await?;
+        write_effects(&mut tx, id, &effects, now).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn password_history(&self, id: UserId, limit: u32) -> StoreResult<Vec<PasswordHash>> {
+        let hashes: Vec<String> = sqlx::query_scalar(
+            "SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(id.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(hashes.into_iter().map(PasswordHash::from_stored).collect())
+    }
 }
 
 #[async_trait]
@@ -159,22 +170,47 @@ impl TokenRepo for SqlStore {
         effects: Effects,
     ) -> StoreResult<()> {
         let now = effects_time(&effects, 0);
+        let token = NewToken {
+            replaces_earlier: true,
+            ..token
+        };
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND purpose = $2")
-            .bind(id.0)
-            .bind(token.purpose.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
         insert_token(&mut tx, id, &token, now).await?;
         write_effects(&mut tx, id, &effects, now).await?;
         tx.commit().await.map_err(store_error)
     }
 
-    async fn verify_email(
+    async fn peek_token(
         &self,
+        purpose: TokenPurpose,
         token_hash: &str,
         now_ms: i64,
+    ) -> StoreResult<Option<PeekedToken>> {
+        let row = sqlx::query(
+            "SELECT user_id, payload FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3",
+        )
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.map(|row| {
+            Ok(PeekedToken {
+                user_id: UserId(row.try_get("user_id")?),
+                payload: row.try_get("payload")?,
+            })
+        })
+        .transpose()
+        .map_err(store_error)
+    }
+
+    async fn redeem_token(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now_ms: i64,
+        changes: &[AccountChange],
         effects: Effects,
     ) -> StoreResult<Option<UserId>> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
@@ -183,77 +219,15 @@ impl TokenRepo for SqlStore {
             "DELETE FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id",
         )
         .bind(token_hash)
-        .bind(TokenPurpose::VerifyEmail.as_str())
-        .bind(now_ms)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        let Some(user) = user.map(UserId) else {
-            return Ok(None);
-        };
-        sqlx::query(
-            "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",
-        )
-        .bind(now_ms)
-        .bind(user.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        write_effects(&mut tx, user, &effects, now_ms).await?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(Some(user))
-    }
-
-    async fn peek_token(
-        &self,
-        purpose: TokenPurpose,
-        token_hash: &str,
-        now_ms: i64,
-    ) -> StoreResult<Option<UserId>> {
-        let user: Option<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3",
-        )
-        .bind(token_hash)
         .bind(purpose.as_str())
         .bind(now_ms)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(user.map(UserId))
-    }
-
-    async fn reset_password(
-        &self,
-        token_hash: &str,
-        now_ms: i64,
-        new_hash: &PasswordHash,
-        effects: Effects,
-    ) -> StoreResult<Option<UserId>> {
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
-        let user: Option<i64> = sqlx::query_scalar(
-            "DELETE FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id",
-        )
-        .bind(token_hash)
-        .bind(TokenPurpose::ResetPassword.as_str())
-        .bind(now_ms)
         .fetch_optional(&mut *tx)
         .await
         .map_err(store_error)?;
         let Some(user) = user.map(UserId) else {
             return Ok(None);
         };
-        sqlx::query("UPDATE users SET password_hash = $1, email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $3")
-            .bind(new_hash.as_phc())
-            .bind(now_ms)
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        apply_changes(&mut tx, user, changes, now_ms).await?;
         write_effects(&mut tx, user, &effects, now_ms).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(Some(user))
@@ -275,37 +249,59 @@ impl SessionRepo for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
+        let user = session.user_id.0;
+        sqlx::query("DELETE FROM sign_in_failures WHERE user_id = $1 AND device_key = $2")
+            .bind(user)
+            .bind(&session.failure_key)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        sqlx::query(
+            "INSERT INTO known_devices (user_id, device_hash, created_at, last_seen_at) VALUES ($1, $2, $3, $3) \
+             ON CONFLICT (user_id, device_hash) DO UPDATE SET last_seen_at = $3",
+        )
+        .bind(user)
+        .bind(&session.device_hash)
+        .bind(session.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        // Signing in during the grace period cancels a requested deletion.
+        sqlx::query(
+            "UPDATE users SET delete_after = NULL WHERE id = $1 AND delete_after IS NOT NULL",
+        )
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
         write_effects(&mut tx, session.user_id, &effects, session.created_at).await?;
         tx.commit().await.map_err(store_error)
     }
 
     async fn find_session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let row = sqlx::query(
-            "SELECT id, user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1"
+        ))
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(store_error)?;
-        row.map(|row| {
-            Ok(SessionRecord {
-                id: row.try_get("id")?,
-                user_id: UserId(row.try_get("user_id")?),
-                created_at: row.try_get("created_at")?,
-                last_seen_at: row.try_get("last_seen_at")?,
-            })
-        })
-        .transpose()
-        .map_err(store_error)
+        row.as_ref()
+            .map(session_from_row)
+            .transpose()
+            .map_err(store_error)
     }
 
-    async fn touch_session(&self, id: i64, now_ms: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1")
-            .bind(now_ms)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
+    async fn touch_session(&self, id: i64, now_ms: i64, ip: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1, ip = $3 WHERE id = $2 AND last_seen_at <= $1",
+        )
+        .bind(now_ms)
+        .bind(id)
+        .bind(ip)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
         Ok(())
     }
 
@@ -329,6 +325,58 @@ impl SessionRepo for SqlStore {
         tx.commit().await.map_err(store_error)?;
         Ok(user)
     }
+
+    async fn list_sessions(&self, user: UserId) -> StoreResult<Vec<SessionRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC, id DESC"
+        ))
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .map(session_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(store_error)
+    }
+
+    async fn delete_session_of(
+        &self,
+        user: UserId,
+        session_id: i64,
+        effects: Effects,
+    ) -> StoreResult<bool> {
+        let now = effects_time(&effects, 0);
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+            .bind(session_id)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .rows_affected()
+            > 0;
+        if deleted {
+            write_effects(&mut tx, user, &effects, now).await?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(deleted)
+    }
+}
+
+const SESSION_COLUMNS: &str = "id, user_id, ip, user_agent, created_at, last_seen_at";
+
+fn session_from_row(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
+    Ok(SessionRecord {
+        id: row.try_get("id")?,
+        user_id: UserId(row.try_get("user_id")?),
+        origin: Origin {
+            ip: row.try_get("ip")?,
+            user_agent: row.try_get("user_agent")?,
+        },
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+    })
 }
 
 #[async_trait]
@@ -336,18 +384,31 @@ impl ActivityRepo for SqlStore {
     async fn list_activity(
         &self,
         user: UserId,
+        kinds: &[ActivityKind],
         before_id: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<ActivityRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, kind, ip, user_agent, created_at FROM activity WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-        )
-        .bind(user.0)
-        .bind(before_id.unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(store_error)?;
+        // Kinds are a closed set of stored names, bound as parameters all the same.
+        let kind_filter = if kinds.is_empty() {
+            String::new()
+        } else {
+            let placeholders: Vec<String> =
+                (0..kinds.len()).map(|i| format!("${}", i + 4)).collect();
+            format!(" AND kind IN ({})", placeholders.join(", "))
+        };
+        let sql = format!(
+            "SELECT id, kind, ip, user_agent, created_at FROM activity WHERE user_id = $1 AND id < $2{kind_filter} ORDER BY id DESC LIMIT $3"
+        );
+        let query = sqlx::query(&sql)
+            .bind(user.0)
+            .bind(before_id.unwrap_or(i64::MAX))
+            .bind(i64::from(limit));
+        let rows = kinds
+            .iter()
+            .fold(query, |q, kind| q.bind(kind.as_str()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
         rows.iter()
             .filter_map(|row| {
                 let kind: String = row.try_get("kind").ok()?;
@@ -471,6 +532,106 @@ impl MailQueue for SqlStore {
     }
 }
 
+/// A browser not seen for this long counts as new again.
+const DEVICE_MEMORY_MS: i64 = 400 * 24 * 60 * 60 * 1000;
+
+#[async_trait]
+impl LockoutRepo for SqlStore {
+    async fn device_knowledge(
+        &self,
+        user: UserId,
+        device_hash: &str,
+    ) -> StoreResult<DeviceKnowledge> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS devices, COALESCE(SUM(CASE WHEN device_hash = $2 THEN 1 ELSE 0 END), 0) AS this_one \
+             FROM known_devices WHERE user_id = $1",
+        )
+        .bind(user.0)
+        .bind(device_hash)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let devices: i64 = row.try_get("devices").map_err(store_error)?;
+        let this_one: i64 = row.try_get("this_one").map_err(store_error)?;
+        Ok(DeviceKnowledge {
+            known: this_one > 0,
+            any_known: devices > 0,
+        })
+    }
+
+    async fn failure_count(&self, user: UserId, key: &str) -> StoreResult<FailureCount> {
+        let row = sqlx::query(
+            "SELECT failures, last_failure_at, locked_until FROM sign_in_failures WHERE user_id = $1 AND device_key = $2",
+        )
+        .bind(user.0)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let Some(row) = row else {
+            return Ok(FailureCount::default());
+        };
+        let failures: i64 = row.try_get("failures").map_err(store_error)?;
+        Ok(FailureCount {
+            failures: u32::try_from(failures).unwrap_or(u32::MAX),
+            last_failure_at: row.try_get("last_failure_at").map_err(store_error)?,
+            locked_until: row.try_get("locked_until").map_err(store_error)?,
+        })
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        user: UserId,
+        key: &str,
+        now_ms: i64,
+        policy: &LockoutPolicy,
+        effects: Effects,
+        lock_effects: Effects,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        // LockoutPolicy::after_failure, as one statement: the row lock it
+        // takes makes concurrent failures on other processes count in turn.
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO sign_in_failures (user_id, device_key, failures, last_failure_at, locked_until, created_at) \
+             VALUES ($1, $2, 1, $3, NULL, $3) \
+             ON CONFLICT (user_id, device_key) DO UPDATE SET \
+               failures = CASE WHEN sign_in_failures.locked_until > $3 THEN sign_in_failures.failures \
+                               WHEN sign_in_failures.last_failure_at < $4 THEN 1 \
+                               ELSE sign_in_failures.failures + 1 END, \
+               last_failure_at = CASE WHEN sign_in_failures.locked_until > $3 THEN sign_in_failures.last_failure_at ELSE $3 END \
+             RETURNING failures",
+        )
+        .bind(user.0)
+        .bind(key)
+        .bind(now_ms)
+        .bind(policy.memory_cutoff(now_ms))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let reached = policy.max_failures > 0 && failures >= i64::from(policy.max_failures);
+        let locked = reached
+            && sqlx::query(
+                "UPDATE sign_in_failures SET failures = 0, locked_until = $3 \
+                 WHERE user_id = $1 AND device_key = $2 AND (locked_until IS NULL OR locked_until <= $4)",
+            )
+            .bind(user.0)
+            .bind(key)
+            .bind(now_ms + policy.lock_secs * 1000)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .rows_affected()
+                > 0;
+        write_effects(&mut tx, user, &effects, now_ms).await?;
+        if locked {
+            write_effects(&mut tx, user, &lock_effects, now_ms).await?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(locked)
+    }
+}
+
 #[async_trait]
 impl Health for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
@@ -487,12 +648,26 @@ impl Health for SqlStore {
         idle_cutoff_ms: i64,
         absolute_cutoff_ms: i64,
     ) -> StoreResult<()> {
-        let statements: [(&str, &[i64]); 4] = [
+        let statements: [(&str, &[i64]); 7] = [
             (
                 "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2",
                 &[idle_cutoff_ms, absolute_cutoff_ms],
             ),
             ("DELETE FROM tokens WHERE expires_at <= $1", &[now_ms]),
+            // The grace period is over: the account and, by cascade, its
+            // sessions, devices and activity go.
+            (
+                "DELETE FROM users WHERE delete_after IS NOT NULL AND delete_after <= $1",
+                &[now_ms],
+            ),
+            (
+                "DELETE FROM known_devices WHERE last_seen_at < $1",
+                &[now_ms - DEVICE_MEMORY_MS],
+            ),
+            (
+                "DELETE FROM sign_in_failures WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $1)",
+                &[now_ms - 24 * 60 * 60 * 1000],
+            ),
             ("DELETE FROM flash WHERE expires_at <= $1", &[now_ms]),
             // Windows are at most a day long; older counters can no longer matter.
             (

@@ -50,7 +50,16 @@ fn AccountDetails(user: UserView) -> impl IntoView {
                     </span>
                 </dd>
             </dl>
-            <p><a href="/account/activity">{t(T::SeeActivity)}</a></p>
+            {move || query.read().get("email_changed").is_some().then(|| view! {
+                <div class="alert alert-info" role="status"><p>{t(T::EmailChangedNotice)}</p></div>
+            })}
+            <h2>{t(T::AccountSections)}</h2>
+            <ul class="section-links">
+                <li><a href="/account/activity">{t(T::SeeActivity)}</a></li>
+                <li><a href="/account/sessions">{t(T::NavSessions)}</a></li>
+                <li><a href="/account/security">{t(T::NavSecurity)}</a></li>
+                <li><a href="/account/privacy">{t(T::NavPrivacy)}</a></li>
+            </ul>
         </section>
     }
 }

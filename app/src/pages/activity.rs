@@ -1,4 +1,4 @@
-use domain::ActivityKind;
+use domain::{ActivityKind, Locale};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -6,26 +6,42 @@ use leptos_router::hooks::use_query_map;
 use super::SignedIn;
 use crate::api::{activity, ActivityRow, UserView};
 use crate::components::ErrorSummary;
-use crate::i18n::{t, T};
+use crate::encode_query_value;
+use crate::i18n::{t, use_locale, T};
 
-fn event_text(kind: ActivityKind) -> T {
+pub fn event_text(kind: ActivityKind) -> T {
     match kind {
         ActivityKind::Registered => T::EvRegistered,
         ActivityKind::EmailVerified => T::EvEmailVerified,
         ActivityKind::VerificationResent => T::EvVerificationResent,
         ActivityKind::SignedIn => T::EvSignedIn,
+        ActivityKind::SignedInNewDevice => T::EvSignedInNewDevice,
         ActivityKind::SignInFailed => T::EvSignInFailed,
+        ActivityKind::SignInRefusedLocked => T::EvSignInRefusedLocked,
+        ActivityKind::AccountLocked => T::EvAccountLocked,
+        ActivityKind::AccountUnlocked => T::EvAccountUnlocked,
         ActivityKind::SignedOut => T::EvSignedOut,
+        ActivityKind::SessionRevoked => T::EvSessionRevoked,
+        ActivityKind::OtherSessionsRevoked => T::EvOtherSessionsRevoked,
+        ActivityKind::ReportedNotMe => T::EvReportedNotMe,
         ActivityKind::PasswordResetRequested => T::EvPasswordResetRequested,
         ActivityKind::PasswordReset => T::EvPasswordReset,
+        ActivityKind::PasswordChanged => T::EvPasswordChanged,
+        ActivityKind::EmailChangeRequested => T::EvEmailChangeRequested,
+        ActivityKind::EmailChanged => T::EvEmailChanged,
+        ActivityKind::EmailRestored => T::EvEmailRestored,
+        ActivityKind::DataExported => T::EvDataExported,
+        ActivityKind::DeletionRequested => T::EvDeletionRequested,
+        ActivityKind::DeletionCancelled => T::EvDeletionCancelled,
     }
 }
 
-fn device_text(row: &ActivityRow) -> String {
-    match (&row.browser, &row.system) {
-        (Some(browser), Some(system)) => format!("{browser} {} {system}", t(T::On)),
-        (Some(one), None) | (None, Some(one)) => one.clone(),
-        (None, None) => t(T::UnknownDevice).to_owned(),
+/// "Firefox on Linux", from what the user agent told.
+pub fn device_text(browser: Option<&str>, system: Option<&str>, locale: Locale) -> String {
+    match (browser, system) {
+        (Some(browser), Some(system)) => format!("{browser} {} {system}", T::On.text(locale)),
+        (Some(one), None) | (None, Some(one)) => one.to_owned(),
+        (None, None) => T::UnknownDevice.text(locale).to_owned(),
     }
 }
 
@@ -46,11 +62,45 @@ fn ActivityList() -> impl IntoView {
             .get("before")
             .and_then(|b| b.parse::<i64>().ok())
     };
-    let page = Resource::new(before, activity);
+    let kind = move || {
+        query
+            .read()
+            .get("kind")
+            .and_then(|k| ActivityKind::parse(&k))
+    };
+    let page = Resource::new(
+        move || (before(), kind()),
+        |(before, kind)| activity(before, kind.map(|k| k.as_str().to_owned())),
+    );
+    let kind_query = move || {
+        kind()
+            .map(|k| format!("kind={}", encode_query_value(k.as_str())))
+            .unwrap_or_default()
+    };
+    let locale = use_locale();
     view! {
         <section class="card wide">
             <h1>{t(T::ActivityTitle)}</h1>
             <p class="lead">{t(T::ActivityIntro)}</p>
+            // A plain GET form: filtering works the same with scripts off.
+            <form method="get" action="/account/activity" class="filter">
+                <label for="activity-kind">{t(T::FilterLabel)}</label>
+                <select id="activity-kind" name="kind">
+                    <option value="" selected=move || kind().is_none()>{t(T::AllEvents)}</option>
+                    {ActivityKind::ALL
+                        .into_iter()
+                        .map(|k| view! {
+                            <option value=k.as_str() selected=move || kind() == Some(k)>{t(event_text(k))}</option>
+                        })
+                        .collect_view()}
+                </select>
+                <button type="submit" class="button">{t(T::FilterButton)}</button>
+            </form>
+            <p>
+                <a href=move || format!("/api/account/activity.csv?{}", kind_query()) download="latchkey-activity.csv" rel="external">
+                    {t(T::DownloadCsv)}
+                </a>
+            </p>
             <Transition>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -69,21 +119,21 @@ fn ActivityList() -> impl IntoView {
                                         </tr>
                                     </thead>
                                     <tbody>
-                                        {page.rows.iter().map(|row| view! {
+                                        {page.rows.iter().map(|row: &ActivityRow| view! {
                                             <tr class=format!("event-{}", row.kind.as_str())>
                                                 <td data-label=t(T::ColTime)><time>{row.time.clone()}</time></td>
                                                 <td data-label=t(T::ColEvent)>{t(event_text(row.kind))}</td>
                                                 <td data-label=t(T::ColIp)>{row.ip.clone()}</td>
-                                                <td data-label=t(T::ColDevice)>{device_text(row)}</td>
+                                                <td data-label=t(T::ColDevice)>{device_text(row.browser.as_deref(), row.system.as_deref(), locale)}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
                             <nav class="pager" aria-label=t(T::ActivityTitle)>
-                                {before().map(|_| view! { <a href="/account/activity">{t(T::NewestEvents)}</a> })}
+                                {before().map(|_| view! { <a href=format!("/account/activity?{}", kind_query())>{t(T::NewestEvents)}</a> })}
                                 {page.older_than.map(|id| view! {
-                                    <a href=format!("/account/activity?before={id}")>{t(T::OlderEvents)}</a>
+                                    <a href=format!("/account/activity?before={id}&{}", kind_query())>{t(T::OlderEvents)}</a>
                                 })}
                             </nav>
                         }.into_any(),

@@ -21,6 +21,12 @@ pub fn LoginPage() -> impl IntoView {
             Some(T::SignedOutNotice)
         } else if query.get("reset").is_some() {
             Some(T::ResetDoneNotice)
+        } else if query.get("unlocked").is_some() {
+            Some(T::UnlockedNotice)
+        } else if query.get("email_changed").is_some() {
+            Some(T::EmailChangedNotice)
+        } else if query.get("deleted").is_some() {
+            Some(T::DeletedNotice)
         } else {
             None
         }

@@ -1,16 +1,24 @@
 mod account;
 mod activity;
 mod login;
+mod privacy;
 mod recover;
 mod register;
+mod security;
+mod sessions;
 mod verify;
 
 pub use account::AccountPage;
-pub use activity::ActivityPage;
+pub use activity::{device_text, event_text, ActivityPage};
 pub use login::LoginPage;
+pub use privacy::PrivacyPage;
 pub use recover::{RecoverPage, RecoverSentPage, ResetPasswordPage};
 pub use register::{RegisterPage, RegisterSentPage};
-pub use verify::VerifyEmailPage;
+pub use security::SecurityPage;
+pub use sessions::SessionsPage;
+pub use verify::{
+    ConfirmEmailChangePage, NotMePage, RestoreEmailPage, UnlockPage, VerifyEmailPage,
+};
 
 use leptos::prelude::*;
 
@@ -40,8 +48,11 @@ pub fn Home() -> impl IntoView {
     }
 }
 
+/// The one page an account with an expired password may see.
+const PASSWORD_CHANGE_PATH: &str = "/account/security";
+
 /// Renders `content` for the signed-in account, or sends the visitor to
-/// sign in and back here afterwards.
+/// sign in and back here afterwards (and an expired password to its change).
 #[component]
 pub fn SignedIn<F, V>(content: F) -> impl IntoView
 where
@@ -56,6 +67,9 @@ where
                 let content = content.clone();
                 Suspend::new(async move {
                     match user.await.ok().flatten() {
+                        Some(user) if user.password_expired && location.pathname.get_untracked() != PASSWORD_CHANGE_PATH => {
+                            view! { <Redirect path=format!("{PASSWORD_CHANGE_PATH}?expired=1") /> }.into_any()
+                        }
                         Some(user) => content(user).into_any(),
                         None => {
                             let here = location.pathname.get_untracked();

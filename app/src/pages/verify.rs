@@ -1,40 +1,114 @@
+//! Where the links in our mail land. The server has already moved the token
+//! from the URL into a short-lived cookie; nothing happens until the button
+//! is pressed, so mail scanners that open links change nothing.
+
 use leptos::prelude::*;
 
 use super::page_data;
-use crate::api::{link_pending, ConfirmEmail};
+use crate::api::{
+    link_pending, ConfirmEmail, ConfirmEmailChange, ReportNotMe, RestoreEmail, UnlockAccount,
+};
 use crate::components::{form_error, ErrorSummary, PageCard, Submit};
+use crate::error::AppError;
 use crate::i18n::{t, T};
 
-/// Where a verification link lands. The server has already moved the token
-/// from the URL into a short-lived cookie; nothing happens until the button
-/// is pressed, so mail scanners that open links change nothing.
+/// The page around a link's confirm button: the button only while this
+/// browser holds a live link, else how to get one.
 #[component]
-pub fn VerifyEmailPage() -> impl IntoView {
+fn LinkConfirm(
+    title: T,
+    body: T,
+    no_link: T,
+    error: Signal<Option<AppError>>,
+    children: ChildrenFn,
+) -> impl IntoView {
     let data = page_data();
-    let action = ServerAction::<ConfirmEmail>::new();
-    let error = form_error(action, data.flash_signal(), "verify");
     let pending = Resource::new(|| (), |_| link_pending());
+    let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
     view! {
-        <PageCard title=T::VerifyTitle>
+        <PageCard title>
             <Suspense>
-                {move || Suspend::new(async move {
-                    let _ = data.flash.await;
-                    let has_link = pending.await.unwrap_or(false);
-                    view! {
-                        <ErrorSummary error />
-                        {if has_link {
-                            view! {
-                                <p>{t(T::VerifyBody)}</p>
-                                <ActionForm action>
-                                    <Submit label=T::VerifyButton pending=action.pending().into() />
-                                </ActionForm>
-                            }.into_any()
-                        } else {
-                            view! { <p>{t(T::VerifyNoLink)}</p> }.into_any()
-                        }}
-                    }
-                })}
+                {move || {
+                    let children = children.clone();
+                    Suspend::new(async move {
+                        let _ = data.flash.await;
+                        let has_link = pending.await.unwrap_or(false);
+                        view! {
+                            <ErrorSummary error />
+                            <Show when=move || has_link && !link_dead() fallback=move || view! { <p>{t(no_link)}</p> }>
+                                <p>{t(body)}</p>
+                                {children()}
+                            </Show>
+                        }
+                    })
+                }}
             </Suspense>
         </PageCard>
+    }
+}
+
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let action = ServerAction::<ConfirmEmail>::new();
+    let error = form_error(action, page_data().flash_signal(), "verify");
+    view! {
+        <LinkConfirm title=T::VerifyTitle body=T::VerifyBody no_link=T::VerifyNoLink error>
+            <ActionForm action>
+                <Submit label=T::VerifyButton pending=action.pending().into() />
+            </ActionForm>
+        </LinkConfirm>
+    }
+}
+
+#[component]
+pub fn UnlockPage() -> impl IntoView {
+    let action = ServerAction::<UnlockAccount>::new();
+    let error = form_error(action, page_data().flash_signal(), "unlock");
+    view! {
+        <LinkConfirm title=T::UnlockTitle body=T::UnlockBody no_link=T::MailLinkNeeded error>
+            <ActionForm action>
+                <Submit label=T::UnlockButton pending=action.pending().into() />
+            </ActionForm>
+            <p class="aside"><a href="/recover">{t(T::ChooseNewPassword)}</a></p>
+        </LinkConfirm>
+    }
+}
+
+#[component]
+pub fn NotMePage() -> impl IntoView {
+    let action = ServerAction::<ReportNotMe>::new();
+    let error = form_error(action, page_data().flash_signal(), "not_me");
+    view! {
+        <LinkConfirm title=T::NotMeTitle body=T::NotMeBody no_link=T::MailLinkNeeded error>
+            <ActionForm action>
+                <Submit label=T::NotMeButton pending=action.pending().into() />
+            </ActionForm>
+        </LinkConfirm>
+    }
+}
+
+#[component]
+pub fn ConfirmEmailChangePage() -> impl IntoView {
+    let action = ServerAction::<ConfirmEmailChange>::new();
+    let error = form_error(action, page_data().flash_signal(), "email_confirm");
+    view! {
+        <LinkConfirm title=T::ConfirmEmailTitle body=T::ConfirmEmailBody no_link=T::MailLinkNeeded error>
+            <ActionForm action>
+                <Submit label=T::ConfirmEmailButton pending=action.pending().into() />
+            </ActionForm>
+        </LinkConfirm>
+    }
+}
+
+#[component]
+pub fn RestoreEmailPage() -> impl IntoView {
+    let action = ServerAction::<RestoreEmail>::new();
+    let error = form_error(action, page_data().flash_signal(), "restore");
+    view! {
+        <LinkConfirm title=T::RestoreEmailTitle body=T::RestoreEmailBody no_link=T::MailLinkNeeded error>
+            <ActionForm action>
+                <Submit label=T::RestoreEmailButton pending=action.pending().into() />
+            </ActionForm>
+        </LinkConfirm>
     }
 }

@@ -12,12 +12,17 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::ssr;
 
+mod security;
+pub use security::*;
+
 /// What the header and account page show of the signed-in account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
     pub display_name: String,
     pub email: String,
     pub email_verified: bool,
+    /// Past its maximum age: the only way on is changing it.
+    pub password_expired: bool,
 }
 
 /// A form's error and typed values, kept across a no-JavaScript redirect.
@@ -55,6 +60,7 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
         display_name: user.display_name,
         email: user.email,
         email_verified: user.email_verified,
+        password_expired: user.password_expired,
     }))
 }
 
@@ -113,18 +119,28 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     let context = ssr::ctx()?;
+    let device = ssr::cookie(ssr::DEVICE_COOKIE);
     let result = context
         .accounts
-        .sign_in(&email, &password, &ssr::origin())
+        .sign_in(&email, &password, device.as_deref(), &ssr::origin())
         .await
         .map(|signed_in| {
-            let lifetime = context.accounts.policy().session.absolute_secs;
+            let policy = context.accounts.policy();
             ssr::set_cookie(context.cookies.set(
                 ssr::SESSION_COOKIE,
                 &signed_in.session_token,
-                Some(lifetime),
+                Some(policy.session.absolute_secs),
                 true,
             ));
+            ssr::set_cookie(context.cookies.set(
+                ssr::DEVICE_COOKIE,
+                &signed_in.device_token,
+                Some(policy.device_cookie_secs),
+                true,
+            ));
+            if signed_in.password_expired {
+                return "/account/security?expired=1".to_owned();
+            }
             next.as_deref()
                 .and_then(domain::safe_local_path)
                 .unwrap_or("/account")
@@ -158,8 +174,7 @@ pub async fn link_pending() -> Result<bool, AppError> {
 #[server(prefix = "/api", endpoint = "verify/confirm")]
 pub async fn confirm_email() -> Result<(), AppError> {
     let context = ssr::ctx()?;
-    let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
-    ssr::set_cookie(context.cookies.clear(ssr::LINK_COOKIE));
+    let token = ssr::take_link_token();
     let verified = context.accounts.verify_email(&token, &ssr::origin()).await;
     let signed_in = ssr::optional_user().await?.is_some();
     let result = verified.map(|_| {
@@ -184,14 +199,20 @@ pub async fn resend_verification() -> Result<(), AppError> {
     ssr::finish_form("resend", result, &[]).await
 }
 
+/// One page of the history; `kind` (a stored kind name) filters it.
 #[server(prefix = "/api", endpoint = "account/activity")]
-pub async fn activity(before: Option<i64>) -> Result<ActivityPage, AppError> {
+pub async fn activity(before: Option<i64>, kind: Option<String>) -> Result<ActivityPage, AppError> {
     let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
     let context = ssr::ctx()?;
+    let kinds: Vec<ActivityKind> = kind
+        .as_deref()
+        .and_then(ActivityKind::parse)
+        .into_iter()
+        .collect();
     // One extra row tells whether an older page exists.
     let mut records = context
         .accounts
-        .activity(&user, before, ACTIVITY_PAGE_SIZE + 1)
+        .activity(&user, &kinds, before, ACTIVITY_PAGE_SIZE + 1)
         .await
         .map_err(ssr::into_app_error)?;
     let has_older = records.len() > ACTIVITY_PAGE_SIZE as usize;

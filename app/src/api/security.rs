@@ -1,0 +1,237 @@
+//! Server functions of the account-security pages: sessions, password and
+//! address changes, your data, and the confirm buttons behind the links in
+//! security mail.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, StreamingText, TextStream};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::ssr;
+
+/// One signed-in browser, as the sessions page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: i64,
+    pub browser: Option<String>,
+    pub system: Option<String>,
+    pub ip: String,
+    /// Already in the reader's zone, formatted on the server.
+    pub signed_in: String,
+    pub last_active: String,
+    pub current: bool,
+}
+
+#[server(prefix = "/api", endpoint = "account/sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let sessions = context
+        .accounts
+        .sessions(&user)
+        .await
+        .map_err(ssr::into_app_error)?;
+    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    Ok(sessions
+        .into_iter()
+        .map(|session| {
+            let (browser, system) = domain::describe_user_agent(&session.origin.user_agent);
+            SessionView {
+                id: session.id,
+                browser: browser.map(str::to_owned),
+                system: system.map(str::to_owned),
+                ip: session.origin.ip,
+                signed_in: service::time_format::format_in_zone(session.created_at, zone),
+                last_active: service::time_format::format_in_zone(session.last_seen_at, zone),
+                current: session.id == user.session_id,
+            }
+        })
+        .collect())
+}
+
+#[server(prefix = "/api", endpoint = "account/sessions/revoke")]
+pub async fn revoke_session(session: i64) -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let result = context
+        .accounts
+        .revoke_session(&user, session, &ssr::origin())
+        .await
+        .map(|()| "/account/sessions?revoked=1".to_owned());
+    ssr::finish_form("revoke", result, &[]).await
+}
+
+#[server(prefix = "/api", endpoint = "account/sessions/revoke-others")]
+pub async fn revoke_other_sessions() -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let result = context
+        .accounts
+        .revoke_other_sessions(&user, &ssr::origin())
+        .await
+        .map(|()| "/account/sessions?revoked=others".to_owned());
+    ssr::finish_form("revoke", result, &[]).await
+}
+
+#[server(prefix = "/api", endpoint = "account/password")]
+pub async fn change_password(
+    current_password: String,
+    password: String,
+    confirmation: String,
+) -> Result<(), AppError> {
+    let user = ssr::require_allowing_expired_password(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let result = context
+        .accounts
+        .change_password(
+            &user,
+            &current_password,
+            &password,
+            &confirmation,
+            &ssr::origin(),
+        )
+        .await
+        .map(|()| "/account/security?changed=password".to_owned());
+    ssr::finish_form("password", result, &[]).await
+}
+
+#[server(prefix = "/api", endpoint = "account/email")]
+pub async fn change_email(current_password: String, email: String) -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let result = context
+        .accounts
+        .request_email_change(&user, &current_password, &email, &ssr::origin())
+        .await
+        .map(|()| "/account/security?changed=email_sent".to_owned());
+    ssr::finish_form("email", result, &[("email", &email)]).await
+}
+
+/// The button behind the link sent to a new address.
+#[server(prefix = "/api", endpoint = "account/email/confirm")]
+pub async fn confirm_email_change() -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let token = ssr::take_link_token();
+    let signed_in = ssr::optional_user().await?;
+    let result = context
+        .accounts
+        .confirm_email_change(&token, signed_in.as_ref(), &ssr::origin())
+        .await
+        .map(|id| match &signed_in {
+            Some(user) if user.id == id => "/account?email_changed=1".to_owned(),
+            _ => "/login?email_changed=1".to_owned(),
+        });
+    ssr::finish_form("email_confirm", result, &[]).await
+}
+
+/// The button behind "this wasn't me" in an email-changed mail.
+#[server(prefix = "/api", endpoint = "account/email/restore")]
+pub async fn restore_email() -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let token = ssr::take_link_token();
+    let result = context.accounts.restore_email(&token, &ssr::origin()).await;
+    ssr::finish_take_back("restore", result).await
+}
+
+/// The button behind "this wasn't me" in a new-device mail.
+#[server(prefix = "/api", endpoint = "account/not-me")]
+pub async fn report_not_me() -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let token = ssr::take_link_token();
+    let result = context.accounts.report_not_me(&token, &ssr::origin()).await;
+    ssr::finish_take_back("not_me", result).await
+}
+
+/// The button behind the link in a lock mail.
+#[server(prefix = "/api", endpoint = "account/unlock")]
+pub async fn unlock_account() -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let token = ssr::take_link_token();
+    let result = context
+        .accounts
+        .unlock(&token, &ssr::origin())
+        .await
+        .map(|_| "/login?unlocked=1".to_owned());
+    ssr::finish_form("unlock", result, &[]).await
+}
+
+#[server(prefix = "/api", endpoint = "account/delete")]
+pub async fn delete_account(current_password: String) -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let result = context
+        .accounts
+        .request_deletion(&user, &current_password, &ssr::origin())
+        .await
+        .map(|_| {
+            ssr::set_cookie(context.cookies.clear(ssr::SESSION_COOKIE));
+            "/login?deleted=1".to_owned()
+        });
+    ssr::finish_form("delete", result, &[]).await
+}
+
+/// Everything held about the account, as a JSON file download.
+#[server(prefix = "/api", endpoint = "account/export", input = GetUrl, output = StreamingText)]
+pub async fn export_data() -> Result<TextStream<AppError>, AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let export = context
+        .accounts
+        .export_data(&user, &ssr::origin())
+        .await
+        .map_err(ssr::into_app_error)?;
+    let json = serde_json::to_string_pretty(&export).map_err(|_| AppError::Internal {
+        request_id: ssr::request_id(),
+    })?;
+    Ok(ssr::download(
+        "latchkey-data.json",
+        "application/json",
+        json,
+    ))
+}
+
+/// The activity history, filtered like the page, as a CSV download.
+#[server(prefix = "/api", endpoint = "account/activity.csv", input = GetUrl, output = StreamingText)]
+pub async fn export_activity(kind: Option<String>) -> Result<TextStream<AppError>, AppError> {
+    use crate::i18n::T;
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let kinds: Vec<domain::ActivityKind> = kind
+        .as_deref()
+        .and_then(domain::ActivityKind::parse)
+        .into_iter()
+        .collect();
+    let locale = ssr::request_locale();
+    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let rows = context
+        .accounts
+        .all_activity(user.id, &kinds)
+        .await
+        .map_err(ssr::into_app_error)?
+        .into_iter()
+        .map(|record| {
+            let (browser, system) = domain::describe_user_agent(&record.origin.user_agent);
+            vec![
+                service::time_format::format_in_zone(record.at_ms, zone),
+                crate::pages::event_text(record.kind)
+                    .text(locale)
+                    .to_owned(),
+                record.origin.ip,
+                crate::pages::device_text(browser, system, locale),
+            ]
+        });
+    let header = [T::ColTime, T::ColEvent, T::ColIp, T::ColDevice].map(|h| h.text(locale));
+    let csv = service::csv::to_csv(&header, rows);
+    Ok(ssr::download(
+        "latchkey-activity.csv",
+        "text/csv; charset=utf-8",
+        csv,
+    ))
+}
+
+/// How many days a deleted account waits before its data is erased.
+#[server(prefix = "/api", endpoint = "account/deletion-grace")]
+pub async fn deletion_grace_days() -> Result<i64, AppError> {
+    Ok(ssr::ctx()?.accounts.policy().deletion_grace_secs / 86_400)
+}

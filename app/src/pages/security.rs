@@ -1,0 +1,82 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{page_data, SignedIn};
+use crate::api::{ChangeEmail, ChangePassword, UserView};
+use crate::components::{form_error, kept_value, ErrorSummary, Field, Submit};
+use crate::i18n::{t, T};
+
+/// `/account/security`: password and address changes, each asking for the
+/// current password.
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    view! {
+        <Title text=t(T::SecurityTitle) />
+        <SignedIn content=|user: UserView| view! { <SecurityForms user /> } />
+    }
+}
+
+#[component]
+fn SecurityForms(user: UserView) -> impl IntoView {
+    let data = page_data();
+    let flash = data.flash_signal();
+    let password = ServerAction::<ChangePassword>::new();
+    let email = ServerAction::<ChangeEmail>::new();
+    let password_error = form_error(password, flash, "password");
+    let email_error = form_error(email, flash, "email");
+    let query = use_query_map();
+    let notice = move || {
+        if password.value().get().is_some_and(|r| r.is_ok()) {
+            return Some(T::PasswordChangedNotice);
+        }
+        if email.value().get().is_some_and(|r| r.is_ok()) {
+            return Some(T::EmailSentNotice);
+        }
+        match query.read().get("changed").as_deref() {
+            Some("password") => Some(T::PasswordChangedNotice),
+            Some("email_sent") => Some(T::EmailSentNotice),
+            _ => None,
+        }
+    };
+    let expired = user.password_expired;
+    view! {
+        <section class="card">
+            <h1>{t(T::SecurityTitle)}</h1>
+            <p class="lead">{t(T::SecurityIntro)}</p>
+            {expired.then(|| view! { <div class="alert alert-warning" role="status"><p>{t(T::PasswordExpiredNotice)}</p></div> })}
+            {move || notice().map(|n| view! { <div class="alert alert-info" role="status"><p>{t(n)}</p></div> })}
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    view! {
+                        <h2 id="password-heading">{t(T::ChangePasswordHeading)}</h2>
+                        <p class="hint">{t(T::ChangePasswordHint)}</p>
+                        <ErrorSummary error=password_error />
+                        <ActionForm action=password attr:novalidate="" attr:class="stack" attr:aria-labelledby="password-heading">
+                            <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
+                                autocomplete="current-password" error=password_error required=true />
+                            <Field name="password" label=T::NewPasswordLabel kind="password"
+                                autocomplete="new-password" hint=T::PasswordHint error=password_error required=true />
+                            <Field name="confirmation" label=T::ConfirmPasswordLabel kind="password"
+                                autocomplete="new-password" error=password_error required=true />
+                            <Submit label=T::ChangePasswordButton pending=password.pending().into() />
+                        </ActionForm>
+                        {(!expired).then(|| view! {
+                            <h2 id="email-heading">{t(T::ChangeEmailHeading)}</h2>
+                            <p class="hint">{t(T::ChangeEmailHint)}</p>
+                            <ErrorSummary error=email_error />
+                            <ActionForm action=email attr:novalidate="" attr:class="stack" attr:aria-labelledby="email-heading">
+                                <Field name="email" label=T::NewEmailLabel kind="email" autocomplete="email"
+                                    value=kept_value(flash, "email", "email") error=email_error required=true />
+                                <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
+                                    autocomplete="current-password" error=email_error required=true />
+                                <Submit label=T::ChangeEmailButton pending=email.pending().into() />
+                            </ActionForm>
+                        })}
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,307 @@
+//! What a signed-in customer does to keep the account safe: sessions,
+//! password and address changes, and what the links in security mail do
+//! (unlock, "this wasn't me", restore the address).
+
+use domain::{ActivityKind, Email, UserId};
+
+use crate::accounts::{Accounts, CurrentUser};
+use crate::crypto::new_token;
+use crate::error::{FieldIssue, ServiceError, StoreError};
+use crate::mail::{confirm_new_email_mail, email_changed_mail};
+use crate::password::Verified;
+use crate::ports::{
+    AccountChange, Effects, NewToken, Origin, SessionRecord, TokenPurpose, UserRecord,
+};
+
+impl Accounts {
+    /// The account's sessions, most recently used first.
+    pub async fn sessions(&self, user: &CurrentUser) -> Result<Vec<SessionRecord>, ServiceError> {
+        Ok(self.repo.list_sessions(user.id).await?)
+    }
+
+    /// Ends one of the account's own sessions; another account's id, or one
+    /// already gone, changes nothing.
+    pub async fn revoke_session(
+        &self,
+        user: &CurrentUser,
+        session_id: i64,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let effects = Effects::activity(ActivityKind::SessionRevoked, origin, self.clock.now_ms());
+        if self
+            .repo
+            .delete_session_of(user.id, session_id, effects)
+            .await?
+        {
+            tracing::info!(user_id = %user.id, session_id, "session revoked");
+        }
+        Ok(())
+    }
+
+    /// Ends every session of the account but the one making the request.
+    pub async fn revoke_other_sessions(
+        &self,
+        user: &CurrentUser,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let effects = Effects::activity(
+            ActivityKind::OtherSessionsRevoked,
+            origin,
+            self.clock.now_ms(),
+        );
+        let changes = [AccountChange::EndSessions {
+            except: Some(user.session_id),
+        }];
+        self.repo.apply(user.id, &changes, effects).await?;
+        tracing::info!(user_id = %user.id, "other sessions revoked");
+        Ok(())
+    }
+
+    /// Checks the current password of a signed-in account before a
+    /// sensitive change; a wrong one is a field error on `current_password`.
+    pub(crate) async fn reauthenticate(
+        &self,
+        user: &CurrentUser,
+        password: &str,
+    ) -> Result<UserRecord, ServiceError> {
+        self.limit(
+            &format!("account_change:user:{}", user.id),
+            self.policy.account_changes_per_account,
+        )
+        .await?;
+        let record = self
+            .repo
+            .find_user(user.id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        if self
+            .hasher
+            .verify(password, Some(&record.password_hash))
+            .await?
+            == Verified::No
+        {
+            tracing::info!(user_id = %user.id, "re-authentication refused");
+            return Err(ServiceError::Validation(vec![FieldIssue::new(
+                "current_password",
+                "password.current_wrong",
+            )]));
+        }
+        Ok(record)
+    }
+
+    /// Changes the password after checking the current one; the policy and
+    /// the history apply, the other sessions end, and the owner is told.
+    pub async fn change_password(
+        &self,
+        user: &CurrentUser,
+        current: &str,
+        password: &str,
+        confirmation: &str,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let record = self.reauthenticate(user, current).await?;
+        let issues = self
+            .new_password_issues(&record, password, confirmation)
+            .await?;
+        if !issues.is_empty() {
+            return Err(ServiceError::Validation(issues));
+        }
+        let changes = [
+            self.set_password(password).await?,
+            AccountChange::EndSessions {
+                except: Some(user.session_id),
+            },
+        ];
+        let effects = Effects::activity(ActivityKind::PasswordChanged, origin, self.clock.now_ms())
+            .with_mail(self.password_changed_mail(&record));
+        self.repo.apply(user.id, &changes, effects).await?;
+        tracing::info!(user_id = %user.id, "password changed; other sessions ended");
+        Ok(())
+    }
+
+    /// Starts an address change: the new address gets a confirmation link
+    /// and nothing changes until it is used. An address another account
+    /// uses gets no mail, and the answer is the same.
+    pub async fn request_email_change(
+        &self,
+        user: &CurrentUser,
+        current_password: &str,
+        new_address: &str,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let new_address = Email::parse(new_address)
+            .map_err(|e| ServiceError::Validation(vec![FieldIssue::new("email", e.code())]))?;
+        if new_address.as_str() == user.email {
+            return Err(ServiceError::Validation(vec![FieldIssue::new(
+                "email",
+                "email.unchanged",
+            )]));
+        }
+        let record = self.reauthenticate(user, current_password).await?;
+        let now = self.clock.now_ms();
+        let mut effects = Effects::activity(ActivityKind::EmailChangeRequested, origin, now);
+        let taken = self
+            .repo
+            .find_user_by_email(new_address.as_str())
+            .await?
+            .is_some();
+        if !taken {
+            let token = new_token();
+            effects = effects
+                .with_mail(confirm_new_email_mail(
+                    record.locale,
+                    new_address.as_str(),
+                    &record.display_name,
+                    &self.link("/account/email/confirm", &token),
+                    self.policy.email_change_link_secs / 3600,
+                ))
+                .with_token(NewToken {
+                    payload: Some(new_address.as_str().to_owned()),
+                    ..self.new_token_record(
+                        TokenPurpose::ChangeEmail,
+                        &token,
+                        now,
+                        self.policy.email_change_link_secs,
+                    )
+                });
+        }
+        self.repo.record(user.id, effects).await?;
+        tracing::info!(user_id = %user.id, "email change requested");
+        Ok(())
+    }
+
+    /// Completes an address change from the link sent to the new address.
+    /// Every session ends but `keep_session` (the browser confirming, when
+    /// it is signed in to this account); the old address is told, with a
+    /// link that undoes the change.
+    pub async fn confirm_email_change(
+        &self,
+        token: &str,
+        keep_session: Option<&CurrentUser>,
+        origin: &Origin,
+    ) -> Result<UserId, ServiceError> {
+        let (user, new_address) = self.peek(TokenPurpose::ChangeEmail, token).await?;
+        let new_address = new_address.ok_or(ServiceError::TokenInvalid)?;
+        let now = self.clock.now_ms();
+        let restore = new_token();
+        let days = self.policy.report_link_secs / 86_400;
+        let effects = Effects::activity(ActivityKind::EmailChanged, origin, now)
+            .with_mail(email_changed_mail(
+                user.locale,
+                &user.email,
+                &user.display_name,
+                &new_address,
+                &self.link("/account/email/restore", &restore),
+                days,
+            ))
+            .with_token(NewToken {
+                payload: Some(user.email.clone()),
+                ..self.new_token_record(
+                    TokenPurpose::RestoreEmail,
+                    &restore,
+                    now,
+                    self.policy.report_link_secs,
+                )
+            });
+        let except = keep_session
+            .filter(|current| current.id == user.id)
+            .map(|current| current.session_id);
+        let changes = [
+            AccountChange::SetEmail(new_address),
+            AccountChange::EndSessions { except },
+        ];
+        let changed = self
+            .redeem(TokenPurpose::ChangeEmail, token, &changes, effects)
+            .await;
+        match changed {
+            // Someone else took the address since the link was sent.
+            Err(ServiceError::Storage(StoreError::Conflict { field: "email" })) => {
+                Err(ServiceError::TokenInvalid)
+            }
+            Ok(id) => {
+                tracing::info!(user_id = %id, "email address changed");
+                Ok(id)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// "This wasn't me" from an email-changed mail: the old address comes
+    /// back, every session ends, every browser is forgotten. Returns a
+    /// fresh password-reset token, since whoever changed the address knew
+    /// the password.
+    pub async fn restore_email(
+        &self,
+        token: &str,
+        origin: &Origin,
+    ) -> Result<String, ServiceError> {
+        let (_, old_address) = self.peek(TokenPurpose::RestoreEmail, token).await?;
+        let old_address = old_address.ok_or(ServiceError::TokenInvalid)?;
+        let changes = [
+            AccountChange::SetEmail(old_address),
+            AccountChange::EndSessions { except: None },
+            AccountChange::ForgetDevices,
+        ];
+        self.take_back(
+            TokenPurpose::RestoreEmail,
+            token,
+            &changes,
+            ActivityKind::EmailRestored,
+            origin,
+        )
+        .await
+    }
+
+    /// "This wasn't me" from a new-device mail: every session ends and every
+    /// browser is forgotten. Returns a fresh password-reset token.
+    pub async fn report_not_me(
+        &self,
+        token: &str,
+        origin: &Origin,
+    ) -> Result<String, ServiceError> {
+        let changes = [
+            AccountChange::EndSessions { except: None },
+            AccountChange::ForgetDevices,
+        ];
+        self.take_back(
+            TokenPurpose::NotMe,
+            token,
+            &changes,
+            ActivityKind::ReportedNotMe,
+            origin,
+        )
+        .await
+    }
+
+    async fn take_back(
+        &self,
+        purpose: TokenPurpose,
+        token: &str,
+        changes: &[AccountChange],
+        kind: ActivityKind,
+        origin: &Origin,
+    ) -> Result<String, ServiceError> {
+        let now = self.clock.now_ms();
+        let reset = new_token();
+        let effects =
+            Effects::activity(kind, origin, now).with_token(self.reset_token(&reset, now));
+        let user = self.redeem(purpose, token, changes, effects).await?;
+        tracing::warn!(user_id = %user, event = kind.as_str(), "owner reported an intruder; every session ended");
+        Ok(reset)
+    }
+
+    /// Ends a lock early, from the link in the lock mail.
+    pub async fn unlock(&self, token: &str, origin: &Origin) -> Result<UserId, ServiceError> {
+        let effects = Effects::activity(ActivityKind::AccountUnlocked, origin, self.clock.now_ms());
+        let user = self
+            .redeem(
+                TokenPurpose::Unlock,
+                token,
+                &[AccountChange::ClearLocks],
+                effects,
+            )
+            .await?;
+        tracing::info!(user_id = %user, "account unlocked by its owner");
+        Ok(user)
+    }
+}

@@ -1,0 +1,108 @@
+use domain::UserId;
+use service::ports::{AccountChange, StoreResult};
+use sqlx::AnyConnection;
+
+use crate::store_error;
+
+/// Applies account changes on the caller's transaction, in order.
+pub(crate) async fn apply_changes(
+    conn: &mut AnyConnection,
+    user: UserId,
+    changes: &[AccountChange],
+    now_ms: i64,
+) -> StoreResult<()> {
+    for change in changes {
+        apply_change(conn, user, change, now_ms).await?;
+    }
+    Ok(())
+}
+
+async fn apply_change(
+    conn: &mut AnyConnection,
+    user: UserId,
+    change: &AccountChange,
+    now_ms: i64,
+) -> StoreResult<()> {
+    let id = user.0;
+    match change {
+        AccountChange::SetPassword { hash, keep_history } => {
+            sqlx::query(
+                "INSERT INTO password_history (user_id, password_hash, created_at) \
+                 SELECT id, password_hash, $2 FROM users WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
+            sqlx::query(
+                "DELETE FROM password_history WHERE user_id = $1 AND id NOT IN \
+                 (SELECT id FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2)",
+            )
+            .bind(id)
+            .bind(i64::from(*keep_history))
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
+            sqlx::query(
+                "UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(hash.as_phc())
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
+        }
+        AccountChange::SetEmail(email) => {
+            sqlx::query("UPDATE users SET email = $2, email_verified_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(email)
+                .bind(now_ms)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        AccountChange::MarkEmailVerified => {
+            sqlx::query(
+                "UPDATE users SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL",
+            )
+            .bind(id)
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
+        }
+        AccountChange::EndSessions { except } => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                .bind(id)
+                .bind(except.unwrap_or(-1))
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        AccountChange::ForgetDevices => {
+            sqlx::query("DELETE FROM known_devices WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        AccountChange::ClearLocks => {
+            sqlx::query("DELETE FROM sign_in_failures WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        AccountChange::ScheduleDeletion { at_ms } => {
+            sqlx::query("UPDATE users SET delete_after = $2 WHERE id = $1")
+                .bind(id)
+                .bind(at_ms)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+    }
+    Ok(())
+}
