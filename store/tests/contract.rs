@@ -9,7 +9,7 @@ use service::config::{Argon2Params, RateLimit};
 use service::error::StoreError;
 use service::password::PasswordHash;
 use service::ports::*;
-use service::{Accounts, ManualClock, Policy, ServerKey, ServiceError};
+use service::{Accounts, Clock, ManualClock, Policy, ServerKey, ServiceError};
 use store::testing::TestDatabase;
 use store::{Backend, SqlStore};
 
@@ -89,10 +89,62 @@ async fn user_with_token(
 }
 
 fn token(hash: &str, expires_at: i64) -> NewToken {
+    token_for(TokenPurpose::VerifyEmail, hash, expires_at)
+}
+
+fn token_for(purpose: TokenPurpose, hash: &str, expires_at: i64) -> NewToken {
     NewToken {
-        purpose: TokenPurpose::VerifyEmail,
+        purpose,
         hash: hash.into(),
         expires_at,
+        payload: None,
+        replaces_earlier: true,
+    }
+}
+
+/// What confirming an address does in one transaction.
+async fn verify(
+    store: &SqlStore,
+    hash: &str,
+    now: i64,
+    effects: Effects,
+) -> StoreResult<Option<UserId>> {
+    let changes = [AccountChange::MarkEmailVerified];
+    store
+        .redeem_token(TokenPurpose::VerifyEmail, hash, now, &changes, effects)
+        .await
+}
+
+/// What a password reset does in one transaction.
+async fn reset(
+    store: &SqlStore,
+    hash: &str,
+    now: i64,
+    new_hash: &PasswordHash,
+    effects: Effects,
+) -> StoreResult<Option<UserId>> {
+    let changes = [
+        AccountChange::SetPassword {
+            hash: new_hash.clone(),
+            keep_history: 4,
+        },
+        AccountChange::MarkEmailVerified,
+        AccountChange::EndSessions { except: None },
+    ];
+    store
+        .redeem_token(TokenPurpose::ResetPassword, hash, now, &changes, effects)
+        .await
+}
+
+/// A session for the account, from the browser with this device hash.
+fn session(user: UserId, hash: &str, now: i64) -> NewSession {
+    NewSession {
+        user_id: user,
+        token_hash: hash.into(),
+        origin: origin(),
+        created_at: now,
+        device_hash: format!("device-of-{hash}"),
+        failure_key: String::new(),
     }
 }
 
@@ -143,32 +195,24 @@ on_both_backends!(verification_tokens_work_once_and_expire, |store| {
     let id = user_with_token(&store, "ada@example.com", "live", T0 + 1000).await;
     let verified = Effects::activity(ActivityKind::EmailVerified, &origin(), T0);
     assert_eq!(
-        store
-            .verify_email("unknown", T0, verified.clone())
+        verify(&store, "unknown", T0, verified.clone())
             .await
             .unwrap(),
         None
     );
     assert_eq!(
-        store
-            .verify_email("live", T0 + 1000, verified.clone())
+        verify(&store, "live", T0 + 1000, verified.clone())
             .await
             .unwrap(),
         None,
         "expired at its deadline"
     );
     assert_eq!(
-        store
-            .verify_email("live", T0, verified.clone())
-            .await
-            .unwrap(),
+        verify(&store, "live", T0, verified.clone()).await.unwrap(),
         Some(id)
     );
     assert_eq!(
-        store
-            .verify_email("live", T0, verified.clone())
-            .await
-            .unwrap(),
+        verify(&store, "live", T0, verified.clone()).await.unwrap(),
         None,
         "single use"
     );
@@ -191,30 +235,23 @@ on_both_backends!(verification_tokens_work_once_and_expire, |store| {
         .await
         .unwrap();
     assert_eq!(
-        store
-            .verify_email("second", T0, verified.clone())
+        verify(&store, "second", T0, verified.clone())
             .await
             .unwrap(),
         None,
         "replaced tokens are void"
     );
     assert_eq!(
-        store.verify_email("third", T0, verified).await.unwrap(),
+        verify(&store, "third", T0, verified).await.unwrap(),
         Some(id)
     );
 });
 
 on_both_backends!(sessions_and_activity, |store| {
     let id = user_with_token(&store, "ada@example.com", "t", T0).await;
-    let session = NewSession {
-        user_id: id,
-        token_hash: "s1".into(),
-        origin: origin(),
-        created_at: T0,
-    };
     store
         .create_session(
-            session,
+            session(id, "s1", T0),
             Effects::activity(ActivityKind::SignedIn, &origin(), T0),
         )
         .await
@@ -224,8 +261,14 @@ on_both_backends!(sessions_and_activity, |store| {
         (found.user_id, found.created_at, found.last_seen_at),
         (id, T0, T0)
     );
-    store.touch_session(found.id, T0 + 60_000).await.unwrap();
-    store.touch_session(found.id, T0 + 1).await.unwrap();
+    store
+        .touch_session(found.id, T0 + 60_000, "198.51.100.4")
+        .await
+        .unwrap();
+    store
+        .touch_session(found.id, T0 + 1, "198.51.100.5")
+        .await
+        .unwrap();
     assert_eq!(
         store
             .find_session("s1")
@@ -249,7 +292,7 @@ on_both_backends!(sessions_and_activity, |store| {
     assert!(store.find_session("s1").await.unwrap().is_none());
 
     let kinds: Vec<_> = store
-        .list_activity(id, None, 10)
+        .list_activity(id, &[], None, 10)
         .await
         .unwrap()
         .iter()
@@ -281,20 +324,23 @@ on_both_backends!(activity_pages_by_keyset_and_stays_private, |store| {
         )
         .await
         .unwrap();
-    let first = store.list_activity(ada, None, 3).await.unwrap();
+    let first = store.list_activity(ada, &[], None, 3).await.unwrap();
     assert_eq!(
         first.iter().map(|a| a.at_ms).collect::<Vec<_>>(),
         vec![T0 + 4, T0 + 3, T0 + 2]
     );
     let second = store
-        .list_activity(ada, Some(first[2].id), 3)
+        .list_activity(ada, &[], Some(first[2].id), 3)
         .await
         .unwrap();
     assert_eq!(
         second.iter().map(|a| a.at_ms).collect::<Vec<_>>(),
         vec![T0 + 1, T0]
     );
-    assert_eq!(store.list_activity(bob, None, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store.list_activity(bob, &[], None, 10).await.unwrap().len(),
+        1
+    );
     assert_eq!(first[0].origin, origin());
 });
 
@@ -400,14 +446,8 @@ on_both_backends!(mail_queue_leases_retries_and_gives_up, |store| {
 on_both_backends!(purge_removes_only_what_expired, |store| {
     let id = user_with_token(&store, "ada@example.com", "t", T0 + 10).await;
     for (hash, at) in [("old", T0), ("new", T0 + 50)] {
-        let session = NewSession {
-            user_id: id,
-            token_hash: hash.into(),
-            origin: origin(),
-            created_at: at,
-        };
         store
-            .create_session(session, Effects::default())
+            .create_session(session(id, hash, at), Effects::default())
             .await
             .unwrap();
     }
@@ -415,10 +455,7 @@ on_both_backends!(purge_removes_only_what_expired, |store| {
     assert!(store.find_session("old").await.unwrap().is_none());
     assert!(store.find_session("new").await.unwrap().is_some());
     assert_eq!(
-        store
-            .verify_email("t", T0, Effects::default())
-            .await
-            .unwrap(),
+        verify(&store, "t", T0, Effects::default()).await.unwrap(),
         None
     );
     store.ping().await.unwrap();
@@ -484,11 +521,11 @@ on_both_backends!(journey_register_verify_sign_in_out, |store| {
     assert_eq!(to, "ada@example.com");
 
     let wrong = accounts
-        .sign_in("ada@example.com", "Wrong-Password-1", &origin())
+        .sign_in("ada@example.com", "Wrong-Password-1", None, &origin())
         .await;
     assert!(matches!(wrong, Err(ServiceError::InvalidCredentials)));
     let unknown = accounts
-        .sign_in("nobody@example.com", GOOD, &origin())
+        .sign_in("nobody@example.com", GOOD, None, &origin())
         .await;
     assert!(
         matches!(unknown, Err(ServiceError::InvalidCredentials)),
@@ -496,11 +533,11 @@ on_both_backends!(journey_register_verify_sign_in_out, |store| {
     );
 
     let signed_in = accounts
-        .sign_in("ADA@example.com", GOOD, &origin())
+        .sign_in("ADA@example.com", GOOD, None, &origin())
         .await
         .unwrap();
     let user = accounts
-        .current_user(&signed_in.session_token)
+        .current_user(&signed_in.session_token, &origin().ip)
         .await
         .unwrap()
         .unwrap();
@@ -516,7 +553,7 @@ on_both_backends!(journey_register_verify_sign_in_out, |store| {
     ));
     assert!(
         accounts
-            .current_user(&signed_in.session_token)
+            .current_user(&signed_in.session_token, &origin().ip)
             .await
             .unwrap()
             .unwrap()
@@ -524,7 +561,7 @@ on_both_backends!(journey_register_verify_sign_in_out, |store| {
     );
 
     let second = accounts
-        .sign_in("ada@example.com", GOOD, &origin())
+        .sign_in("ada@example.com", GOOD, None, &origin())
         .await
         .unwrap();
     assert_ne!(
@@ -536,29 +573,30 @@ on_both_backends!(journey_register_verify_sign_in_out, |store| {
         .await
         .unwrap();
     assert!(accounts
-        .current_user(&signed_in.session_token)
+        .current_user(&signed_in.session_token, &origin().ip)
         .await
         .unwrap()
         .is_none());
     assert!(accounts
-        .current_user(&second.session_token)
+        .current_user(&second.session_token, &origin().ip)
         .await
         .unwrap()
         .is_some());
 
     let kinds: Vec<_> = accounts
-        .activity(&user, None, 50)
+        .activity(&user, &[], None, 50)
         .await
         .unwrap()
         .into_iter()
         .map(|a| a.kind)
         .collect();
     use ActivityKind::*;
+    // The second sign-in came without the first one's device cookie.
     assert_eq!(
         kinds,
         vec![
             SignedOut,
-            SignedIn,
+            SignedInNewDevice,
             EmailVerified,
             SignedIn,
             SignInFailed,
@@ -591,7 +629,7 @@ on_both_backends!(
         assert!(!mail.body_text.contains("token="));
         // The original password still works; nothing changed.
         accounts
-            .sign_in("ada@example.com", GOOD, &origin())
+            .sign_in("ada@example.com", GOOD, None, &origin())
             .await
             .unwrap();
     }
@@ -637,24 +675,24 @@ on_both_backends!(
             .await
             .unwrap();
         let idle = accounts
-            .sign_in("ada@example.com", GOOD, &origin())
+            .sign_in("ada@example.com", GOOD, None, &origin())
             .await
             .unwrap();
         let busy = accounts
-            .sign_in("ada@example.com", GOOD, &origin())
+            .sign_in("ada@example.com", GOOD, None, &origin())
             .await
             .unwrap();
         for _ in 0..(12 * 60 / 20) - 1 {
             clock.advance_secs(20 * 60);
             assert!(accounts
-                .current_user(&busy.session_token)
+                .current_user(&busy.session_token, &origin().ip)
                 .await
                 .unwrap()
                 .is_some());
         }
         assert!(
             accounts
-                .current_user(&idle.session_token)
+                .current_user(&idle.session_token, &origin().ip)
                 .await
                 .unwrap()
                 .is_none(),
@@ -663,7 +701,7 @@ on_both_backends!(
         clock.advance_secs(20 * 60);
         assert!(
             accounts
-                .current_user(&busy.session_token)
+                .current_user(&busy.session_token, &origin().ip)
                 .await
                 .unwrap()
                 .is_none(),
@@ -683,11 +721,11 @@ on_both_backends!(
             .unwrap();
         let (_, first) = mailed_token(&store, T0).await;
         let signed_in = accounts
-            .sign_in("ada@example.com", GOOD, &origin())
+            .sign_in("ada@example.com", GOOD, None, &origin())
             .await
             .unwrap();
         let user: CurrentUser = accounts
-            .current_user(&signed_in.session_token)
+            .current_user(&signed_in.session_token, &origin().ip)
             .await
             .unwrap()
             .unwrap();
@@ -743,24 +781,17 @@ on_both_backends!(
             )
             .await
             .unwrap();
-        let reset = NewToken {
-            purpose: TokenPurpose::ResetPassword,
-            hash: "reset".into(),
-            expires_at: T0 + 1000,
-        };
         store
-            .replace_token(id, reset, Effects::default())
+            .replace_token(
+                id,
+                token_for(TokenPurpose::ResetPassword, "reset", T0 + 1000),
+                Effects::default(),
+            )
             .await
             .unwrap();
         for hash in ["s1", "s2"] {
-            let session = NewSession {
-                user_id: id,
-                token_hash: hash.into(),
-                origin: origin(),
-                created_at: T0,
-            };
             store
-                .create_session(session, Effects::default())
+                .create_session(session(id, hash, T0), Effects::default())
                 .await
                 .unwrap();
         }
@@ -768,7 +799,8 @@ on_both_backends!(
             store
                 .peek_token(TokenPurpose::ResetPassword, "reset", T0)
                 .await
-                .unwrap(),
+                .unwrap()
+                .map(|t| t.user_id),
             Some(id)
         );
         assert_eq!(
@@ -792,31 +824,27 @@ on_both_backends!(
         let effects = Effects::activity(ActivityKind::PasswordReset, &origin(), T0)
             .with_mail(mail("ada@example.com"));
         assert_eq!(
-            store
-                .reset_password("verify", T0, &new_hash, effects.clone())
+            reset(&store, "verify", T0, &new_hash, effects.clone())
                 .await
                 .unwrap(),
             None,
             "a verify token cannot reset"
         );
         assert_eq!(
-            store
-                .reset_password("reset", T0 + 1000, &new_hash, effects.clone())
+            reset(&store, "reset", T0 + 1000, &new_hash, effects.clone())
                 .await
                 .unwrap(),
             None,
             "expired"
         );
         assert_eq!(
-            store
-                .reset_password("reset", T0, &new_hash, effects.clone())
+            reset(&store, "reset", T0, &new_hash, effects.clone())
                 .await
                 .unwrap(),
             Some(id)
         );
         assert_eq!(
-            store
-                .reset_password("reset", T0, &new_hash, effects)
+            reset(&store, "reset", T0, &new_hash, effects)
                 .await
                 .unwrap(),
             None,
@@ -835,7 +863,7 @@ on_both_backends!(
                 && store.find_session("s2").await.unwrap().is_none()
         );
         let kinds: Vec<_> = store
-            .list_activity(id, None, 10)
+            .list_activity(id, &[], None, 10)
             .await
             .unwrap()
             .iter()
@@ -874,7 +902,7 @@ on_both_backends!(password_recovery_use_case, |store| {
         .unwrap();
     let _verification = mailed_token(&store, T0).await;
     let session = accounts
-        .sign_in("ada@example.com", GOOD, &origin())
+        .sign_in("ada@example.com", GOOD, None, &origin())
         .await
         .unwrap();
 
@@ -944,18 +972,20 @@ on_both_backends!(password_recovery_use_case, |store| {
 
     assert!(
         accounts
-            .current_user(&session.session_token)
+            .current_user(&session.session_token, &origin().ip)
             .await
             .unwrap()
             .is_none(),
         "every session ended"
     );
     assert!(matches!(
-        accounts.sign_in("ada@example.com", GOOD, &origin()).await,
+        accounts
+            .sign_in("ada@example.com", GOOD, None, &origin())
+            .await,
         Err(ServiceError::InvalidCredentials)
     ));
     accounts
-        .sign_in("ada@example.com", new_password, &origin())
+        .sign_in("ada@example.com", new_password, None, &origin())
         .await
         .unwrap();
     let reuse = accounts
@@ -1010,4 +1040,508 @@ on_both_backends!(reset_links_expire_after_thirty_minutes, |store| {
             .await,
         Err(ServiceError::TokenInvalid)
     ));
+});
+
+/// Every mail queued and due at `now`, oldest first, marked as sent.
+async fn drain_mail(store: &SqlStore, now: i64) -> Vec<QueuedMail> {
+    let mut all = Vec::new();
+    while let Some(mail) = store.claim_mail(now, now + 1).await.unwrap() {
+        store.mark_mail_sent(mail.id, now).await.unwrap();
+        all.push(mail);
+    }
+    all
+}
+
+fn link_token(mail: &QueuedMail, path: &str) -> String {
+    let marker = format!("{path}?token=");
+    mail.body_text
+        .split(&marker)
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no {path} link in {:?}", mail.subject))
+        .to_owned()
+}
+
+/// A verified account whose first sign-in made `device` a known browser.
+async fn known_account(accounts: &Accounts, store: &SqlStore, email: &str) -> (String, String) {
+    accounts
+        .register(form(email, GOOD), &origin())
+        .await
+        .unwrap();
+    let (_, token) = mailed_token(store, T0).await;
+    accounts.verify_email(&token, &origin()).await.unwrap();
+    let first = accounts
+        .sign_in(email, GOOD, None, &origin())
+        .await
+        .unwrap();
+    drain_mail(store, T0).await;
+    (first.session_token, first.device_token)
+}
+
+const WRONG: &str = "Wrong-Password-123!";
+
+on_both_backends!(lockout_stops_strangers_but_not_known_browsers, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = accounts(store.clone(), clock.clone());
+    let (_, device) = known_account(&accounts, &store, "ada@example.com").await;
+
+    for _ in 0..3 {
+        let refused = accounts
+            .sign_in("ada@example.com", WRONG, None, &origin())
+            .await;
+        assert!(matches!(refused, Err(ServiceError::InvalidCredentials)));
+    }
+    let mails = drain_mail(&store, T0).await;
+    assert_eq!(mails.len(), 1, "one mail per lock");
+    assert!(
+        mails[0].body_text.contains("203.0.113.9"),
+        "the attempts are listed"
+    );
+    let unlock = link_token(&mails[0], "/unlock");
+
+    let during_lock = accounts
+        .sign_in("ada@example.com", GOOD, None, &origin())
+        .await;
+    assert!(
+        matches!(during_lock, Err(ServiceError::InvalidCredentials)),
+        "the right password does not open a locked account, and the answer does not say why"
+    );
+    accounts
+        .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+        .await
+        .expect("a browser that signed in before is not locked out");
+    assert!(
+        drain_mail(&store, T0).await.is_empty(),
+        "no second lock mail"
+    );
+
+    clock.advance_secs(15 * 60);
+    accounts
+        .sign_in("ada@example.com", GOOD, None, &origin())
+        .await
+        .expect("the lock ends by itself");
+
+    for _ in 0..3 {
+        let _ = accounts
+            .sign_in("ada@example.com", WRONG, None, &origin())
+            .await;
+    }
+    let now = clock.now_ms();
+    let mails = drain_mail(&store, now).await;
+    let relock = mails
+        .iter()
+        .find(|m| m.body_text.contains("/unlock?token="))
+        .unwrap();
+    assert!(
+        matches!(
+            accounts.unlock(&unlock, &origin()).await,
+            Err(ServiceError::TokenInvalid)
+        ),
+        "an earlier lock's link is void"
+    );
+    accounts
+        .unlock(&link_token(relock, "/unlock"), &origin())
+        .await
+        .unwrap();
+    accounts
+        .sign_in("ada@example.com", GOOD, None, &origin())
+        .await
+        .expect("unlocked by the owner");
+
+    let user = accounts
+        .current_user(
+            &accounts
+                .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+                .await
+                .unwrap()
+                .session_token,
+            &origin().ip,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let kinds: Vec<_> = accounts
+        .activity(
+            &user,
+            &[ActivityKind::AccountLocked, ActivityKind::AccountUnlocked],
+            None,
+            10,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ActivityKind::AccountUnlocked,
+            ActivityKind::AccountLocked,
+            ActivityKind::AccountLocked
+        ],
+        "the filter keeps only the asked kinds"
+    );
+});
+
+on_both_backends!(known_browsers_keep_their_own_counter, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = accounts(store.clone(), clock.clone());
+    let (_, device) = known_account(&accounts, &store, "ada@example.com").await;
+    for _ in 0..3 {
+        let _ = accounts
+            .sign_in("ada@example.com", WRONG, Some(&device), &origin())
+            .await;
+    }
+    assert!(
+        accounts
+            .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+            .await
+            .is_err(),
+        "a known browser locks after its own failures"
+    );
+    let stranger = accounts
+        .sign_in("ada@example.com", GOOD, None, &origin())
+        .await
+        .unwrap();
+    let mails = drain_mail(&store, T0).await;
+    assert!(
+        mails.iter().any(|m| m.subject.contains("New sign-in")),
+        "a stranger's sign-in is reported"
+    );
+    assert!(!stranger.device_token.is_empty());
+});
+
+on_both_backends!(new_device_alert_and_not_me_end_every_session, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = accounts(store.clone(), clock.clone());
+    let (owner, device) = known_account(&accounts, &store, "ada@example.com").await;
+
+    accounts
+        .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+        .await
+        .unwrap();
+    assert!(
+        drain_mail(&store, T0).await.is_empty(),
+        "a known browser is not reported"
+    );
+
+    let intruder = accounts
+        .sign_in("ada@example.com", GOOD, None, &origin())
+        .await
+        .unwrap();
+    let mails = drain_mail(&store, T0).await;
+    assert_eq!(mails.len(), 1);
+    let not_me = link_token(&mails[0], "/not-me");
+    let reset_token = accounts.report_not_me(&not_me, &origin()).await.unwrap();
+    for token in [&owner, &intruder.session_token] {
+        assert!(accounts
+            .current_user(token, "203.0.113.9")
+            .await
+            .unwrap()
+            .is_none());
+    }
+    assert!(matches!(
+        accounts.report_not_me(&not_me, &origin()).await,
+        Err(ServiceError::TokenInvalid)
+    ));
+    accounts
+        .reset_password(
+            &reset_token,
+            "Fresh-Lantern-Orbit-55",
+            "Fresh-Lantern-Orbit-55",
+            &origin(),
+        )
+        .await
+        .expect("the not-me link leads straight to a new password");
+    accounts
+        .sign_in(
+            "ada@example.com",
+            "Fresh-Lantern-Orbit-55",
+            Some(&device),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    accounts
+        .sign_in(
+            "ada@example.com",
+            "Fresh-Lantern-Orbit-55",
+            Some(&intruder.device_token),
+            &origin(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        drain_mail(&store, T0)
+            .await
+            .iter()
+            .any(|m| m.subject.contains("New sign-in")),
+        "the intruder's browser was forgotten"
+    );
+});
+
+on_both_backends!(sessions_can_be_listed_and_revoked, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = accounts(store.clone(), clock.clone());
+    let (first, device) = known_account(&accounts, &store, "ada@example.com").await;
+    let second = accounts
+        .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+        .await
+        .unwrap();
+    let third = accounts
+        .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+        .await
+        .unwrap();
+    let (bob, _) = known_account(&accounts, &store, "bob@example.com").await;
+    let bob = accounts
+        .current_user(&bob, "192.0.2.1")
+        .await
+        .unwrap()
+        .unwrap();
+    let me = accounts
+        .current_user(&first, "192.0.2.1")
+        .await
+        .unwrap()
+        .unwrap();
+
+    let sessions = accounts.sessions(&me).await.unwrap();
+    assert_eq!(sessions.len(), 3);
+    let current = sessions.iter().find(|s| s.id == me.session_id).unwrap();
+    assert_eq!(
+        current.origin.ip, "192.0.2.1",
+        "the address of the latest use"
+    );
+    let second_id = sessions
+        .iter()
+        .map(|s| s.id)
+        .find(|id| *id != me.session_id)
+        .unwrap();
+
+    accounts
+        .revoke_session(&bob, second_id, &origin())
+        .await
+        .unwrap();
+    assert_eq!(
+        accounts.sessions(&me).await.unwrap().len(),
+        3,
+        "not another account's"
+    );
+
+    accounts
+        .revoke_session(&me, second_id, &origin())
+        .await
+        .unwrap();
+    assert_eq!(accounts.sessions(&me).await.unwrap().len(), 2);
+    accounts
+        .revoke_other_sessions(&me, &origin())
+        .await
+        .unwrap();
+    let left = accounts.sessions(&me).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].id, me.session_id);
+    for gone in [&second.session_token, &third.session_token] {
+        assert!(accounts
+            .current_user(gone, "192.0.2.1")
+            .await
+            .unwrap()
+            .is_none());
+    }
+});
+
+on_both_backends!(
+    password_change_checks_current_and_recent_passwords,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (mine, device) = known_account(&accounts, &store, "ada@example.com").await;
+        let other = accounts
+            .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+            .await
+            .unwrap();
+        let me = accounts
+            .current_user(&mine, "192.0.2.1")
+            .await
+            .unwrap()
+            .unwrap();
+        let field_codes = |result: Result<(), ServiceError>| match result {
+            Err(ServiceError::Validation(issues)) => issues
+                .into_iter()
+                .map(|i| format!("{}:{}", i.field, i.code))
+                .collect::<Vec<_>>(),
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        let new = "Marble-Harbor-Quill-38";
+        assert_eq!(
+            field_codes(
+                accounts
+                    .change_password(&me, WRONG, new, new, &origin())
+                    .await
+            ),
+            ["current_password:password.current_wrong"]
+        );
+        assert_eq!(
+            field_codes(
+                accounts
+                    .change_password(&me, GOOD, GOOD, GOOD, &origin())
+                    .await
+            ),
+            ["password:password.recently_used"]
+        );
+        accounts
+            .change_password(&me, GOOD, new, new, &origin())
+            .await
+            .unwrap();
+        assert!(accounts
+            .current_user(&mine, "192.0.2.1")
+            .await
+            .unwrap()
+            .is_some());
+        assert!(
+            accounts
+                .current_user(&other.session_token, "192.0.2.1")
+                .await
+                .unwrap()
+                .is_none(),
+            "other sessions end"
+        );
+        assert!(drain_mail(&store, T0)
+            .await
+            .iter()
+            .any(|m| m.subject.contains("password was changed")));
+        let third = "Copper-Tundra-Wren-61";
+        accounts
+            .change_password(&me, new, third, third, &origin())
+            .await
+            .unwrap();
+        assert_eq!(
+            field_codes(
+                accounts
+                    .change_password(&me, third, GOOD, GOOD, &origin())
+                    .await
+            ),
+            ["password:password.recently_used"],
+            "two changes ago is still recent"
+        );
+    }
+);
+
+on_both_backends!(
+    email_change_waits_for_the_new_address_and_can_be_undone,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+        known_account(&accounts, &store, "bob@example.com").await;
+        let me = accounts
+            .current_user(&mine, "192.0.2.1")
+            .await
+            .unwrap()
+            .unwrap();
+
+        accounts
+            .request_email_change(&me, GOOD, "bob@example.com", &origin())
+            .await
+            .expect("a taken address gets the same answer");
+        assert!(drain_mail(&store, T0).await.is_empty(), "and no mail");
+
+        accounts
+            .request_email_change(&me, GOOD, "Ada.New@Example.com", &origin())
+            .await
+            .unwrap();
+        let mails = drain_mail(&store, T0).await;
+        assert_eq!(mails[0].to, "ada.new@example.com");
+        let confirm = link_token(&mails[0], "/account/email/confirm");
+        assert_eq!(
+            store.find_user(me.id).await.unwrap().unwrap().email,
+            "ada@example.com",
+            "nothing changes before the link is used"
+        );
+        accounts
+            .confirm_email_change(&confirm, Some(&me), &origin())
+            .await
+            .unwrap();
+        assert_eq!(
+            store.find_user(me.id).await.unwrap().unwrap().email,
+            "ada.new@example.com"
+        );
+        assert!(accounts
+            .current_user(&mine, "192.0.2.1")
+            .await
+            .unwrap()
+            .is_some());
+        let told = drain_mail(&store, T0).await;
+        assert_eq!(told[0].to, "ada@example.com", "the old address is told");
+        let restore = link_token(&told[0], "/account/email/restore");
+        accounts.restore_email(&restore, &origin()).await.unwrap();
+        assert_eq!(
+            store.find_user(me.id).await.unwrap().unwrap().email,
+            "ada@example.com"
+        );
+        assert!(
+            accounts
+                .current_user(&mine, "192.0.2.1")
+                .await
+                .unwrap()
+                .is_none(),
+            "every session ends"
+        );
+    }
+);
+
+on_both_backends!(deletion_waits_out_the_grace_period, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = accounts(store.clone(), clock.clone());
+    let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+    let me = accounts
+        .current_user(&mine, "192.0.2.1")
+        .await
+        .unwrap()
+        .unwrap();
+    let export = accounts.export_data(&me, &origin()).await.unwrap();
+    assert_eq!(export.profile.email, "ada@example.com");
+    assert!(export.activity.iter().any(|a| a.event == "registered"));
+
+    accounts
+        .request_deletion(&me, GOOD, &origin())
+        .await
+        .unwrap();
+    assert!(accounts
+        .current_user(&mine, "192.0.2.1")
+        .await
+        .unwrap()
+        .is_none());
+    accounts
+        .sign_in("ada@example.com", GOOD, None, &origin())
+        .await
+        .unwrap();
+    let user = store.find_user(me.id).await.unwrap().unwrap();
+    assert_eq!(user.delete_after, None, "signing in cancels");
+
+    let again = accounts
+        .sign_in("ada@example.com", GOOD, None, &origin())
+        .await
+        .unwrap();
+    let me = accounts
+        .current_user(&again.session_token, "192.0.2.1")
+        .await
+        .unwrap()
+        .unwrap();
+    accounts
+        .request_deletion(&me, GOOD, &origin())
+        .await
+        .unwrap();
+    clock.advance_secs(13 * 24 * 60 * 60);
+    accounts.purge_expired().await.unwrap();
+    assert!(
+        store.find_user(me.id).await.unwrap().is_some(),
+        "still in the grace period"
+    );
+    clock.advance_secs(2 * 24 * 60 * 60);
+    accounts.purge_expired().await.unwrap();
+    assert!(store.find_user(me.id).await.unwrap().is_none(), "erased");
+    assert!(store
+        .find_user_by_email("ada@example.com")
+        .await
+        .unwrap()
+        .is_none());
 });
