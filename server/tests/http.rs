@@ -15,6 +15,8 @@ use store::Backend;
 struct TestServer {
     base: String,
     outbox: PathBuf,
+    scratch: PathBuf,
+    db_url: String,
     db: Option<TestDatabase>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -30,18 +32,35 @@ impl TestServer {
             .with_test_writer()
             .try_init();
         let db = TestDatabase::fresh(backend).await?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
         let scratch = std::env::temp_dir().join(format!("latchkey-http-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&scratch).unwrap();
-        let key_file = scratch.join("secret.key");
-        std::fs::write(&key_file, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=").unwrap();
+        std::fs::write(
+            scratch.join("secret.key"),
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        )
+        .unwrap();
+        let mut server = Self::launch(db.url.clone(), scratch, extra).await;
+        server.db = Some(db);
+        Some(server)
+    }
+
+    /// A second process of the same deployment: same database, key and outbox.
+    async fn another_instance(&self) -> TestServer {
+        Self::launch(self.db_url.clone(), self.scratch.clone(), &[]).await
+    }
+
+    async fn launch(db_url: String, scratch: PathBuf, extra: &[(&str, &str)]) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
         let outbox = scratch.join("outbox");
         let mut settings: HashMap<String, String> = [
-            ("DATABASE_URL", db.url.clone()),
+            ("DATABASE_URL", db_url.clone()),
             ("LATCHKEY_PUBLIC_URL", format!("http://localhost:{port}")),
             ("LATCHKEY_MAIL_OUTBOX", outbox.display().to_string()),
-            ("LATCHKEY_SECRET_KEY_FILE", key_file.display().to_string()),
+            (
+                "LATCHKEY_SECRET_KEY_FILE",
+                scratch.join("secret.key").display().to_string(),
+            ),
             // Cheap hashing keeps the suite fast; the parameters' effect is tested in `service`.
             ("LATCHKEY_ARGON2_MEMORY_KIB", "256".to_owned()),
             ("LATCHKEY_ARGON2_ITERATIONS", "1".to_owned()),
@@ -62,12 +81,14 @@ impl TestServer {
         let task = tokio::spawn(async move {
             prepared.serve(listener).await.unwrap();
         });
-        Some(TestServer {
+        TestServer {
             base: format!("http://localhost:{port}"),
             outbox,
-            db: Some(db),
+            scratch,
+            db_url,
+            db: None,
             task,
-        })
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -1024,5 +1045,250 @@ async fn reset_links_ignore_forged_host_headers_and_leave_no_token_in_the_url() 
             "no third-party resource: {external}"
         );
     }
+    server.stop().await;
+}
+
+/// Every mail in the outbox to `to` whose text contains `containing`.
+fn mails_to(server: &TestServer, to: &str, containing: &str) -> Vec<String> {
+    std::fs::read_dir(&server.outbox)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .filter(|text| text.contains(&format!("To: {to}")) && text.contains(containing))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_database_share_the_lock() {
+    let Some(first) = TestServer::start(Backend::Postgres).await else {
+        return;
+    };
+    let second = first.another_instance().await;
+    let owner = first.browser();
+    register(&first, &owner, "ida@example.com", "Ida").await;
+    assert_eq!(
+        location(&sign_in(&first, &owner, "ida@example.com", PASSWORD, "").await),
+        "/account"
+    );
+
+    // A stranger's browser spreads its guesses over both processes.
+    for (round, server) in [&first, &second, &first].into_iter().enumerate() {
+        let guess = sign_in(
+            server,
+            &server.script(),
+            "ida@example.com",
+            "Wrong-Guess-42!x",
+            "",
+        )
+        .await;
+        assert_eq!(guess.status(), StatusCode::BAD_REQUEST, "guess {round}");
+    }
+    for server in [&first, &second] {
+        let right = sign_in(server, &server.script(), "ida@example.com", PASSWORD, "").await;
+        let answer = right.text().await.unwrap();
+        assert!(
+            answer.contains("InvalidCredentials"),
+            "locked on every process, with the usual answer: {answer}"
+        );
+    }
+    let lock_mail = first.mail_to("ida@example.com", "/unlock?token=").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        mails_to(&first, "ida@example.com", "/unlock?token=").len(),
+        1,
+        "one mail per lock"
+    );
+
+    // The owner's own browser signed in before: the lock is not for it.
+    let again = sign_in(&second, &owner, "ida@example.com", PASSWORD, "").await;
+    assert_eq!(location(&again), "/account");
+
+    // The unlock link asks for a press; the press works on the other process.
+    let stranger = second.browser();
+    let link = link_in(&lock_mail).replace(&first.base, &second.base);
+    let opened = stranger.get(&link).send().await.unwrap();
+    assert_eq!(location(&opened), "/unlock");
+    let (_, confirm) = page(&stranger, &second, "/unlock").await;
+    assert!(confirm.contains("Unlock my account"));
+    let unlocked = post_form(&stranger, &second, "/api/account/unlock", "/unlock", &[]).await;
+    assert_eq!(location(&unlocked), "/login?unlocked=1");
+    let after = sign_in(&first, &stranger, "ida@example.com", PASSWORD, "").await;
+    assert_eq!(location(&after), "/account");
+    first.mail_to("ida@example.com", "/not-me?token=").await;
+
+    second.task.abort();
+    first.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_limit_a_form_post_gets_a_readable_429_page() {
+    let Some(server) = TestServer::start_with(
+        Backend::Sqlite,
+        &[("LATCHKEY_SIGN_INS_PER_IP_PER_MINUTE", "2")],
+    )
+    .await
+    else {
+        return;
+    };
+    let browser = server.browser();
+    for _ in 0..2 {
+        sign_in(&server, &browser, "jo@example.com", "Whatever-Pass-1!", "").await;
+    }
+    let refused = browser
+        .post(server.url("/api/auth/login"))
+        .header("referer", server.url("/login"))
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .form(&[
+            ("email", "jo@example.com"),
+            ("password", "Whatever-Pass-1!"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait));
+    assert!(refused.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("尝试次数过多") && page.contains(&format!("{wait} 秒")),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/login\""), "a way back to the form");
+
+    let script = sign_in(&server, &server.script(), "jo@example.com", "x", "").await;
+    assert_eq!(script.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        script.text().await.unwrap().contains("RateLimited"),
+        "scripts still get JSON"
+    );
+    server.stop().await;
+}
+
+on_both_backends!(sessions_page_revokes_other_browsers, |server| {
+    let laptop = server.browser();
+    register(server, &laptop, "kai@example.com", "Kai").await;
+    sign_in(server, &laptop, "kai@example.com", PASSWORD, "").await;
+    let phone = server.browser();
+    sign_in(server, &phone, "kai@example.com", PASSWORD, "").await;
+    server.mail_to("kai@example.com", "/not-me?token=").await;
+
+    let (status, list) = page(&laptop, server, "/account/sessions").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.matches("<li class=\"session").count(), 2, "{list}");
+    assert!(list.contains("This browser") && list.contains("Firefox"));
+
+    let revoked = post_form(
+        &laptop,
+        server,
+        "/api/account/sessions/revoke-others",
+        "/account/sessions",
+        &[],
+    )
+    .await;
+    assert_eq!(location(&revoked), "/account/sessions?revoked=others");
+    let on_phone = phone
+        .get(server.url("/account/sessions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&on_phone),
+        "/login?next=/account/sessions",
+        "the phone is signed out at its next request"
+    );
+    let (_, on_laptop) = page(&laptop, server, "/account/activity").await;
+    assert!(on_laptop.contains("All other sessions were signed out"));
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activity_exports_as_csv_for_spreadsheets() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+    headers.insert("accept", HeaderValue::from_static("text/html"));
+    headers.insert(
+        "user-agent",
+        HeaderValue::from_static("=HYPERLINK(\"http://evil\")"),
+    );
+    let hostile = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    register(&server, &hostile, "lin@example.com", "Lin").await;
+    sign_in(&server, &hostile, "lin@example.com", PASSWORD, "").await;
+
+    let csv = hostile
+        .get(server.url("/api/account/activity.csv"))
+        .header("referer", server.url("/account/activity"))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let bytes = csv.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xef\xbb\xbf", "UTF-8 with a byte-order mark");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(
+        !text.contains(",=HYPERLINK"),
+        "no cell starts a formula: {text}"
+    );
+
+    let signed_in_only = hostile
+        .get(server.url("/api/account/activity.csv?kind=signed_in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        signed_in_only.lines().count(),
+        2,
+        "header and the one sign-in: {signed_in_only}"
+    );
+
+    let export = hostile
+        .get(server.url("/api/account/export"))
+        .send()
+        .await
+        .unwrap();
+    assert!(export.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let data: serde_json::Value = export.json().await.unwrap();
+    assert_eq!(data["profile"]["email"], "lin@example.com");
+    assert!(data["activity"].as_array().unwrap().len() >= 2);
+
+    let anonymous = server
+        .browser()
+        .get(server.url("/api/account/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     server.stop().await;
 }
