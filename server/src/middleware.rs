@@ -224,28 +224,6 @@ pub async fn move_link_token(State(guard): State<Guard>, request: Request, next:
     response
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn untrusted_peers_are_the_client_whatever_they_claim() {
-        let peer: IpAddr = "198.51.100.4".parse().unwrap();
-        assert_eq!(client_ip(peer, Some("1.2.3.4"), &[]), peer);
-    }
-
-    #[test]
-    fn behind_trusted_proxies_the_nearest_untrusted_hop_is_the_client() {
-        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
-        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
-        // A client-supplied first hop is ignored: only what our proxy appended counts.
-        let ip = client_ip(proxy, Some("6.6.6.6, 203.0.113.5, 10.0.0.9"), &trusted);
-        assert_eq!(ip, "203.0.113.5".parse::<IpAddr>().unwrap());
-        assert_eq!(client_ip(proxy, None, &trusted), proxy);
-        assert_eq!(client_ip(proxy, Some("garbage"), &trusted), proxy);
-    }
-}
-
 /// A browser that posted a form without JavaScript and was refused for
 /// going too fast (429) or met a database outage (503) gets a readable page
 /// in its language instead of the server function's JSON; the status and
@@ -322,4 +300,26 @@ pub async fn readable_errors(State(guard): State<Guard>, request: Request, next:
 /// `Retry-After` as shown on the page: digits only, whatever the header held.
 fn digits_only(value: &str) -> String {
     value.chars().filter(char::is_ascii_digit).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrusted_peers_are_the_client_whatever_they_claim() {
+        let peer: IpAddr = "198.51.100.4".parse().unwrap();
+        assert_eq!(client_ip(peer, Some("1.2.3.4"), &[]), peer);
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_nearest_untrusted_hop_is_the_client() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        // A client-supplied first hop is ignored: only what our proxy appended counts.
+        let ip = client_ip(proxy, Some("6.6.6.6, 203.0.113.5, 10.0.0.9"), &trusted);
+        assert_eq!(ip, "203.0.113.5".parse::<IpAddr>().unwrap());
+        assert_eq!(client_ip(proxy, None, &trusted), proxy);
+        assert_eq!(client_ip(proxy, Some("garbage"), &trusted), proxy);
+    }
 }
