@@ -81,8 +81,14 @@ pub fn Field(
     #[prop(optional)] required: bool,
     #[prop(optional, into)] on_input: Option<Callback<String>>,
     #[prop(optional)] children: Option<Children>,
+    /// Tells apart the ids of same-named fields when a page has two forms.
+    #[prop(optional)]
+    scope: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = match scope {
+        Some(scope) => format!("field-{scope}-{name}"),
+        None => format!("field-{name}"),
+    };
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let codes =

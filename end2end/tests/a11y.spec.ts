@@ -5,7 +5,7 @@ import { expectAccessible, open, signIn, verifiedAccount } from "./support";
 // the same server-rendered markup the no-JavaScript project gets.
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "axe needs JavaScript in the page");
 
-const publicPages = ["/login", "/register", "/register/sent", "/verify-email", "/no-such-page"];
+const publicPages = ["/login", "/register", "/register/sent", "/verify-email", "/unlock", "/not-me", "/no-such-page"];
 
 for (const [language, header] of [["English", "en-GB"], ["Chinese", "zh-CN"]]) {
   test(`public pages pass axe in ${language}`, async ({ browser }, testInfo) => {
@@ -23,7 +23,7 @@ test("account pages pass axe, and look right on a phone and a desktop", async ({
   const email = await verifiedAccount(page, testInfo, "Axe Tester");
   await signIn(page, testInfo, email);
   await expect(page).toHaveURL(/\/account$/);
-  for (const path of ["/account", "/account/activity"]) {
+  for (const path of ["/account", "/account/activity", "/account/sessions", "/account/security", "/account/privacy"]) {
     await open(page, path, testInfo);
     await expectAccessible(page);
     for (const [label, width] of [["phone", 360], ["desktop", 1280]] as const) {

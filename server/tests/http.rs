@@ -1292,3 +1292,31 @@ async fn activity_exports_as_csv_for_spreadsheets() {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_gets_a_clear_503_and_passes() {
+    let Some(server) = TestServer::start(Backend::Postgres).await else {
+        return;
+    };
+    let browser = server.browser();
+    register(&server, &browser, "max@example.com", "Max").await;
+    let db = server.db.as_ref().unwrap();
+
+    db.set_unreachable(true).await;
+    let refused = sign_in(&server, &browser, "max@example.com", PASSWORD, "").await;
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("Briefly unavailable") && page.contains("try again"),
+        "{page}"
+    );
+
+    db.set_unreachable(false).await;
+    let signed_in = sign_in(&server, &browser, "max@example.com", PASSWORD, "").await;
+    assert_eq!(
+        location(&signed_in),
+        "/account",
+        "back to normal once it returns"
+    );
+    server.stop().await;
+}

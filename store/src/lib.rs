@@ -133,6 +133,14 @@ pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             StoreError::Unavailable(error.to_string())
         }
+        // PostgreSQL: connection exceptions (class 08) and shutdowns (57P01–57P03).
+        sqlx::Error::Database(db)
+            if db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
+        {
+            StoreError::Unavailable(error.to_string())
+        }
         _ => StoreError::Other(error.to_string()),
     }
 }

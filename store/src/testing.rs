@@ -64,6 +64,33 @@ impl TestDatabase {
         }
     }
 
+    /// PostgreSQL only: refuses new connections and ends the open ones, as
+    /// a database restart or failover would; `false` lets them in again.
+    pub async fn set_unreachable(&self, unreachable: bool) {
+        assert_eq!(self.backend, Backend::Postgres, "an outage needs a server");
+        let admin = sqlx::AnyPool::connect(&admin_url())
+            .await
+            .expect("admin connection");
+        let allow = if unreachable { "false" } else { "true" };
+        sqlx::query(&format!(
+            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS {allow}",
+            self.name
+        ))
+        .execute(&admin)
+        .await
+        .expect("alter database");
+        if unreachable {
+            sqlx::query(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+                self.name
+            ))
+            .execute(&admin)
+            .await
+            .expect("end connections");
+        }
+        admin.close().await;
+    }
+
     /// Removes the database; call at the end of a test.
     pub async fn remove(self) {
         match self.backend {

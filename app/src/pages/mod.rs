@@ -26,7 +26,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
 use crate::api::UserView;
-use crate::components::PageCard;
+use crate::components::{ErrorSummary, PageCard};
 use crate::i18n::{t, T};
 use crate::{encode_query_value, PageData};
 
@@ -66,12 +66,18 @@ where
             {move || {
                 let content = content.clone();
                 Suspend::new(async move {
-                    match user.await.ok().flatten() {
-                        Some(user) if user.password_expired && location.pathname.get_untracked() != PASSWORD_CHANGE_PATH => {
+                    match user.await {
+                        // Not knowing (the database is away) is not "signed out".
+                        Err(error) => view! {
+                            <section class="card narrow">
+                                <ErrorSummary error=Signal::derive(move || Some(error.clone())) />
+                            </section>
+                        }.into_any(),
+                        Ok(Some(user)) if user.password_expired && location.pathname.get_untracked() != PASSWORD_CHANGE_PATH => {
                             view! { <Redirect path=format!("{PASSWORD_CHANGE_PATH}?expired=1") /> }.into_any()
                         }
-                        Some(user) => content(user).into_any(),
-                        None => {
+                        Ok(Some(user)) => content(user).into_any(),
+                        Ok(None) => {
                             let here = location.pathname.get_untracked();
                             let search = location.search.get_untracked();
                             let back = if search.is_empty() { here } else { format!("{here}?{search}") };

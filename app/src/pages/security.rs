@@ -26,18 +26,20 @@ fn SecurityForms(user: UserView) -> impl IntoView {
     let password_error = form_error(password, flash, "password");
     let email_error = form_error(email, flash, "email");
     let query = use_query_map();
-    let notice = move || {
-        if password.value().get().is_some_and(|r| r.is_ok()) {
-            return Some(T::PasswordChangedNotice);
-        }
-        if email.value().get().is_some_and(|r| r.is_ok()) {
-            return Some(T::EmailSentNotice);
-        }
-        match query.read().get("changed").as_deref() {
-            Some("password") => Some(T::PasswordChangedNotice),
-            Some("email_sent") => Some(T::EmailSentNotice),
-            _ => None,
-        }
+    let succeeded = move |action_ok: bool, code: &str| {
+        action_ok || query.read().get("changed").as_deref() == Some(code)
+    };
+    let notices = move || {
+        let password_ok = password.value().get().is_some_and(|r| r.is_ok());
+        let email_ok = email.value().get().is_some_and(|r| r.is_ok());
+        [
+            succeeded(password_ok, "password").then_some(T::PasswordChangedNotice),
+            succeeded(email_ok, "email_sent").then_some(T::EmailSentNotice),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|n| view! { <div class="alert alert-info" role="status"><p>{t(n)}</p></div> })
+        .collect_view()
     };
     let expired = user.password_expired;
     view! {
@@ -45,7 +47,7 @@ fn SecurityForms(user: UserView) -> impl IntoView {
             <h1>{t(T::SecurityTitle)}</h1>
             <p class="lead">{t(T::SecurityIntro)}</p>
             {expired.then(|| view! { <div class="alert alert-warning" role="status"><p>{t(T::PasswordExpiredNotice)}</p></div> })}
-            {move || notice().map(|n| view! { <div class="alert alert-info" role="status"><p>{t(n)}</p></div> })}
+            {notices}
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
@@ -53,6 +55,8 @@ fn SecurityForms(user: UserView) -> impl IntoView {
                         <h2 id="password-heading">{t(T::ChangePasswordHeading)}</h2>
                         <p class="hint">{t(T::ChangePasswordHint)}</p>
                         <ErrorSummary error=password_error />
+                        // Drawn again after every answer, so no password stays in the fields.
+                        {move || { password.version().track(); view! {
                         <ActionForm action=password attr:novalidate="" attr:class="stack" attr:aria-labelledby="password-heading">
                             <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
                                 autocomplete="current-password" error=password_error required=true />
@@ -62,14 +66,15 @@ fn SecurityForms(user: UserView) -> impl IntoView {
                                 autocomplete="new-password" error=password_error required=true />
                             <Submit label=T::ChangePasswordButton pending=password.pending().into() />
                         </ActionForm>
+                        }}}
                         {(!expired).then(|| view! {
                             <h2 id="email-heading">{t(T::ChangeEmailHeading)}</h2>
                             <p class="hint">{t(T::ChangeEmailHint)}</p>
                             <ErrorSummary error=email_error />
                             <ActionForm action=email attr:novalidate="" attr:class="stack" attr:aria-labelledby="email-heading">
-                                <Field name="email" label=T::NewEmailLabel kind="email" autocomplete="email"
+                                <Field name="email" label=T::NewEmailLabel kind="email" autocomplete="email" scope="change"
                                     value=kept_value(flash, "email", "email") error=email_error required=true />
-                                <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
+                                <Field name="current_password" label=T::CurrentPasswordLabel kind="password" scope="change"
                                     autocomplete="current-password" error=email_error required=true />
                                 <Submit label=T::ChangeEmailButton pending=email.pending().into() />
                             </ActionForm>
