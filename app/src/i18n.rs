@@ -159,7 +159,7 @@ messages! {
     DeleteButton => "Delete my account", "删除我的账户";
     DeletedNotice => "Your account is closed, and its data will be erased when the grace period ends. Signing in before then cancels the deletion.", "您的账户已关闭，宽限期结束后其数据将被删除。在此之前登录即可取消删除。";
 
-    AccountSections => "Manage your account", "管理账户";
+    AccountSections => "Security and privacy", "安全与隐私";
     NavSessions => "Where you are signed in", "登录位置";
     NavSecurity => "Password and email", "密码与邮箱";
     NavPrivacy => "Your data", "您的数据";
