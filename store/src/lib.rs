@@ -133,11 +133,16 @@ pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             StoreError::Unavailable(error.to_string())
         }
-        // PostgreSQL: connection exceptions (class 08) and shutdowns (57P01–57P03).
+        // PostgreSQL: connection exceptions (class 08), too many connections
+        // (class 53), shutdowns (57P01–57P03) and a database that is not
+        // accepting connections (55000 at connect time).
         sqlx::Error::Database(db)
-            if db
-                .code()
-                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
+            if db.code().is_some_and(|code| {
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || code.starts_with("57P")
+                    || code == "55000"
+            }) =>
         {
             StoreError::Unavailable(error.to_string())
         }
