@@ -1545,3 +1545,54 @@ on_both_backends!(deletion_waits_out_the_grace_period, |store| {
         .unwrap()
         .is_none());
 });
+
+on_both_backends!(an_expired_password_must_be_changed_first, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let policy = Policy {
+        customer_password_max_age_days: Some(90),
+        argon2: Argon2Params {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..Policy::default()
+    };
+    let accounts = Accounts::new(
+        Arc::new(store.clone()),
+        clock.clone(),
+        ServerKey::generate(),
+        policy,
+        "http://localhost:3000",
+    )
+    .unwrap();
+    let (_, device) = known_account(&accounts, &store, "ada@example.com").await;
+    clock.advance_secs(89 * 24 * 60 * 60);
+    let fresh = accounts
+        .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+        .await
+        .unwrap();
+    assert!(!fresh.password_expired);
+    clock.advance_secs(2 * 24 * 60 * 60);
+    let old = accounts
+        .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+        .await
+        .unwrap();
+    assert!(old.password_expired, "90 days have passed");
+    let me = accounts
+        .current_user(&old.session_token, "192.0.2.1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(me.password_expired);
+    let new = "Marble-Harbor-Quill-38";
+    accounts
+        .change_password(&me, GOOD, new, new, &origin())
+        .await
+        .unwrap();
+    let me = accounts
+        .current_user(&old.session_token, "192.0.2.1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!me.password_expired, "the change starts a new period");
+});
