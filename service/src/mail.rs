@@ -23,7 +23,9 @@ pub fn verification_mail(
     link: &str,
     valid_hours: i64,
 ) -> NewMail {
-    let (subject, body) = match locale {
+    message(
+        to,
+        match locale {
         Locale::En => (
             "Confirm your email address for Latchkey".to_owned(),
             format!(
@@ -36,12 +38,8 @@ pub fn verification_mail(
                 "{name}，您好：\n\n请打开下面的链接并点击“确认我的邮箱”，以确认这是您的邮箱地址：\n\n{link}\n\n该链接只能使用一次，{valid_hours} 小时后失效。\n如果您没有注册 Latchkey 账户，请忽略此邮件。\n"
             ),
         ),
-    };
-    NewMail {
-        to: to.to_owned(),
-        subject,
-        body_text: body,
-    }
+        },
+    )
 }
 
 /// Sent instead of a verification mail when someone registers an address
@@ -52,7 +50,9 @@ pub fn already_registered_mail(
     name: &str,
     sign_in_link: &str,
 ) -> NewMail {
-    let (subject, body) = match locale {
+    message(
+        to,
+        match locale {
         Locale::En => (
             "You already have a Latchkey account".to_owned(),
             format!(
@@ -65,16 +65,14 @@ pub fn already_registered_mail(
                 "{name}，您好：\n\n有人（可能是您本人）尝试用此邮箱地址注册新的 Latchkey 账户，但该地址已有账户。\n您可以在这里登录：\n\n{sign_in_link}\n\n如果不是您本人操作，无需处理：您的账户没有任何变化。\n"
             ),
         ),
-    };
-    NewMail {
-        to: to.to_owned(),
-        subject,
-        body_text: body,
-    }
+        },
+    )
 }
 
 pub fn reset_mail(locale: Locale, to: &str, name: &str, link: &str, valid_minutes: i64) -> NewMail {
-    let (subject, body) = match locale {
+    message(
+        to,
+        match locale {
         Locale::En => (
             "Reset your Latchkey password".to_owned(),
             format!(
@@ -87,16 +85,14 @@ pub fn reset_mail(locale: Locale, to: &str, name: &str, link: &str, valid_minute
                 "{name}，您好：\n\n有人（希望是您本人）请求重置您 Latchkey 账户的密码。要设置新密码，请打开此链接：\n\n{link}\n\n该链接只能使用一次，{valid_minutes} 分钟后失效。再次请求后，此链接将失效。\n如果不是您本人请求，请忽略此邮件：您的密码不会改变。\n"
             ),
         ),
-    };
-    NewMail {
-        to: to.to_owned(),
-        subject,
-        body_text: body,
-    }
+        },
+    )
 }
 
 pub fn password_changed_mail(locale: Locale, to: &str, name: &str, recover_link: &str) -> NewMail {
-    let (subject, body) = match locale {
+    message(
+        to,
+        match locale {
         Locale::En => (
             "Your Latchkey password was changed".to_owned(),
             format!(
@@ -109,12 +105,8 @@ pub fn password_changed_mail(locale: Locale, to: &str, name: &str, recover_link:
                 "{name}，您好：\n\n您 Latchkey 账户的密码刚刚被更改，其他已登录的设备均已退出登录。\n如果是您本人操作，无需其他处理。\n如果不是，请立即在这里重置密码并联系客服：\n\n{recover_link}\n"
             ),
         ),
-    };
-    NewMail {
-        to: to.to_owned(),
-        subject,
-        body_text: body,
-    }
+        },
+    )
 }
 
 /// One line per event a security mail reports: time (UTC), address, device.
