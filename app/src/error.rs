@@ -20,6 +20,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
+    /// A sensitive change needs the owner to prove themselves again.
+    #[error("re-authentication required")]
+    ReauthRequired,
     /// The password is past its maximum age: change it before anything else.
     #[error("password expired")]
     PasswordExpired,
@@ -52,6 +55,7 @@ impl AppError {
             AppError::Unauthenticated => "error.unauthenticated",
             AppError::Forbidden => "error.forbidden",
             AppError::PasswordExpired => "error.password_expired",
+            AppError::ReauthRequired => "error.reauth_required",
             AppError::NotFound => "error.not_found",
             AppError::InvalidCredentials => "error.invalid_credentials",
             AppError::Validation(_) => "error.validation",

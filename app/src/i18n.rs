@@ -118,6 +118,13 @@ messages! {
     EvDataExported => "Your data was downloaded", "下载了您的数据";
     EvDeletionRequested => "Account deletion requested", "请求删除账户";
     EvDeletionCancelled => "Account deletion cancelled by signing in", "登录后取消了账户删除";
+    EvTotpEnabled => "Authenticator app turned on", "开启身份验证器应用";
+    EvTotpRemoved => "Authenticator app removed", "移除身份验证器应用";
+    EvRecoveryCodesRegenerated => "New recovery codes made", "生成新的恢复码";
+    EvRecoveryCodeUsed => "Recovery code used", "使用了恢复码";
+    EvSecondFactorFailed => "Wrong two-factor code", "两步验证码错误";
+    EvSecondFactorReplayed => "Refused: a code that was already used", "已拒绝：重复使用的验证码";
+    EvReauthenticated => "Identity confirmed for a sensitive change", "为敏感更改确认了身份";
 
     FilterLabel => "Show", "显示";
     AllEvents => "All events", "所有事件";
@@ -136,7 +143,7 @@ messages! {
     NoOtherSessions => "No other browser is signed in.", "没有其他浏览器登录。";
 
     SecurityTitle => "Password and email", "密码与邮箱";
-    SecurityIntro => "Both changes ask for your current password first.", "两项更改都需要先输入当前密码。";
+    SecurityIntro => "Changing the password asks for the current one; changing the address asks you to confirm it is you if you signed in more than 5 minutes ago.", "更改密码需要输入当前密码；如果您登录已超过 5 分钟，更改邮箱地址前需要先确认身份。";
     ChangePasswordHeading => "Change your password", "更改密码";
     ChangePasswordHint => "Every other browser signed in to your account is signed out.", "所有其他已登录您账户的浏览器都将退出登录。";
     CurrentPasswordLabel => "Current password", "当前密码";
@@ -180,6 +187,39 @@ messages! {
     RestoreEmailButton => "Restore my address", "恢复我的地址";
     MailLinkNeeded => "Open the link from the message we sent you. Links work once and expire.", "请打开我们发给您的邮件中的链接。链接只能使用一次，并会过期。";
 
+    MfaTitle => "Enter your code", "输入验证码";
+    MfaIntro => "Open your authenticator app and enter the six-digit code it shows for Latchkey.", "打开您的身份验证器应用，输入它为 Latchkey 显示的六位数验证码。";
+    CodeLabel => "Code", "验证码";
+    CodeHint => "Lost your phone? Enter one of your recovery codes here instead.", "手机丢失了？请在这里输入一个恢复码。";
+    VerifyCodeButton => "Continue", "继续";
+    MfaExpired => "This sign-in step has expired. Sign in again with your password.", "此登录步骤已过期。请重新使用密码登录。";
+    ReauthTitle => "Confirm it is you", "确认您的身份";
+    ReauthIntro => "This change needs your password again (and your code, if you use an authenticator app). It counts for 5 minutes.", "此项更改需要再次输入密码（如果您使用身份验证器应用，还需要验证码）。确认在 5 分钟内有效。";
+    ReauthButton => "Confirm", "确认";
+    TwoFactorTitle => "Two-factor sign-in", "两步验证";
+    TwoFactorIntro => "With an authenticator app (Google Authenticator, Microsoft Authenticator, 1Password, FreeOTP…), signing in also needs a code from your phone.", "使用身份验证器应用（Google Authenticator、Microsoft Authenticator、1Password、FreeOTP 等）后，登录时还需要手机上的验证码。";
+    TwoFactorOff => "Two-factor sign-in is off.", "两步验证未开启。";
+    TwoFactorNeedsVerified => "Confirm your email address first; then you can turn two-factor sign-in on.", "请先确认您的邮箱地址，然后才能开启两步验证。";
+    StartTwoFactorButton => "Set up an authenticator app", "设置身份验证器应用";
+    ScanTitle => "1. Scan this QR code with your app", "1. 用应用扫描此二维码";
+    QrAlt => "QR code to add Latchkey to an authenticator app", "将 Latchkey 添加到身份验证器应用的二维码";
+    ManualKeyLabel => "Cannot scan? Enter this key in the app:", "无法扫描？请在应用中输入此密钥：";
+    EnterFirstCode => "2. Enter the code the app shows", "2. 输入应用显示的验证码";
+    TurnOnButton => "Turn on two-factor sign-in", "开启两步验证";
+    TwoFactorOn => "Two-factor sign-in is on.", "两步验证已开启。";
+    CodesLeft => "Recovery codes left:", "剩余恢复码：";
+    FewCodesWarning => "You are running out of recovery codes. Make a new set and keep it somewhere safe.", "您的恢复码即将用完。请生成一组新的恢复码并妥善保存。";
+    NewCodesButton => "Make new recovery codes", "生成新的恢复码";
+    RemoveTwoFactorButton => "Turn off two-factor sign-in", "关闭两步验证";
+    TwoFactorRemovedNotice => "Two-factor sign-in is off. We sent a mail to your address about it.", "两步验证已关闭。我们已向您的邮箱发送通知。";
+    RecoveryCodesTitle => "Your recovery codes", "您的恢复码";
+    RecoveryCodesIntro => "Each code signs you in once if you lose your phone. This is the only time we show them: download or write them down now, and keep them somewhere safe. Making new codes makes these stop working.", "如果手机丢失，每个恢复码可以让您登录一次。这是我们唯一一次显示它们：请立即下载或抄写，并妥善保存。生成新的恢复码后，这些将失效。";
+    DownloadCodes => "Download as a text file", "下载为文本文件";
+    CodesGone => "Recovery codes are shown only once. To see new ones, make a new set on the two-factor page.", "恢复码只显示一次。如需新的恢复码，请在两步验证页面重新生成。";
+    SavedCodes => "I have saved them", "我已保存";
+    ResetCodeHint => "Your account uses two-factor sign-in: enter a code from your app or one of your recovery codes. Lost both? Contact support.", "您的账户已开启两步验证：请输入应用中的验证码或一个恢复码。两者都丢失了？请联系客服。";
+    NavTwoFactor => "Two-factor sign-in", "两步验证";
+
     TooManyTitle => "Too many attempts", "尝试次数过多";
     TooManyBody => "To protect accounts, we pause requests that come too fast. Wait this long, then try again:", "为了保护账户，请求过于频繁时我们会暂停处理。请等待以下时间后重试：";
     Seconds => "seconds", "秒";
@@ -220,6 +260,9 @@ messages! {
     PwRecentlyUsed => "You used this password recently. Choose one you have not used before.", "您最近使用过此密码。请选择一个以前没用过的密码。";
     PwCurrentWrong => "This is not your current password.", "这不是您当前的密码。";
     EmailUnchanged => "This is already your address.", "这已经是您的地址。";
+    MfaCodeWrong => "That code did not work. Enter the current code from your app, or an unused recovery code.", "验证码无效。请输入应用中当前的验证码，或一个未使用的恢复码。";
+    MfaNeedsVerifiedEmail => "Confirm your email address before turning on two-factor sign-in.", "开启两步验证前，请先确认您的邮箱地址。";
+    ErrReauthRequired => "Please confirm it is you first.", "请先确认您的身份。";
     ErrPasswordExpired => "Your password has expired. Change it to continue.", "您的密码已过期。请更改后继续。";
     InvalidField => "Check this field.", "请检查此字段。";
 }
@@ -256,6 +299,9 @@ pub fn code_text(code: &str) -> T {
         "password.recently_used" => T::PwRecentlyUsed,
         "password.current_wrong" => T::PwCurrentWrong,
         "email.unchanged" => T::EmailUnchanged,
+        "mfa.code_wrong" => T::MfaCodeWrong,
+        "mfa.needs_verified_email" => T::MfaNeedsVerifiedEmail,
+        "error.reauth_required" => T::ErrReauthRequired,
         "error.password_expired" => T::ErrPasswordExpired,
         _ => T::InvalidField,
     }

@@ -128,6 +128,10 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/account/privacy") view=pages::PrivacyPage ssr=SsrMode::Async />
                 <Route path=path!("/account/email/confirm") view=pages::ConfirmEmailChangePage ssr=SsrMode::Async />
                 <Route path=path!("/account/email/restore") view=pages::RestoreEmailPage ssr=SsrMode::Async />
+                <Route path=path!("/account/two-factor") view=pages::TwoFactorPage ssr=SsrMode::Async />
+                <Route path=path!("/account/recovery-codes") view=pages::RecoveryCodesPage ssr=SsrMode::Async />
+                <Route path=path!("/login/mfa") view=pages::SecondFactorPage ssr=SsrMode::Async />
+                <Route path=path!("/login/reauth") view=pages::ReauthPage ssr=SsrMode::Async />
                 <Route path=path!("/unlock") view=pages::UnlockPage ssr=SsrMode::Async />
                 <Route path=path!("/not-me") view=pages::NotMePage ssr=SsrMode::Async />
             </Routes>

@@ -53,6 +53,12 @@ pub const TZ_COOKIE: &str = "lk_tz";
 /// Marks a browser that completed a sign-in before, so that the account
 /// lock (meant for strangers) does not apply to it.
 pub const DEVICE_COOKIE: &str = "lk_device";
+/// A correct password waiting for its second factor (five minutes).
+pub const PENDING_COOKIE: &str = "lk_pending";
+/// New recovery codes waiting for their one showing.
+pub const CODES_COOKIE: &str = "lk_codes";
+/// How long a sign-in waits for its second factor, and codes for their page.
+const SHORT_COOKIE_SECS: i64 = 5 * 60;
 
 impl CookiePolicy {
     pub fn name(&self, base: &str) -> String {
@@ -228,6 +234,7 @@ pub fn into_app_error(error: ServiceError) -> AppError {
         ),
         ServiceError::InvalidCredentials => AppError::InvalidCredentials,
         ServiceError::Unauthenticated => AppError::Unauthenticated,
+        ServiceError::ReauthRequired => AppError::ReauthRequired,
         ServiceError::TokenInvalid => AppError::TokenInvalid,
         ServiceError::RateLimited { retry_after_secs } => {
             AppError::RateLimited { retry_after_secs }
@@ -262,7 +269,9 @@ pub fn reject(error: AppError) -> AppError {
 pub fn status_of(error: &AppError) -> StatusCode {
     match error {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden | AppError::PasswordExpired => StatusCode::FORBIDDEN,
+        AppError::Forbidden | AppError::PasswordExpired | AppError::ReauthRequired => {
+            StatusCode::FORBIDDEN
+        }
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::InvalidCredentials | AppError::Validation(_) | AppError::TokenInvalid => {
             StatusCode::BAD_REQUEST
@@ -301,6 +310,52 @@ pub async fn finish_take_back(
         "/recover/reset".to_owned()
     });
     finish_form(form, result, &[]).await
+}
+
+/// Hands the browser its new session and device cookies.
+pub fn start_session(signed_in: &service::accounts::SignedIn) {
+    let Ok(context) = ctx() else { return };
+    let policy = context.accounts.policy();
+    set_cookie(context.cookies.set(
+        SESSION_COOKIE,
+        &signed_in.session_token,
+        Some(policy.session.absolute_secs),
+        true,
+    ));
+    set_cookie(context.cookies.set(
+        DEVICE_COOKIE,
+        &signed_in.device_token,
+        Some(policy.device_cookie_secs),
+        true,
+    ));
+}
+
+/// Remembers the first step of a sign-in that needs a second factor.
+pub fn await_second_factor(pending_token: &str) {
+    if let Ok(context) = ctx() {
+        set_cookie(context.cookies.set(
+            PENDING_COOKIE,
+            pending_token,
+            Some(SHORT_COOKIE_SECS),
+            true,
+        ));
+    }
+}
+
+/// Keeps freshly made recovery codes for the page that shows them once.
+pub async fn show_recovery_codes(
+    user: &CurrentUser,
+    codes: Result<Vec<String>, ServiceError>,
+) -> Result<String, ServiceError> {
+    let codes = codes?;
+    let context = ctx().map_err(|_| ServiceError::Internal("no context".into()))?;
+    let key = context.accounts.stash_recovery_codes(user, &codes).await?;
+    set_cookie(
+        context
+            .cookies
+            .set(CODES_COOKIE, &key, Some(SHORT_COOKIE_SECS), true),
+    );
+    Ok("/account/recovery-codes".to_owned())
 }
 
 /// Answers a server function with a file to save rather than a page.
@@ -358,6 +413,23 @@ pub fn referring_page(headers: &http::HeaderMap) -> Option<String> {
     domain::safe_local_path(path).map(str::to_owned)
 }
 
+/// Sends the browser to re-authenticate and come back to the page whose
+/// form needed it: a 303 for a plain form post, the redirect header the
+/// hydrated app follows otherwise.
+fn ask_to_reauthenticate(error: AppError) -> AppError {
+    let back = posting_page().unwrap_or_else(|| "/account".to_owned());
+    leptos_axum::redirect(&format!(
+        "/login/reauth?next={}",
+        crate::encode_query_value(&back)
+    ));
+    if is_plain_form_post() {
+        if let Some(response) = use_context::<ResponseOptions>() {
+            response.set_status(StatusCode::SEE_OTHER);
+        }
+    }
+    error
+}
+
 /// Ends a form's server function. On success it redirects to `destination`.
 /// On failure a script-driven form gets the error to show in place; a plain
 /// form post is redirected back to its page with the error and what the user
@@ -375,6 +447,9 @@ pub async fn finish_form(
         }
         Err(error) => {
             let error = into_app_error(error);
+            if error == AppError::ReauthRequired {
+                return Err(ask_to_reauthenticate(error));
+            }
             // Going too fast and outages get their own page (the server's
             // `readable_errors` layer), not a trip back to the form.
             let has_own_page =

@@ -25,10 +25,17 @@ pub enum ActivityKind {
     DataExported,
     DeletionRequested,
     DeletionCancelled,
+    TotpEnabled,
+    TotpRemoved,
+    RecoveryCodesRegenerated,
+    RecoveryCodeUsed,
+    SecondFactorFailed,
+    SecondFactorReplayed,
+    Reauthenticated,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 22] = [
+    pub const ALL: [ActivityKind; 29] = [
         ActivityKind::Registered,
         ActivityKind::EmailVerified,
         ActivityKind::VerificationResent,
@@ -51,6 +58,13 @@ impl ActivityKind {
         ActivityKind::DataExported,
         ActivityKind::DeletionRequested,
         ActivityKind::DeletionCancelled,
+        ActivityKind::TotpEnabled,
+        ActivityKind::TotpRemoved,
+        ActivityKind::RecoveryCodesRegenerated,
+        ActivityKind::RecoveryCodeUsed,
+        ActivityKind::SecondFactorFailed,
+        ActivityKind::SecondFactorReplayed,
+        ActivityKind::Reauthenticated,
     ];
 
     /// The stable name stored in the database.
@@ -78,6 +92,13 @@ impl ActivityKind {
             ActivityKind::DataExported => "data_exported",
             ActivityKind::DeletionRequested => "deletion_requested",
             ActivityKind::DeletionCancelled => "deletion_cancelled",
+            ActivityKind::TotpEnabled => "totp_enabled",
+            ActivityKind::TotpRemoved => "totp_removed",
+            ActivityKind::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            ActivityKind::RecoveryCodeUsed => "recovery_code_used",
+            ActivityKind::SecondFactorFailed => "second_factor_failed",
+            ActivityKind::SecondFactorReplayed => "second_factor_replayed",
+            ActivityKind::Reauthenticated => "reauthenticated",
         }
     }
 

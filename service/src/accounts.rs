@@ -35,6 +35,8 @@ pub struct CurrentUser {
     pub roles: Vec<Role>,
     /// Past the maximum age its role allows: only a password change may follow.
     pub password_expired: bool,
+    /// When the owner last proved themselves in this session.
+    pub reauth_at: i64,
 }
 
 impl CurrentUser {
@@ -71,6 +73,17 @@ pub struct RegistrationForm<'a> {
     pub locale: Locale,
 }
 
+/// How a correct password ends.
+#[derive(Debug)]
+pub enum SignInOutcome {
+    SignedIn(SignedIn),
+    /// The account has a second factor: no session yet. The token goes into
+    /// a short-lived HttpOnly cookie and comes back with the code.
+    SecondFactorRequired {
+        pending_token: String,
+    },
+}
+
 /// A session just created; the tokens go into cookies and nowhere else.
 #[derive(Debug)]
 pub struct SignedIn {
@@ -80,6 +93,31 @@ pub struct SignedIn {
     /// one that signed in to the account before.
     pub device_token: String,
     pub password_expired: bool,
+}
+
+/// How long a correct password waits for its second factor.
+const PENDING_SIGN_IN_SECS: i64 = 5 * 60;
+
+/// The browser behind a sign-in attempt, as far as the account knows it.
+#[derive(Debug, Clone)]
+pub(crate) struct Browser {
+    pub device_token: Option<String>,
+    pub devices: DeviceKnowledge,
+    /// The failure counter this browser's mistakes count against.
+    pub failure_key: String,
+}
+
+impl Browser {
+    fn unknown() -> Self {
+        Browser {
+            device_token: None,
+            devices: DeviceKnowledge {
+                known: false,
+                any_known: false,
+            },
+            failure_key: String::new(),
+        }
+    }
 }
 
 /// A session is written back at most this often, so that browsing does not
@@ -359,7 +397,7 @@ impl Accounts {
         password: &str,
         device_token: Option<&str>,
         origin: &Origin,
-    ) -> Result<SignedIn, ServiceError> {
+    ) -> Result<SignInOutcome, ServiceError> {
         self.limit(
             &format!("sign_in:ip:{}", origin.ip),
             self.policy.sign_in_per_ip,
@@ -372,26 +410,11 @@ impl Accounts {
             }
             _ => None,
         };
-        let device_token = device_token.filter(|t| looks_like_token(t));
-        let device_hash = device_token.map(|t| self.key.token_hash(t));
-        let devices = match &user {
-            Some(user) => {
-                self.repo
-                    .device_knowledge(user.id, device_hash.as_deref().unwrap_or(""))
-                    .await?
-            }
-            None => DeviceKnowledge {
-                known: false,
-                any_known: false,
-            },
+        let browser = match &user {
+            Some(user) => self.browser(user.id, device_token).await?,
+            None => Browser::unknown(),
         };
-        // A browser that signed in before keeps its own counter, so that
-        // strangers' failures cannot lock the owner out of it.
-        let failure_key = match (&device_hash, devices.known) {
-            (Some(hash), true) => hash.clone(),
-            _ => String::new(),
-        };
-        if !devices.known {
+        if !browser.devices.known {
             let typed = address.as_ref().map(Email::as_str).unwrap_or(email);
             self.limit(
                 &format!("sign_in:account:{}", typed.to_lowercase()),
@@ -400,7 +423,11 @@ impl Accounts {
             .await?;
         }
         let failures = match &user {
-            Some(user) => self.repo.failure_count(user.id, &failure_key).await?,
+            Some(user) => {
+                self.repo
+                    .failure_count(user.id, &browser.failure_key)
+                    .await?
+            }
             None => FailureCount::default(),
         };
         let outcome = self
@@ -423,20 +450,81 @@ impl Accounts {
             return Err(ServiceError::InvalidCredentials);
         }
         if outcome == Verified::No {
-            self.count_failure(&user, &failure_key, ActivityKind::SignInFailed, origin, now)
-                .await?;
+            self.count_failure(
+                &user,
+                &browser.failure_key,
+                ActivityKind::SignInFailed,
+                origin,
+                now,
+            )
+            .await?;
             tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "wrong_password", "sign-in refused");
             return Err(ServiceError::InvalidCredentials);
         }
         if let Verified::YesRehashed(rehashed) = &outcome {
             self.repo.set_password_hash(user.id, rehashed).await?;
         }
+        if self.has_second_factor(user.id).await? {
+            let pending_token = new_token();
+            let record = self.new_token_record(
+                TokenPurpose::SignInPending,
+                &pending_token,
+                now,
+                PENDING_SIGN_IN_SECS,
+            );
+            self.repo
+                .replace_token(user.id, record, Effects::default())
+                .await?;
+            tracing::info!(user_id = %user.id, ip = %origin.ip, "password accepted; second factor required");
+            return Ok(SignInOutcome::SecondFactorRequired { pending_token });
+        }
+        let signed_in = self.open_session(&user, &browser, origin, now).await?;
+        Ok(SignInOutcome::SignedIn(signed_in))
+    }
+
+    /// What the store knows of the browser behind a sign-in, from its device cookie.
+    pub(crate) async fn browser(
+        &self,
+        user: UserId,
+        device_token: Option<&str>,
+    ) -> Result<Browser, ServiceError> {
+        let device_token = device_token
+            .filter(|t| looks_like_token(t))
+            .map(str::to_owned);
+        let device_hash = device_token.as_deref().map(|t| self.key.token_hash(t));
+        let devices = self
+            .repo
+            .device_knowledge(user, device_hash.as_deref().unwrap_or(""))
+            .await?;
+        // A browser that signed in before keeps its own counter, so that
+        // strangers' failures cannot lock the owner out of it.
+        let failure_key = match (device_hash, devices.known) {
+            (Some(hash), true) => hash,
+            _ => String::new(),
+        };
+        Ok(Browser {
+            device_token,
+            devices,
+            failure_key,
+        })
+    }
+
+    /// Completes a sign-in (every factor passed): a session with a fresh
+    /// token, the browser remembered, the failure counter reset, a pending
+    /// deletion cancelled, and the owner mailed when the browser is new.
+    pub(crate) async fn open_session(
+        &self,
+        user: &UserRecord,
+        browser: &Browser,
+        origin: &Origin,
+        now: i64,
+    ) -> Result<SignedIn, ServiceError> {
         let token = new_token();
-        let device_token = device_token.map_or_else(new_token, str::to_owned);
+        let device_token = browser.device_token.clone().unwrap_or_else(new_token);
         // The first sign-in of an account has nothing to compare with.
-        let alert = !devices.known && devices.any_known;
+        let alert = !browser.devices.known && browser.devices.any_known;
         let mut effects = if alert {
-            self.new_device_alert(&user, origin, now)
+            self.new_device_alert(user, origin, now)
         } else {
             Effects::activity(ActivityKind::SignedIn, origin, now)
         };
@@ -453,7 +541,7 @@ impl Accounts {
             origin: origin.clone(),
             created_at: now,
             device_hash: self.key.token_hash(&device_token),
-            failure_key,
+            failure_key: browser.failure_key.clone(),
         };
         self.repo.create_session(session, effects).await?;
         tracing::info!(user_id = %user.id, ip = %origin.ip, new_device = alert, "signed in");
@@ -461,7 +549,7 @@ impl Accounts {
             user_id: user.id,
             session_token: token,
             device_token,
-            password_expired: self.password_expired(&user, now),
+            password_expired: self.password_expired(user, now),
         })
     }
 
@@ -610,6 +698,7 @@ impl Accounts {
         Ok(Some(CurrentUser {
             id: user.id,
             session_id: session.id,
+            reauth_at: session.reauth_at,
             password_expired: self.password_expired(&user, now),
             email: user.email,
             display_name: user.display_name,
@@ -727,6 +816,7 @@ impl Accounts {
         token: &str,
         password: &str,
         confirmation: &str,
+        second_factor: &str,
         origin: &Origin,
     ) -> Result<UserId, ServiceError> {
         let (user, _) = self.peek(TokenPurpose::ResetPassword, token).await?;
@@ -736,9 +826,13 @@ impl Accounts {
         if !issues.is_empty() {
             return Err(ServiceError::Validation(issues));
         }
-        // Where a second factor is enrolled (the two-factor issue), it must be
-        // passed here, before the new password takes effect; and a reset of a
-        // never-verified account must also remove any factor enrolled on it.
+        // The mailbox alone does not replace the second factor: an app code
+        // or a recovery code is asked for too. (Factors exist only on
+        // verified addresses, so no never-verified account has one to clear.)
+        if self.has_second_factor(user.id).await? {
+            self.check_second_factor(&user, "", second_factor, origin)
+                .await?;
+        }
         let now = self.clock.now_ms();
         let changes = [
             self.set_password(password).await?,

@@ -27,6 +27,9 @@ pub enum ServiceError {
     InvalidCredentials,
     #[error("not signed in")]
     Unauthenticated,
+    /// The change needs the owner to prove themselves again (sudo mode).
+    #[error("re-authentication required")]
+    ReauthRequired,
     /// Expired, used, malformed and unknown tokens alike.
     #[error("token invalid")]
     TokenInvalid,

@@ -9,11 +9,13 @@ pub mod crypto;
 pub mod csv;
 pub mod error;
 pub mod mail;
+pub mod mfa;
 pub mod password;
 pub mod ports;
 pub mod privacy;
 pub mod security;
 pub mod time_format;
+pub mod totp;
 
 pub use accounts::{Accounts, ClientInfo};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -259,6 +259,37 @@ pub fn deletion_scheduled_mail(
     })
 }
 
+/// Sent when two-factor sign-in is turned on or off.
+pub fn factor_changed_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    enabled: bool,
+    recover_link: &str,
+) -> NewMail {
+    message(
+        to,
+        match (locale, enabled) {
+            (Locale::En, true) => (
+                "Two-factor sign-in is on for your Latchkey account".to_owned(),
+                format!("Hello {name},\n\nAn authenticator app was just added to your Latchkey account: signing in now also asks for its code.\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
+            ),
+            (Locale::En, false) => (
+                "Two-factor sign-in was turned off for your Latchkey account".to_owned(),
+                format!("Hello {name},\n\nThe authenticator app and the recovery codes were just removed from your Latchkey account: signing in now needs only the password.\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
+            ),
+            (Locale::ZhCn, true) => (
+                "您的 Latchkey 账户已开启两步验证".to_owned(),
+                format!("{name}，您好：\n\n您的 Latchkey 账户刚刚添加了身份验证器应用：现在登录时还需要输入其验证码。\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
+            ),
+            (Locale::ZhCn, false) => (
+                "您的 Latchkey 账户已关闭两步验证".to_owned(),
+                format!("{name}，您好：\n\n您 Latchkey 账户的身份验证器应用和恢复码刚刚被移除：现在登录只需要密码。\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
+            ),
+        },
+    )
+}
+
 /// Delivers queued mail until the process ends. Failures are retried with
 /// doubling back-off up to `max_attempts`; every instance may run one, the
 /// queue's leases keep them from sending a message twice at once.

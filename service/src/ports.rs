@@ -112,6 +112,9 @@ pub enum TokenPurpose {
     ChangeEmail,
     /// "This wasn't me" in an email-changed mail (payload: the old address).
     RestoreEmail,
+    /// A correct password waiting for the second factor (payload: the
+    /// browser's device hash and failure key). Lives in a cookie, not a mail.
+    SignInPending,
 }
 
 impl TokenPurpose {
@@ -123,6 +126,7 @@ impl TokenPurpose {
             TokenPurpose::NotMe => "not_me",
             TokenPurpose::ChangeEmail => "change_email",
             TokenPurpose::RestoreEmail => "restore_email",
+            TokenPurpose::SignInPending => "sign_in_pending",
         }
     }
 }
@@ -168,6 +172,10 @@ pub enum AccountChange {
     ScheduleDeletion {
         at_ms: i64,
     },
+    /// Removes the authenticator app and the recovery codes.
+    RemoveSecondFactors,
+    /// Replaces the recovery codes with these keyed hashes.
+    ReplaceRecoveryCodes(Vec<String>),
 }
 
 #[async_trait]
@@ -231,6 +239,8 @@ pub struct SessionRecord {
     pub origin: Origin,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// When its owner last proved themselves (sign-in or re-authentication).
+    pub reauth_at: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -260,6 +270,12 @@ pub trait SessionRepo: Send + Sync {
         token_hash: &str,
         effects: Effects,
     ) -> StoreResult<Option<UserId>>;
+    async fn mark_reauthenticated(
+        &self,
+        session_id: i64,
+        now_ms: i64,
+        effects: Effects,
+    ) -> StoreResult<()>;
     /// The account's sessions, most recently used first.
     async fn list_sessions(&self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
     /// Deletes one session of this account (and no other account's);
@@ -378,12 +394,54 @@ pub trait Health: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// An account's authenticator app, as stored.
+#[derive(Debug, Clone)]
+pub struct TotpRecord {
+    pub sealed_secret: String,
+    /// False while the enrollment waits for its first code.
+    pub confirmed: bool,
+}
+
+#[async_trait]
+pub trait SecondFactorRepo: Send + Sync {
+    async fn totp_factor(&self, user: UserId) -> StoreResult<Option<TotpRecord>>;
+    /// Stores a new, unconfirmed secret in place of an earlier unconfirmed
+    /// one; a confirmed factor stays and the answer is `Conflict`.
+    async fn put_pending_totp(
+        &self,
+        user: UserId,
+        sealed_secret: &str,
+        now_ms: i64,
+    ) -> StoreResult<()>;
+    /// Confirms the pending factor with the step of its first code and stores
+    /// the recovery codes' hashes; false when nothing was pending.
+    async fn confirm_totp(
+        &self,
+        user: UserId,
+        step: i64,
+        recovery_hashes: &[String],
+        effects: Effects,
+    ) -> StoreResult<bool>;
+    /// Records that a code of `step` was used; false when that step or a
+    /// later one was used before (a replay).
+    async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool>;
+    /// Uses up an unused recovery code of the account; false when there is none.
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        code_hash: &str,
+        effects: Effects,
+    ) -> StoreResult<bool>;
+    async fn recovery_codes_left(&self, user: UserId) -> StoreResult<u32>;
+}
+
 /// Everything the use cases need, implemented by one storage backend.
 pub trait Repository:
     UserRepo
     + TokenRepo
     + SessionRepo
     + LockoutRepo
+    + SecondFactorRepo
     + ActivityRepo
     + FlashRepo
     + RateLimitRepo
@@ -397,6 +455,7 @@ impl<T> Repository for T where
         + TokenRepo
         + SessionRepo
         + LockoutRepo
+        + SecondFactorRepo
         + ActivityRepo
         + FlashRepo
         + RateLimitRepo

@@ -57,6 +57,14 @@ impl Accounts {
         Ok(())
     }
 
+    async fn limit_account_changes(&self, user: &CurrentUser) -> Result<(), ServiceError> {
+        self.limit(
+            &format!("account_change:user:{}", user.id),
+            self.policy.account_changes_per_account,
+        )
+        .await
+    }
+
     /// Checks the current password of a signed-in account before a
     /// sensitive change; a wrong one is a field error on `current_password`.
     pub(crate) async fn reauthenticate(
@@ -64,11 +72,7 @@ impl Accounts {
         user: &CurrentUser,
         password: &str,
     ) -> Result<UserRecord, ServiceError> {
-        self.limit(
-            &format!("account_change:user:{}", user.id),
-            self.policy.account_changes_per_account,
-        )
-        .await?;
+        self.limit_account_changes(user).await?;
         let record = self
             .repo
             .find_user(user.id)
@@ -125,10 +129,10 @@ impl Accounts {
     pub async fn request_email_change(
         &self,
         user: &CurrentUser,
-        current_password: &str,
         new_address: &str,
         origin: &Origin,
     ) -> Result<(), ServiceError> {
+        self.require_recent_auth(user)?;
         let new_address = Email::parse(new_address)
             .map_err(|e| ServiceError::Validation(vec![FieldIssue::new("email", e.code())]))?;
         if new_address.as_str() == user.email {
@@ -137,7 +141,12 @@ impl Accounts {
                 "email.unchanged",
             )]));
         }
-        let record = self.reauthenticate(user, current_password).await?;
+        self.limit_account_changes(user).await?;
+        let record = self
+            .repo
+            .find_user(user.id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
         let now = self.clock.now_ms();
         let mut effects = Effects::activity(ActivityKind::EmailChangeRequested, origin, now);
         let taken = self

@@ -95,6 +95,18 @@ async fn apply_change(
                 .await
                 .map_err(store_error)?;
         }
+        AccountChange::RemoveSecondFactors => {
+            for table in ["totp_factors", "recovery_codes"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+            }
+        }
+        AccountChange::ReplaceRecoveryCodes(hashes) => {
+            insert_recovery_codes(conn, user, hashes, now_ms).await?;
+        }
         AccountChange::ScheduleDeletion { at_ms } => {
             sqlx::query("UPDATE users SET delete_after = $2 WHERE id = $1")
                 .bind(id)
@@ -103,6 +115,30 @@ async fn apply_change(
                 .await
                 .map_err(store_error)?;
         }
+    }
+    Ok(())
+}
+
+/// Replaces the account's recovery codes with these keyed hashes.
+pub(crate) async fn insert_recovery_codes(
+    conn: &mut AnyConnection,
+    user: UserId,
+    hashes: &[String],
+    now_ms: i64,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    for hash in hashes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, used_at, created_at) VALUES ($1, $2, NULL, $3)")
+            .bind(user.0)
+            .bind(hash)
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 mod changes;
 mod effects;
 mod repo;
+mod second_factor;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -326,6 +326,27 @@ impl SessionRepo for SqlStore {
         Ok(user)
     }
 
+    async fn mark_reauthenticated(
+        &self,
+        session_id: i64,
+        now_ms: i64,
+        effects: Effects,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let user: Option<i64> = sqlx::query_scalar(
+            "UPDATE sessions SET reauth_at = $2 WHERE id = $1 RETURNING user_id",
+        )
+        .bind(session_id)
+        .bind(now_ms)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        if let Some(user) = user {
+            write_effects(&mut tx, UserId(user), &effects, now_ms).await?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+
     async fn list_sessions(&self, user: UserId) -> StoreResult<Vec<SessionRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC, id DESC"
@@ -364,7 +385,8 @@ impl SessionRepo for SqlStore {
     }
 }
 
-const SESSION_COLUMNS: &str = "id, user_id, ip, user_agent, created_at, last_seen_at";
+const SESSION_COLUMNS: &str =
+    "id, user_id, ip, user_agent, created_at, last_seen_at, COALESCE(reauth_at, created_at) AS reauth_at";
 
 fn session_from_row(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
     Ok(SessionRecord {
@@ -376,6 +398,7 @@ fn session_from_row(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
         },
         created_at: row.try_get("created_at")?,
         last_seen_at: row.try_get("last_seen_at")?,
+        reauth_at: row.try_get("reauth_at")?,
     })
 }
 

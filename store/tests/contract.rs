@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use domain::{ActivityKind, Locale, Role, UserId};
-use service::accounts::{CurrentUser, RegistrationForm};
+use service::accounts::{CurrentUser, RegistrationForm, SignInOutcome, SignedIn};
 use service::config::{Argon2Params, RateLimit};
 use service::error::StoreError;
 use service::password::PasswordHash;
@@ -49,6 +49,20 @@ where
     body(store.clone()).await;
     store.close().await;
     db.remove().await;
+}
+
+/// The session a sign-in without a second factor opens.
+trait Session {
+    fn session(self) -> SignedIn;
+}
+
+impl Session for SignInOutcome {
+    fn session(self) -> SignedIn {
+        match self {
+            SignInOutcome::SignedIn(signed_in) => signed_in,
+            other => panic!("expected a session, got {other:?}"),
+        }
+    }
 }
 
 fn origin() -> Origin {
@@ -535,7 +549,8 @@ on_both_backends!(journey_register_verify_sign_in_out, |store| {
     let signed_in = accounts
         .sign_in("ADA@example.com", GOOD, None, &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     let user = accounts
         .current_user(&signed_in.session_token, &origin().ip)
         .await
@@ -563,7 +578,8 @@ on_both_backends!(journey_register_verify_sign_in_out, |store| {
     let second = accounts
         .sign_in("ada@example.com", GOOD, None, &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     assert_ne!(
         second.session_token, signed_in.session_token,
         "a new token at every sign-in"
@@ -631,7 +647,8 @@ on_both_backends!(
         accounts
             .sign_in("ada@example.com", GOOD, None, &origin())
             .await
-            .unwrap();
+            .unwrap()
+            .session();
     }
 );
 
@@ -677,11 +694,13 @@ on_both_backends!(
         let idle = accounts
             .sign_in("ada@example.com", GOOD, None, &origin())
             .await
-            .unwrap();
+            .unwrap()
+            .session();
         let busy = accounts
             .sign_in("ada@example.com", GOOD, None, &origin())
             .await
-            .unwrap();
+            .unwrap()
+            .session();
         for _ in 0..(12 * 60 / 20) - 1 {
             clock.advance_secs(20 * 60);
             assert!(accounts
@@ -723,7 +742,8 @@ on_both_backends!(
         let signed_in = accounts
             .sign_in("ada@example.com", GOOD, None, &origin())
             .await
-            .unwrap();
+            .unwrap()
+            .session();
         let user: CurrentUser = accounts
             .current_user(&signed_in.session_token, &origin().ip)
             .await
@@ -904,7 +924,8 @@ on_both_backends!(password_recovery_use_case, |store| {
     let session = accounts
         .sign_in("ada@example.com", GOOD, None, &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
 
     accounts
         .request_password_reset("nobody@example.com", &origin())
@@ -942,14 +963,14 @@ on_both_backends!(password_recovery_use_case, |store| {
 
     let new_password = "Violet-Harbour-Lantern-58";
     let stale = accounts
-        .reset_password(&first, new_password, new_password, &origin())
+        .reset_password(&first, new_password, new_password, "", &origin())
         .await;
     assert!(
         matches!(stale, Err(ServiceError::TokenInvalid)),
         "asking again voids earlier links"
     );
     let Err(ServiceError::Validation(issues)) = accounts
-        .reset_password(&second, "weak", "other", &origin())
+        .reset_password(&second, "weak", "other", "", &origin())
         .await
     else {
         panic!("the policy applies");
@@ -960,7 +981,7 @@ on_both_backends!(password_recovery_use_case, |store| {
         "{codes:?}"
     );
     accounts
-        .reset_password(&second, new_password, new_password, &origin())
+        .reset_password(&second, new_password, new_password, "", &origin())
         .await
         .expect("a refused password leaves the link usable");
     let changed = store.claim_mail(T0, T0 + 1).await.unwrap().unwrap();
@@ -987,12 +1008,14 @@ on_both_backends!(password_recovery_use_case, |store| {
     accounts
         .sign_in("ada@example.com", new_password, None, &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     let reuse = accounts
         .reset_password(
             &second,
             "Another-Fresh-Pass-77",
             "Another-Fresh-Pass-77",
+            "",
             &origin(),
         )
         .await;
@@ -1030,13 +1053,14 @@ on_both_backends!(reset_links_expire_after_thirty_minutes, |store| {
             &token,
             "Violet-Harbour-Lantern-58",
             "Violet-Harbour-Lantern-58",
+            "",
             &origin(),
         )
         .await;
     assert!(matches!(late, Err(ServiceError::TokenInvalid)));
     assert!(matches!(
         accounts
-            .reset_password("garbage", "x", "x", &origin())
+            .reset_password("garbage", "x", "x", "", &origin())
             .await,
         Err(ServiceError::TokenInvalid)
     ));
@@ -1073,7 +1097,8 @@ async fn known_account(accounts: &Accounts, store: &SqlStore, email: &str) -> (S
     let first = accounts
         .sign_in(email, GOOD, None, &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     drain_mail(store, T0).await;
     (first.session_token, first.device_token)
 }
@@ -1109,7 +1134,8 @@ on_both_backends!(lockout_stops_strangers_but_not_known_browsers, |store| {
     accounts
         .sign_in("ada@example.com", GOOD, Some(&device), &origin())
         .await
-        .expect("a browser that signed in before is not locked out");
+        .expect("a browser that signed in before is not locked out")
+        .session();
     assert!(
         drain_mail(&store, T0).await.is_empty(),
         "no second lock mail"
@@ -1119,7 +1145,8 @@ on_both_backends!(lockout_stops_strangers_but_not_known_browsers, |store| {
     accounts
         .sign_in("ada@example.com", GOOD, None, &origin())
         .await
-        .expect("the lock ends by itself");
+        .expect("the lock ends by itself")
+        .session();
 
     for _ in 0..3 {
         let _ = accounts
@@ -1146,7 +1173,8 @@ on_both_backends!(lockout_stops_strangers_but_not_known_browsers, |store| {
     accounts
         .sign_in("ada@example.com", GOOD, None, &origin())
         .await
-        .expect("unlocked by the owner");
+        .expect("unlocked by the owner")
+        .session();
 
     let user = accounts
         .current_user(
@@ -1154,6 +1182,7 @@ on_both_backends!(lockout_stops_strangers_but_not_known_browsers, |store| {
                 .sign_in("ada@example.com", GOOD, Some(&device), &origin())
                 .await
                 .unwrap()
+                .session()
                 .session_token,
             &origin().ip,
         )
@@ -1202,7 +1231,8 @@ on_both_backends!(known_browsers_keep_their_own_counter, |store| {
     let stranger = accounts
         .sign_in("ada@example.com", GOOD, None, &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     let mails = drain_mail(&store, T0).await;
     assert!(
         mails.iter().any(|m| m.subject.contains("New sign-in")),
@@ -1219,7 +1249,8 @@ on_both_backends!(new_device_alert_and_not_me_end_every_session, |store| {
     accounts
         .sign_in("ada@example.com", GOOD, Some(&device), &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     assert!(
         drain_mail(&store, T0).await.is_empty(),
         "a known browser is not reported"
@@ -1228,7 +1259,8 @@ on_both_backends!(new_device_alert_and_not_me_end_every_session, |store| {
     let intruder = accounts
         .sign_in("ada@example.com", GOOD, None, &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     let mails = drain_mail(&store, T0).await;
     assert_eq!(mails.len(), 1);
     let not_me = link_token(&mails[0], "/not-me");
@@ -1249,6 +1281,7 @@ on_both_backends!(new_device_alert_and_not_me_end_every_session, |store| {
             &reset_token,
             "Fresh-Lantern-Orbit-55",
             "Fresh-Lantern-Orbit-55",
+            "",
             &origin(),
         )
         .await
@@ -1261,7 +1294,8 @@ on_both_backends!(new_device_alert_and_not_me_end_every_session, |store| {
             &origin(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     accounts
         .sign_in(
             "ada@example.com",
@@ -1270,7 +1304,8 @@ on_both_backends!(new_device_alert_and_not_me_end_every_session, |store| {
             &origin(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     assert!(
         drain_mail(&store, T0)
             .await
@@ -1287,11 +1322,13 @@ on_both_backends!(sessions_can_be_listed_and_revoked, |store| {
     let second = accounts
         .sign_in("ada@example.com", GOOD, Some(&device), &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     let third = accounts
         .sign_in("ada@example.com", GOOD, Some(&device), &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     let (bob, _) = known_account(&accounts, &store, "bob@example.com").await;
     let bob = accounts
         .current_user(&bob, "192.0.2.1")
@@ -1357,7 +1394,8 @@ on_both_backends!(
         let other = accounts
             .sign_in("ada@example.com", GOOD, Some(&device), &origin())
             .await
-            .unwrap();
+            .unwrap()
+            .session();
         let me = accounts
             .current_user(&mine, "192.0.2.1")
             .await
@@ -1439,13 +1477,13 @@ on_both_backends!(
             .unwrap();
 
         accounts
-            .request_email_change(&me, GOOD, "bob@example.com", &origin())
+            .request_email_change(&me, "bob@example.com", &origin())
             .await
             .expect("a taken address gets the same answer");
         assert!(drain_mail(&store, T0).await.is_empty(), "and no mail");
 
         accounts
-            .request_email_change(&me, GOOD, "Ada.New@Example.com", &origin())
+            .request_email_change(&me, "Ada.New@Example.com", &origin())
             .await
             .unwrap();
         let mails = drain_mail(&store, T0).await;
@@ -1513,14 +1551,16 @@ on_both_backends!(deletion_waits_out_the_grace_period, |store| {
     accounts
         .sign_in("ada@example.com", GOOD, None, &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     let user = store.find_user(me.id).await.unwrap().unwrap();
     assert_eq!(user.delete_after, None, "signing in cancels");
 
     let again = accounts
         .sign_in("ada@example.com", GOOD, None, &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     let me = accounts
         .current_user(&again.session_token, "192.0.2.1")
         .await
@@ -1570,13 +1610,15 @@ on_both_backends!(an_expired_password_must_be_changed_first, |store| {
     let fresh = accounts
         .sign_in("ada@example.com", GOOD, Some(&device), &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     assert!(!fresh.password_expired);
     clock.advance_secs(2 * 24 * 60 * 60);
     let old = accounts
         .sign_in("ada@example.com", GOOD, Some(&device), &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .session();
     assert!(old.password_expired, "90 days have passed");
     let me = accounts
         .current_user(&old.session_token, "192.0.2.1")
@@ -1596,3 +1638,278 @@ on_both_backends!(an_expired_password_must_be_changed_first, |store| {
         .unwrap();
     assert!(!me.password_expired, "the change starts a new period");
 });
+
+/// The code an authenticator app would show now for the pending or active
+/// secret, read back the way a person would: from the manual key.
+fn app_code(setup_key: &str, now: i64) -> String {
+    let bytes = base32_decode(&setup_key.replace(' ', ""));
+    service::totp::TotpSecret::from_bytes(bytes).code_at(now)
+}
+
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits = 0u64;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.bytes() {
+        let value = ALPHABET.iter().position(|&a| a == c).unwrap() as u64;
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
+
+/// Turns the authenticator app on; returns its manual key and the recovery codes.
+async fn enroll(accounts: &Accounts, me: &CurrentUser, now: i64) -> (String, Vec<String>) {
+    accounts.start_totp_enrollment(me).await.unwrap();
+    let service::mfa::TwoFactorState::Pending(setup) = accounts.two_factor_state(me).await.unwrap()
+    else {
+        panic!("enrollment should be pending");
+    };
+    assert!(setup.otpauth_uri.starts_with("otpauth://totp/Latchkey:"));
+    let wrong = accounts
+        .confirm_totp_enrollment(me, "000000", &origin())
+        .await;
+    assert!(
+        matches!(wrong, Err(ServiceError::Validation(_)))
+            || app_code(&setup.manual_key, now) == "000000"
+    );
+    let codes = accounts
+        .confirm_totp_enrollment(me, &app_code(&setup.manual_key, now), &origin())
+        .await
+        .unwrap();
+    (setup.manual_key, codes)
+}
+
+fn pending_token(outcome: SignInOutcome) -> String {
+    match outcome {
+        SignInOutcome::SecondFactorRequired { pending_token } => pending_token,
+        other => panic!("expected a second step, got {other:?}"),
+    }
+}
+
+on_both_backends!(
+    two_factor_sign_in_with_app_codes_and_recovery_codes,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (mine, device) = known_account(&accounts, &store, "ada@example.com").await;
+        let me = accounts
+            .current_user(&mine, "192.0.2.1")
+            .await
+            .unwrap()
+            .unwrap();
+        let (key, codes) = enroll(&accounts, &me, T0).await;
+        assert_eq!(codes.len(), 10);
+        let stored: String = sealed_secret_of(&store, me.id).await;
+        assert!(
+            !stored.contains(&key.replace(' ', "")),
+            "the secret is sealed at rest"
+        );
+
+        clock.advance_secs(60);
+        let now = clock.now_ms();
+        let pending = pending_token(
+            accounts
+                .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+                .await
+                .unwrap(),
+        );
+        let code = app_code(&key, now);
+        let signed_in = accounts
+            .complete_second_factor(&pending, &code, Some(&device), &origin())
+            .await
+            .unwrap();
+        assert!(accounts
+            .current_user(&signed_in.session_token, "192.0.2.1")
+            .await
+            .unwrap()
+            .is_some());
+        assert!(
+            matches!(
+                accounts
+                    .complete_second_factor(&pending, &code, Some(&device), &origin())
+                    .await,
+                Err(ServiceError::TokenInvalid)
+            ),
+            "the pending step works once"
+        );
+
+        let again = pending_token(
+            accounts
+                .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+                .await
+                .unwrap(),
+        );
+        assert!(
+            matches!(
+                accounts
+                    .complete_second_factor(&again, &code, Some(&device), &origin())
+                    .await,
+                Err(ServiceError::Validation(_))
+            ),
+            "an accepted code is refused when replayed"
+        );
+        let formatted = domain::mfa::format_recovery_code(&codes[0]).to_uppercase();
+        accounts
+            .complete_second_factor(&again, &formatted, Some(&device), &origin())
+            .await
+            .expect("a recovery code, typed as shown");
+        let third = pending_token(
+            accounts
+                .sign_in("ada@example.com", GOOD, Some(&device), &origin())
+                .await
+                .unwrap(),
+        );
+        assert!(
+            accounts
+                .complete_second_factor(&third, &codes[0], Some(&device), &origin())
+                .await
+                .is_err(),
+            "each recovery code works once"
+        );
+        let me = accounts
+            .current_user(&mine, "192.0.2.1")
+            .await
+            .unwrap()
+            .unwrap();
+        let service::mfa::TwoFactorState::On {
+            recovery_codes_left,
+        } = accounts.two_factor_state(&me).await.unwrap()
+        else {
+            panic!("two-factor should be on");
+        };
+        assert_eq!(recovery_codes_left, 9);
+
+        clock.advance_secs(6 * 60);
+        assert!(
+            matches!(
+                accounts
+                    .complete_second_factor(
+                        &third,
+                        &app_code(&key, clock.now_ms()),
+                        Some(&device),
+                        &origin()
+                    )
+                    .await,
+                Err(ServiceError::TokenInvalid)
+            ),
+            "the pending step expires after five minutes"
+        );
+
+        let kinds: Vec<_> = accounts
+            .activity(
+                &me,
+                &[
+                    ActivityKind::TotpEnabled,
+                    ActivityKind::RecoveryCodeUsed,
+                    ActivityKind::SecondFactorReplayed,
+                    ActivityKind::SecondFactorFailed,
+                ],
+                None,
+                10,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ActivityKind::SecondFactorFailed,
+                ActivityKind::RecoveryCodeUsed,
+                ActivityKind::SecondFactorReplayed,
+                ActivityKind::TotpEnabled
+            ]
+        );
+    }
+);
+
+on_both_backends!(bad_codes_lock_the_account_and_sudo_mode_expires, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = accounts(store.clone(), clock.clone());
+    let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+    let me = accounts
+        .current_user(&mine, "192.0.2.1")
+        .await
+        .unwrap()
+        .unwrap();
+    let (key, codes) = enroll(&accounts, &me, T0).await;
+    drain_mail(&store, T0).await;
+
+    let pending = pending_token(
+        accounts
+            .sign_in("ada@example.com", GOOD, None, &origin())
+            .await
+            .unwrap(),
+    );
+    for _ in 0..3 {
+        assert!(accounts
+            .complete_second_factor(&pending, "123456x", None, &origin())
+            .await
+            .is_err());
+    }
+    assert!(
+        drain_mail(&store, T0)
+            .await
+            .iter()
+            .any(|m| m.body_text.contains("/unlock?token=")),
+        "wrong codes count toward the lock"
+    );
+    assert!(
+        accounts
+            .complete_second_factor(&pending, &codes[1], None, &origin())
+            .await
+            .is_err(),
+        "even a right code waits out the lock"
+    );
+
+    clock.advance_secs(10 * 60);
+    let me = accounts
+        .current_user(&mine, "192.0.2.1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        accounts.regenerate_recovery_codes(&me, &origin()).await,
+        Err(ServiceError::ReauthRequired)
+    ));
+    accounts
+        .confirm_identity(&me, GOOD, &app_code(&key, clock.now_ms()), &origin())
+        .await
+        .unwrap();
+    let me = accounts
+        .current_user(&mine, "192.0.2.1")
+        .await
+        .unwrap()
+        .unwrap();
+    let fresh = accounts
+        .regenerate_recovery_codes(&me, &origin())
+        .await
+        .unwrap();
+    assert_ne!(fresh, codes);
+    accounts.remove_totp(&me, &origin()).await.unwrap();
+    assert_eq!(
+        accounts.two_factor_state(&me).await.unwrap(),
+        service::mfa::TwoFactorState::Off
+    );
+    assert!(drain_mail(&store, clock.now_ms())
+        .await
+        .iter()
+        .any(|m| m.subject.contains("turned off")));
+});
+
+/// The authenticator secret as the database holds it.
+async fn sealed_secret_of(store: &SqlStore, user: UserId) -> String {
+    store
+        .totp_factor(user)
+        .await
+        .unwrap()
+        .map(|f| f.sealed_secret)
+        .unwrap_or_default()
+}

@@ -13,7 +13,11 @@ use crate::error::AppError;
 use crate::ssr;
 
 mod security;
+mod two_factor;
 pub use security::*;
+#[cfg(feature = "ssr")]
+use two_factor::after_sign_in;
+pub use two_factor::*;
 
 /// What the header and account page show of the signed-in account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,27 +128,19 @@ pub async fn sign_in(
         .accounts
         .sign_in(&email, &password, device.as_deref(), &ssr::origin())
         .await
-        .map(|signed_in| {
-            let policy = context.accounts.policy();
-            ssr::set_cookie(context.cookies.set(
-                ssr::SESSION_COOKIE,
-                &signed_in.session_token,
-                Some(policy.session.absolute_secs),
-                true,
-            ));
-            ssr::set_cookie(context.cookies.set(
-                ssr::DEVICE_COOKIE,
-                &signed_in.device_token,
-                Some(policy.device_cookie_secs),
-                true,
-            ));
-            if signed_in.password_expired {
-                return "/account/security?expired=1".to_owned();
+        .map(|outcome| match outcome {
+            service::accounts::SignInOutcome::SignedIn(signed_in) => {
+                ssr::start_session(&signed_in);
+                after_sign_in(next.as_deref(), signed_in.password_expired)
             }
-            next.as_deref()
-                .and_then(domain::safe_local_path)
-                .unwrap_or("/account")
-                .to_owned()
+            service::accounts::SignInOutcome::SecondFactorRequired { pending_token } => {
+                ssr::await_second_factor(&pending_token);
+                let next = next
+                    .as_deref()
+                    .and_then(domain::safe_local_path)
+                    .unwrap_or("/account");
+                format!("/login/mfa?next={}", crate::encode_query_value(next))
+            }
         });
     let next_value = next.clone().unwrap_or_default();
     ssr::finish_form("login", result, &[("email", &email), ("next", &next_value)]).await
@@ -252,12 +248,22 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "recover/reset")]
-pub async fn reset_password(password: String, confirmation: String) -> Result<(), AppError> {
+pub async fn reset_password(
+    password: String,
+    confirmation: String,
+    code: Option<String>,
+) -> Result<(), AppError> {
     let context = ssr::ctx()?;
     let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
     let result = context
         .accounts
-        .reset_password(&token, &password, &confirmation, &ssr::origin())
+        .reset_password(
+            &token,
+            &password,
+            &confirmation,
+            code.as_deref().unwrap_or_default(),
+            &ssr::origin(),
+        )
         .await;
     // The link is spent (or dead) unless only the new password was refused.
     if !matches!(result, Err(service::ServiceError::Validation(_))) {

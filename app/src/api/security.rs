@@ -97,12 +97,12 @@ pub async fn change_password(
 }
 
 #[server(prefix = "/api", endpoint = "account/email")]
-pub async fn change_email(current_password: String, email: String) -> Result<(), AppError> {
+pub async fn change_email(email: String) -> Result<(), AppError> {
     let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
     let context = ssr::ctx()?;
     let result = context
         .accounts
-        .request_email_change(&user, &current_password, &email, &ssr::origin())
+        .request_email_change(&user, &email, &ssr::origin())
         .await
         .map(|()| "/account/security?changed=email_sent".to_owned());
     ssr::finish_form("email", result, &[("email", &email)]).await

@@ -58,6 +58,7 @@ fn AccountDetails(user: UserView) -> impl IntoView {
                 <li><a href="/account/activity">{t(T::SeeActivity)}</a></li>
                 <li><a href="/account/sessions">{t(T::NavSessions)}</a></li>
                 <li><a href="/account/security">{t(T::NavSecurity)}</a></li>
+                <li><a href="/account/two-factor">{t(T::NavTwoFactor)}</a></li>
                 <li><a href="/account/privacy">{t(T::NavPrivacy)}</a></li>
             </ul>
         </section>

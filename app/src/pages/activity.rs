@@ -33,6 +33,13 @@ pub fn event_text(kind: ActivityKind) -> T {
         ActivityKind::DataExported => T::EvDataExported,
         ActivityKind::DeletionRequested => T::EvDeletionRequested,
         ActivityKind::DeletionCancelled => T::EvDeletionCancelled,
+        ActivityKind::TotpEnabled => T::EvTotpEnabled,
+        ActivityKind::TotpRemoved => T::EvTotpRemoved,
+        ActivityKind::RecoveryCodesRegenerated => T::EvRecoveryCodesRegenerated,
+        ActivityKind::RecoveryCodeUsed => T::EvRecoveryCodeUsed,
+        ActivityKind::SecondFactorFailed => T::EvSecondFactorFailed,
+        ActivityKind::SecondFactorReplayed => T::EvSecondFactorReplayed,
+        ActivityKind::Reauthenticated => T::EvReauthenticated,
     }
 }
 

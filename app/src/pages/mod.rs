@@ -6,6 +6,7 @@ mod recover;
 mod register;
 mod security;
 mod sessions;
+mod two_factor;
 mod verify;
 
 pub use account::AccountPage;
@@ -16,6 +17,7 @@ pub use recover::{RecoverPage, RecoverSentPage, ResetPasswordPage};
 pub use register::{RegisterPage, RegisterSentPage};
 pub use security::SecurityPage;
 pub use sessions::SessionsPage;
+pub use two_factor::{ReauthPage, RecoveryCodesPage, SecondFactorPage, TwoFactorPage};
 pub use verify::{
     ConfirmEmailChangePage, NotMePage, RestoreEmailPage, UnlockPage, VerifyEmailPage,
 };

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::page_data;
-use crate::api::{link_pending, RequestPasswordReset, ResetPassword};
+use crate::api::{link_pending, reset_needs_code, RequestPasswordReset, ResetPassword};
 use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
 use crate::error::AppError;
 use crate::i18n::{t, T};
@@ -54,6 +54,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let error = form_error(action, data.flash_signal(), "reset");
     let pending = Resource::new(|| (), |_| link_pending());
+    let needs_code = Resource::new(|| (), |_| reset_needs_code());
     let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
     view! {
         <PageCard title=T::ResetTitle>
@@ -61,6 +62,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
                     let has_link = pending.await.unwrap_or(false);
+                    let needs_code = needs_code.await.unwrap_or(false);
                     view! {
                         <ErrorSummary error />
                         <Show
@@ -76,6 +78,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                     autocomplete="new-password" hint=T::PasswordHint error required=true />
                                 <Field name="confirmation" label=T::ConfirmPasswordLabel kind="password"
                                     autocomplete="new-password" error required=true />
+                                {needs_code.then(|| view! {
+                                    <Field name="code" label=T::CodeLabel autocomplete="one-time-code"
+                                        hint=T::ResetCodeHint error required=true />
+                                })}
                                 <Submit label=T::ResetButton pending=action.pending().into() />
                             </ActionForm>
                         </Show>

@@ -74,8 +74,6 @@ fn SecurityForms(user: UserView) -> impl IntoView {
                             <ActionForm action=email attr:novalidate="" attr:class="stack" attr:aria-labelledby="email-heading">
                                 <Field name="email" label=T::NewEmailLabel kind="email" autocomplete="email" scope="change"
                                     value=kept_value(flash, "email", "email") error=email_error required=true />
-                                <Field name="current_password" label=T::CurrentPasswordLabel kind="password" scope="change"
-                                    autocomplete="current-password" error=email_error required=true />
                                 <Submit label=T::ChangeEmailButton pending=email.pending().into() />
                             </ActionForm>
                         })}

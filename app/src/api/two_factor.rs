@@ -1,0 +1,197 @@
+//! Server functions of two-factor sign-in: the second step, re-authentication,
+//! and the authenticator app and recovery codes on the account.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::ssr;
+
+/// What the two-factor page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TwoFactorView {
+    /// Not set up; `can_start` is false until the address is confirmed.
+    Off { can_start: bool },
+    Pending {
+        qr_image: String,
+        manual_key: String,
+        otpauth_uri: String,
+    },
+    On {
+        recovery_codes_left: u32,
+        few_left: bool,
+    },
+}
+
+/// Where a finished sign-in goes: the page asked for, if local.
+#[cfg(feature = "ssr")]
+pub(crate) fn after_sign_in(next: Option<&str>, password_expired: bool) -> String {
+    if password_expired {
+        return "/account/security?expired=1".to_owned();
+    }
+    next.and_then(domain::safe_local_path)
+        .unwrap_or("/account")
+        .to_owned()
+}
+
+/// The second step of signing in: an app code or a recovery code.
+#[server(prefix = "/api", endpoint = "auth/second-factor")]
+pub async fn submit_second_factor(code: String, next: Option<String>) -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let pending = ssr::cookie(ssr::PENDING_COOKIE).unwrap_or_default();
+    let device = ssr::cookie(ssr::DEVICE_COOKIE);
+    let result = context
+        .accounts
+        .complete_second_factor(&pending, &code, device.as_deref(), &ssr::origin())
+        .await
+        .map(|signed_in| {
+            ssr::set_cookie(context.cookies.clear(ssr::PENDING_COOKIE));
+            ssr::start_session(&signed_in);
+            after_sign_in(next.as_deref(), signed_in.password_expired)
+        });
+    let next_value = next.clone().unwrap_or_default();
+    ssr::finish_form("mfa", result, &[("next", &next_value)]).await
+}
+
+/// Re-authentication ("sudo mode") before a sensitive change.
+#[server(prefix = "/api", endpoint = "auth/reauth")]
+pub async fn reauthenticate(
+    current_password: String,
+    code: Option<String>,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let result = context
+        .accounts
+        .confirm_identity(
+            &user,
+            &current_password,
+            code.as_deref().unwrap_or_default(),
+            &ssr::origin(),
+        )
+        .await
+        .map(|()| after_sign_in(next.as_deref(), false));
+    let next_value = next.clone().unwrap_or_default();
+    ssr::finish_form("reauth", result, &[("next", &next_value)]).await
+}
+
+/// Whether re-authentication must ask for a code as well as the password.
+#[server(prefix = "/api", endpoint = "auth/reauth-needs-code")]
+pub async fn reauth_needs_code() -> Result<bool, AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let state = ssr::ctx()?
+        .accounts
+        .two_factor_state(&user)
+        .await
+        .map_err(ssr::into_app_error)?;
+    Ok(matches!(state, service::mfa::TwoFactorState::On { .. }))
+}
+
+#[server(prefix = "/api", endpoint = "account/two-factor")]
+pub async fn two_factor() -> Result<TwoFactorView, AppError> {
+    use service::mfa::{TwoFactorState, FEW_RECOVERY_CODES};
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let state = ssr::ctx()?
+        .accounts
+        .two_factor_state(&user)
+        .await
+        .map_err(ssr::into_app_error)?;
+    Ok(match state {
+        TwoFactorState::Off => TwoFactorView::Off {
+            can_start: user.email_verified,
+        },
+        TwoFactorState::Pending(setup) => TwoFactorView::Pending {
+            qr_image: setup.qr_image,
+            manual_key: setup.manual_key,
+            otpauth_uri: setup.otpauth_uri,
+        },
+        TwoFactorState::On {
+            recovery_codes_left,
+        } => TwoFactorView::On {
+            recovery_codes_left,
+            few_left: recovery_codes_left <= FEW_RECOVERY_CODES,
+        },
+    })
+}
+
+#[server(prefix = "/api", endpoint = "account/two-factor/start")]
+pub async fn start_two_factor() -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let result = ssr::ctx()?
+        .accounts
+        .start_totp_enrollment(&user)
+        .await
+        .map(|()| "/account/two-factor".to_owned());
+    ssr::finish_form("totp_start", result, &[]).await
+}
+
+#[server(prefix = "/api", endpoint = "account/two-factor/confirm")]
+pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let codes = context
+        .accounts
+        .confirm_totp_enrollment(&user, &code, &ssr::origin())
+        .await;
+    let result = ssr::show_recovery_codes(&user, codes).await;
+    ssr::finish_form("totp_confirm", result, &[]).await
+}
+
+#[server(prefix = "/api", endpoint = "account/two-factor/new-codes")]
+pub async fn regenerate_recovery_codes() -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let codes = context
+        .accounts
+        .regenerate_recovery_codes(&user, &ssr::origin())
+        .await;
+    let result = ssr::show_recovery_codes(&user, codes).await;
+    ssr::finish_form("totp_codes", result, &[]).await
+}
+
+#[server(prefix = "/api", endpoint = "account/two-factor/remove")]
+pub async fn remove_two_factor() -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let result = ssr::ctx()?
+        .accounts
+        .remove_totp(&user, &ssr::origin())
+        .await
+        .map(|()| "/account/two-factor?removed=1".to_owned());
+    ssr::finish_form("totp_remove", result, &[]).await
+}
+
+/// New recovery codes, once: a reload shows nothing.
+#[server(prefix = "/api", endpoint = "account/recovery-codes")]
+pub async fn take_recovery_codes() -> Result<Option<Vec<String>>, AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let context = ssr::ctx()?;
+    let Some(key) = ssr::cookie(ssr::CODES_COOKIE) else {
+        return Ok(None);
+    };
+    ssr::set_cookie(context.cookies.clear(ssr::CODES_COOKIE));
+    let codes = context
+        .accounts
+        .take_recovery_codes(&user, &key)
+        .await
+        .map_err(ssr::into_app_error)?;
+    Ok(codes.map(|codes| {
+        codes
+            .iter()
+            .map(|c| domain::mfa::format_recovery_code(c))
+            .collect()
+    }))
+}
+
+/// Whether the reset link this browser holds belongs to an account that
+/// must also give a second-factor code.
+#[server(prefix = "/api", endpoint = "recover/needs-code")]
+pub async fn reset_needs_code() -> Result<bool, AppError> {
+    let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
+    Ok(ssr::ctx()?
+        .accounts
+        .reset_needs_code(&token)
+        .await
+        .unwrap_or(false))
+}

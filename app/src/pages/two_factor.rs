@@ -1,0 +1,226 @@
+//! Two-factor pages: the second step of signing in, re-authentication, the
+//! authenticator app on the account, and the recovery codes shown once.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{page_data, SignedIn};
+use crate::api::{
+    reauth_needs_code, take_recovery_codes, two_factor, ConfirmTwoFactor, Reauthenticate,
+    RegenerateRecoveryCodes, RemoveTwoFactor, StartTwoFactor, SubmitSecondFactor, TwoFactorView,
+    UserView,
+};
+use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
+use crate::error::AppError;
+use crate::i18n::{t, T};
+
+/// The `next` a page was opened with, else what a failed no-JS post kept.
+fn next_value(flash_form: &'static str) -> String {
+    let flash = page_data().flash_signal();
+    use_query_map()
+        .read_untracked()
+        .get("next")
+        .unwrap_or_else(|| kept_value(flash, flash_form, "next"))
+}
+
+/// The one field that takes an app code or a recovery code.
+#[component]
+fn CodeField(error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <Field name="code" label=T::CodeLabel autocomplete="one-time-code" hint=T::CodeHint
+            error required=true />
+    }
+}
+
+/// `/login/mfa`: the second step after a correct password.
+#[component]
+pub fn SecondFactorPage() -> impl IntoView {
+    let data = page_data();
+    let action = ServerAction::<SubmitSecondFactor>::new();
+    let error = form_error(action, data.flash_signal(), "mfa");
+    let expired = move || matches!(error.get(), Some(AppError::TokenInvalid));
+    view! {
+        <PageCard title=T::MfaTitle lead=T::MfaIntro>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    view! {
+                        <Show when=move || !expired() fallback=|| view! {
+                            <div class="alert alert-warning" role="alert"><p>{t(T::MfaExpired)}</p></div>
+                            <p><a class="button" href="/login">{t(T::GoToSignIn)}</a></p>
+                        }>
+                            <ErrorSummary error />
+                            <ActionForm action attr:novalidate="" attr:class="stack">
+                                <input type="hidden" name="next" value=next_value("mfa") />
+                                <CodeField error />
+                                <Submit label=T::VerifyCodeButton pending=action.pending().into() />
+                            </ActionForm>
+                        </Show>
+                    }
+                })}
+            </Suspense>
+        </PageCard>
+    }
+}
+
+/// `/login/reauth?next=…`: proves the owner again before a sensitive change.
+#[component]
+pub fn ReauthPage() -> impl IntoView {
+    view! {
+        <Title text=t(T::ReauthTitle) />
+        <SignedIn content=|_user: UserView| view! { <ReauthForm /> } />
+    }
+}
+
+#[component]
+fn ReauthForm() -> impl IntoView {
+    let data = page_data();
+    let action = ServerAction::<Reauthenticate>::new();
+    let error = form_error(action, data.flash_signal(), "reauth");
+    let needs_code = Resource::new(|| (), |_| reauth_needs_code());
+    view! {
+        <section class="card narrow">
+            <h1>{t(T::ReauthTitle)}</h1>
+            <p class="lead">{t(T::ReauthIntro)}</p>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    let needs_code = needs_code.await.unwrap_or(false);
+                    view! {
+                        <ErrorSummary error />
+                        <ActionForm action attr:novalidate="" attr:class="stack">
+                            <input type="hidden" name="next" value=next_value("reauth") />
+                            <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
+                                autocomplete="current-password" error required=true />
+                            {needs_code.then(|| view! { <CodeField error /> })}
+                            <Submit label=T::ReauthButton pending=action.pending().into() />
+                        </ActionForm>
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// `/account/two-factor`: turn the authenticator app on or off, and the
+/// recovery codes.
+#[component]
+pub fn TwoFactorPage() -> impl IntoView {
+    view! {
+        <Title text=t(T::TwoFactorTitle) />
+        <SignedIn content=|_user: UserView| view! { <TwoFactorSettings /> } />
+    }
+}
+
+#[component]
+fn TwoFactorSettings() -> impl IntoView {
+    let data = page_data();
+    let flash = data.flash_signal();
+    let start = ServerAction::<StartTwoFactor>::new();
+    let confirm = ServerAction::<ConfirmTwoFactor>::new();
+    let new_codes = ServerAction::<RegenerateRecoveryCodes>::new();
+    let remove = ServerAction::<RemoveTwoFactor>::new();
+    let errors = [
+        form_error(start, flash, "totp_start"),
+        form_error(confirm, flash, "totp_confirm"),
+        form_error(new_codes, flash, "totp_codes"),
+        form_error(remove, flash, "totp_remove"),
+    ];
+    let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+    let confirm_error = errors[1];
+    let state = Resource::new(
+        move || (start.version().get(), remove.version().get()),
+        |_| two_factor(),
+    );
+    let removed = move || use_query_map().read().get("removed").is_some();
+    view! {
+        <section class="card">
+            <h1>{t(T::TwoFactorTitle)}</h1>
+            <p class="lead">{t(T::TwoFactorIntro)}</p>
+            {move || removed().then(|| view! { <div class="alert alert-info" role="status"><p>{t(T::TwoFactorRemovedNotice)}</p></div> })}
+            <ErrorSummary error />
+            <Transition>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    match state.await {
+                        Err(error) => view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                        Ok(TwoFactorView::Off { can_start }) => view! {
+                            <p>{t(T::TwoFactorOff)}</p>
+                            {if can_start {
+                                view! {
+                                    <ActionForm action=start>
+                                        <Submit label=T::StartTwoFactorButton pending=start.pending().into() />
+                                    </ActionForm>
+                                }.into_any()
+                            } else {
+                                view! { <p class="alert alert-warning">{t(T::TwoFactorNeedsVerified)}</p> }.into_any()
+                            }}
+                        }.into_any(),
+                        Ok(TwoFactorView::Pending { qr_image, manual_key, otpauth_uri }) => view! {
+                            <h2>{t(T::ScanTitle)}</h2>
+                            <p><img class="qr" src=qr_image alt=t(T::QrAlt) width="220" height="220" data-otpauth=otpauth_uri /></p>
+                            <p>{t(T::ManualKeyLabel)}</p>
+                            <p><code class="manual-key" translate="no">{manual_key}</code></p>
+                            <h2 id="first-code">{t(T::EnterFirstCode)}</h2>
+                            <ActionForm action=confirm attr:novalidate="" attr:class="stack" attr:aria-labelledby="first-code">
+                                <Field name="code" label=T::CodeLabel autocomplete="one-time-code"
+                                    error=confirm_error required=true />
+                                <Submit label=T::TurnOnButton pending=confirm.pending().into() />
+                            </ActionForm>
+                        }.into_any(),
+                        Ok(TwoFactorView::On { recovery_codes_left, few_left }) => view! {
+                            <p><span class="badge ok">{t(T::TwoFactorOn)}</span></p>
+                            <p>{t(T::CodesLeft)} " " <strong class="codes-left">{recovery_codes_left}</strong></p>
+                            {few_left.then(|| view! { <div class="alert alert-warning" role="status"><p>{t(T::FewCodesWarning)}</p></div> })}
+                            <ActionForm action=new_codes>
+                                <Submit label=T::NewCodesButton pending=new_codes.pending().into() />
+                            </ActionForm>
+                            <ActionForm action=remove>
+                                <button type="submit" class="button danger">{t(T::RemoveTwoFactorButton)}</button>
+                            </ActionForm>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// `/account/recovery-codes`: new codes, shown this once, with a download.
+#[component]
+pub fn RecoveryCodesPage() -> impl IntoView {
+    view! {
+        <Title text=t(T::RecoveryCodesTitle) />
+        <SignedIn content=|_user: UserView| view! { <RecoveryCodes /> } />
+    }
+}
+
+#[component]
+fn RecoveryCodes() -> impl IntoView {
+    let codes = Resource::new(|| (), |_| take_recovery_codes());
+    view! {
+        <section class="card narrow">
+            <h1>{t(T::RecoveryCodesTitle)}</h1>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match codes.await.ok().flatten() {
+                        None => view! { <p>{t(T::CodesGone)}</p> }.into_any(),
+                        Some(codes) => {
+                            let file = format!("Latchkey recovery codes\r\n\r\n{}\r\n", codes.join("\r\n"));
+                            let href = format!("data:text/plain;charset=utf-8,{}", crate::encode_query_value(&file));
+                            view! {
+                                <p class="lead">{t(T::RecoveryCodesIntro)}</p>
+                                <ol class="recovery-codes" translate="no">
+                                    {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
+                                </ol>
+                                <p><a class="button" href=href download="latchkey-recovery-codes.txt" rel="external">{t(T::DownloadCodes)}</a></p>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+            <p><a href="/account/two-factor">{t(T::SavedCodes)}</a></p>
+        </section>
+    }
+}

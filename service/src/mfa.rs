@@ -1,0 +1,373 @@
+//! The second factor: enrolling an authenticator app, the recovery codes,
+//! the second step of signing in, and re-authentication ("sudo mode")
+//! before sensitive changes.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use domain::{ActivityKind, SecondFactorInput, UserId};
+
+use crate::accounts::{Accounts, CurrentUser, SignedIn};
+use crate::error::{FieldIssue, ServiceError};
+use crate::mail::factor_changed_mail;
+use crate::ports::{AccountChange, Effects, Origin, TokenPurpose, UserRecord};
+use crate::totp::{new_recovery_codes, qr_svg, TotpSecret};
+
+/// A re-authentication counts for sensitive changes this long.
+const SUDO_SECS: i64 = 5 * 60;
+/// Purpose of the key that seals authenticator secrets at rest.
+const TOTP_SEAL: &str = "totp-secret";
+/// Purpose of the key that seals new recovery codes for their one showing.
+const CODES_SEAL: &str = "recovery-codes-shown-once";
+/// The recovery-code count at which the page starts to warn.
+pub const FEW_RECOVERY_CODES: u32 = 2;
+
+/// What the two-factor page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TwoFactorState {
+    Off,
+    /// Set up started: what the app needs, until the first code confirms it.
+    Pending(TotpSetup),
+    On {
+        recovery_codes_left: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpSetup {
+    pub otpauth_uri: String,
+    /// The QR code as an SVG `data:` URI, for an `<img>` (allowed by the CSP).
+    pub qr_image: String,
+    /// The secret in base32, grouped, for typing it in by hand.
+    pub manual_key: String,
+}
+
+fn code_issue(field: &str, code: &str) -> ServiceError {
+    ServiceError::Validation(vec![FieldIssue::new(field, code)])
+}
+
+impl Accounts {
+    pub(crate) async fn has_second_factor(&self, user: UserId) -> Result<bool, ServiceError> {
+        Ok(self
+            .repo
+            .totp_factor(user)
+            .await?
+            .is_some_and(|factor| factor.confirmed))
+    }
+
+    fn open_secret(&self, user: UserId, sealed: &str) -> Result<TotpSecret, ServiceError> {
+        self.key
+            .open(TOTP_SEAL, user.0.to_string().as_bytes(), sealed)
+            .map(TotpSecret::from_bytes)
+            .map_err(|_| ServiceError::Internal("authenticator secret cannot be opened".into()))
+    }
+
+    pub async fn two_factor_state(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<TwoFactorState, ServiceError> {
+        let Some(factor) = self.repo.totp_factor(user.id).await? else {
+            return Ok(TwoFactorState::Off);
+        };
+        if factor.confirmed {
+            let left = self.repo.recovery_codes_left(user.id).await?;
+            return Ok(TwoFactorState::On {
+                recovery_codes_left: left,
+            });
+        }
+        let secret = self.open_secret(user.id, &factor.sealed_secret)?;
+        let otpauth_uri = secret.otpauth_uri(&self.policy.totp_issuer, &user.email);
+        let svg = qr_svg(&otpauth_uri)
+            .ok_or_else(|| ServiceError::Internal("QR code cannot be drawn".into()))?;
+        Ok(TwoFactorState::Pending(TotpSetup {
+            qr_image: format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg)),
+            otpauth_uri,
+            manual_key: secret.grouped_base32(),
+        }))
+    }
+
+    /// Sensitive changes need a re-authentication in the last five minutes
+    /// (a fresh sign-in counts).
+    pub fn require_recent_auth(&self, user: &CurrentUser) -> Result<(), ServiceError> {
+        if self.clock.now_ms() - user.reauth_at > SUDO_SECS * 1000 {
+            return Err(ServiceError::ReauthRequired);
+        }
+        Ok(())
+    }
+
+    /// Starts setting up an authenticator app: a fresh secret, sealed, that
+    /// counts only once a first code confirms it. Needs a verified address
+    /// (against pre-hijacking) and a recent re-authentication.
+    pub async fn start_totp_enrollment(&self, user: &CurrentUser) -> Result<(), ServiceError> {
+        if !user.email_verified {
+            return Err(code_issue("code", "mfa.needs_verified_email"));
+        }
+        self.require_recent_auth(user)?;
+        if self.has_second_factor(user.id).await? {
+            return Ok(());
+        }
+        let secret = TotpSecret::generate();
+        let sealed = self.key.seal(
+            TOTP_SEAL,
+            user.id.0.to_string().as_bytes(),
+            secret.as_bytes(),
+        );
+        self.repo
+            .put_pending_totp(user.id, &sealed, self.clock.now_ms())
+            .await?;
+        Ok(())
+    }
+
+    /// Turns the pending app on with its first code; returns the recovery
+    /// codes, to be shown once.
+    pub async fn confirm_totp_enrollment(
+        &self,
+        user: &CurrentUser,
+        code: &str,
+        origin: &Origin,
+    ) -> Result<Vec<String>, ServiceError> {
+        self.require_recent_auth(user)?;
+        let factor = self
+            .repo
+            .totp_factor(user.id)
+            .await?
+            .filter(|f| !f.confirmed)
+            .ok_or(ServiceError::TokenInvalid)?;
+        let secret = self.open_secret(user.id, &factor.sealed_secret)?;
+        let now = self.clock.now_ms();
+        let step = match SecondFactorInput::parse(code) {
+            Some(SecondFactorInput::Totp(digits)) => secret.matching_step(&digits, now),
+            _ => None,
+        }
+        .ok_or_else(|| code_issue("code", "mfa.code_wrong"))?;
+        let codes = new_recovery_codes();
+        let hashes: Vec<String> = codes.iter().map(|c| self.key.token_hash(c)).collect();
+        let record = self.user_record(user.id).await?;
+        let effects = Effects::activity(ActivityKind::TotpEnabled, origin, now)
+            .with_mail(self.factor_mail(&record, true));
+        if !self
+            .repo
+            .confirm_totp(user.id, step, &hashes, effects)
+            .await?
+        {
+            return Err(ServiceError::TokenInvalid);
+        }
+        tracing::info!(user_id = %user.id, "authenticator app enabled");
+        Ok(codes)
+    }
+
+    /// A fresh set of recovery codes; the old set stops working.
+    pub async fn regenerate_recovery_codes(
+        &self,
+        user: &CurrentUser,
+        origin: &Origin,
+    ) -> Result<Vec<String>, ServiceError> {
+        self.require_recent_auth(user)?;
+        if !self.has_second_factor(user.id).await? {
+            return Err(ServiceError::TokenInvalid);
+        }
+        let codes = new_recovery_codes();
+        let hashes = codes.iter().map(|c| self.key.token_hash(c)).collect();
+        let effects = Effects::activity(
+            ActivityKind::RecoveryCodesRegenerated,
+            origin,
+            self.clock.now_ms(),
+        );
+        self.repo
+            .apply(
+                user.id,
+                &[AccountChange::ReplaceRecoveryCodes(hashes)],
+                effects,
+            )
+            .await?;
+        tracing::info!(user_id = %user.id, "recovery codes regenerated");
+        Ok(codes)
+    }
+
+    /// Turns two-factor sign-in off; the owner is mailed.
+    pub async fn remove_totp(
+        &self,
+        user: &CurrentUser,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        self.require_recent_auth(user)?;
+        let record = self.user_record(user.id).await?;
+        let effects = Effects::activity(ActivityKind::TotpRemoved, origin, self.clock.now_ms())
+            .with_mail(self.factor_mail(&record, false));
+        self.repo
+            .apply(user.id, &[AccountChange::RemoveSecondFactors], effects)
+            .await?;
+        tracing::info!(user_id = %user.id, "authenticator app removed");
+        Ok(())
+    }
+
+    async fn user_record(&self, user: UserId) -> Result<UserRecord, ServiceError> {
+        self.repo
+            .find_user(user)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)
+    }
+
+    fn factor_mail(&self, user: &UserRecord, enabled: bool) -> crate::ports::NewMail {
+        factor_changed_mail(
+            user.locale,
+            &user.email,
+            &user.display_name,
+            enabled,
+            &format!("{}/recover", self.public_url()),
+        )
+    }
+
+    /// Checks a second-factor entry (an app code or a recovery code) and
+    /// uses it up: an app code's time step cannot be used again, a recovery
+    /// code works once. A failure is recorded and counts toward the lock.
+    pub(crate) async fn check_second_factor(
+        &self,
+        user: &UserRecord,
+        failure_key: &str,
+        typed: &str,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let now = self.clock.now_ms();
+        let failed = match SecondFactorInput::parse(typed) {
+            Some(SecondFactorInput::Totp(digits)) => {
+                let factor = self
+                    .repo
+                    .totp_factor(user.id)
+                    .await?
+                    .filter(|f| f.confirmed);
+                let step = match &factor {
+                    Some(factor) => self
+                        .open_secret(user.id, &factor.sealed_secret)?
+                        .matching_step(&digits, now),
+                    None => None,
+                };
+                match step {
+                    Some(step) if self.repo.use_totp_step(user.id, step).await? => None,
+                    Some(_) => Some(ActivityKind::SecondFactorReplayed),
+                    None => Some(ActivityKind::SecondFactorFailed),
+                }
+            }
+            Some(SecondFactorInput::Recovery(code)) => {
+                let effects = Effects::activity(ActivityKind::RecoveryCodeUsed, origin, now);
+                let used = self
+                    .repo
+                    .use_recovery_code(user.id, &self.key.token_hash(&code), effects)
+                    .await?;
+                (!used).then_some(ActivityKind::SecondFactorFailed)
+            }
+            None => Some(ActivityKind::SecondFactorFailed),
+        };
+        let Some(kind) = failed else {
+            return Ok(());
+        };
+        tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = kind.as_str(), "second factor refused");
+        self.count_failure(user, failure_key, kind, origin, now)
+            .await?;
+        Err(code_issue("code", "mfa.code_wrong"))
+    }
+
+    /// The second step of signing in. `pending_token` came from the first
+    /// step's cookie; it works for five minutes and once.
+    pub async fn complete_second_factor(
+        &self,
+        pending_token: &str,
+        typed: &str,
+        device_token: Option<&str>,
+        origin: &Origin,
+    ) -> Result<SignedIn, ServiceError> {
+        let (user, _) = self
+            .peek(TokenPurpose::SignInPending, pending_token)
+            .await?;
+        let browser = self.browser(user.id, device_token).await?;
+        let failures = self
+            .repo
+            .failure_count(user.id, &browser.failure_key)
+            .await?;
+        let now = self.clock.now_ms();
+        if self.policy.lockout.is_locked(&failures, now) {
+            self.repo
+                .record(
+                    user.id,
+                    Effects::activity(ActivityKind::SignInRefusedLocked, origin, now),
+                )
+                .await?;
+            return Err(code_issue("code", "mfa.code_wrong"));
+        }
+        self.check_second_factor(&user, &browser.failure_key, typed, origin)
+            .await?;
+        self.redeem(
+            TokenPurpose::SignInPending,
+            pending_token,
+            &[],
+            Effects::default(),
+        )
+        .await?;
+        self.open_session(&user, &browser, origin, now).await
+    }
+
+    /// Re-authentication in a signed-in session: the password, and the
+    /// second factor where one is enrolled. Opens five minutes of sudo mode.
+    pub async fn confirm_identity(
+        &self,
+        user: &CurrentUser,
+        password: &str,
+        code: &str,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let record = self.reauthenticate(user, password).await?;
+        if self.has_second_factor(user.id).await? {
+            // Failures here count against the unknown-browser counter: this
+            // session proved only a cookie so far.
+            self.check_second_factor(&record, "", code, origin).await?;
+        }
+        let now = self.clock.now_ms();
+        self.repo
+            .mark_reauthenticated(
+                user.session_id,
+                now,
+                Effects::activity(ActivityKind::Reauthenticated, origin, now),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Keeps new recovery codes, sealed, for the one page that shows them
+    /// (with or without JavaScript); returns the key for an HttpOnly cookie.
+    pub async fn stash_recovery_codes(
+        &self,
+        user: &CurrentUser,
+        codes: &[String],
+    ) -> Result<String, ServiceError> {
+        let sealed = self.key.seal(
+            CODES_SEAL,
+            user.id.0.to_string().as_bytes(),
+            codes.join(" ").as_bytes(),
+        );
+        self.put_flash(&sealed).await
+    }
+
+    /// The stashed codes, once; `None` when already shown or expired.
+    pub async fn take_recovery_codes(
+        &self,
+        user: &CurrentUser,
+        key: &str,
+    ) -> Result<Option<Vec<String>>, ServiceError> {
+        let Some(sealed) = self.take_flash(key).await? else {
+            return Ok(None);
+        };
+        let codes = self
+            .key
+            .open(CODES_SEAL, user.id.0.to_string().as_bytes(), &sealed)
+            .ok()
+            .and_then(|plain| String::from_utf8(plain).ok())
+            .map(|text| text.split(' ').map(str::to_owned).collect());
+        Ok(codes)
+    }
+
+    /// For password recovery: whether the account behind a reset link must
+    /// also give a second-factor code.
+    pub async fn reset_needs_code(&self, reset_token: &str) -> Result<bool, ServiceError> {
+        let (user, _) = self.peek(TokenPurpose::ResetPassword, reset_token).await?;
+        self.has_second_factor(user.id).await
+    }
+}
