@@ -1913,3 +1913,39 @@ async fn sealed_secret_of(store: &SqlStore, user: UserId) -> String {
         .map(|f| f.sealed_secret)
         .unwrap_or_default()
 }
+
+on_both_backends!(password_recovery_asks_for_the_second_factor, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = Arc::new(accounts(store.clone(), clock.clone()));
+    let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+    let me = accounts
+        .current_user(&mine, "192.0.2.1")
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, codes) = enroll(&accounts, &me, T0).await;
+    drain_mail(&store, T0).await;
+
+    accounts
+        .request_password_reset("ada@example.com", &origin())
+        .await
+        .unwrap();
+    let token = mailed_reset_token(&store, T0).await;
+    assert!(accounts.reset_needs_code(&token).await.unwrap());
+    let new = "Marble-Harbor-Quill-38";
+    let without = accounts
+        .reset_password(&token, new, new, "", &origin())
+        .await;
+    assert!(
+        matches!(&without, Err(ServiceError::Validation(issues)) if issues[0].field == "code"),
+        "the mailbox alone is not enough: {without:?}"
+    );
+    accounts
+        .reset_password(&token, new, new, &codes[2], &origin())
+        .await
+        .expect("a recovery code completes the reset");
+    accounts
+        .sign_in("ada@example.com", new, None, &origin())
+        .await
+        .unwrap();
+});

@@ -190,15 +190,17 @@ fn TwoFactorSettings() -> impl IntoView {
 /// `/account/recovery-codes`: new codes, shown this once, with a download.
 #[component]
 pub fn RecoveryCodesPage() -> impl IntoView {
+    // Created once for the page: reading the codes uses them up, so the
+    // signed-in content (which may be drawn more than once) only reads it.
+    let codes = Resource::new(|| (), |_| take_recovery_codes());
     view! {
         <Title text=t(T::RecoveryCodesTitle) />
-        <SignedIn content=|_user: UserView| view! { <RecoveryCodes /> } />
+        <SignedIn content=move |_user: UserView| view! { <RecoveryCodes codes /> } />
     }
 }
 
 #[component]
-fn RecoveryCodes() -> impl IntoView {
-    let codes = Resource::new(|| (), |_| take_recovery_codes());
+fn RecoveryCodes(codes: Resource<Result<Option<Vec<String>>, AppError>>) -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>{t(T::RecoveryCodesTitle)}</h1>
