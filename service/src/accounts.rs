@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use domain::{ActivityKind, DisplayName, Email, FailureCount, Locale, Permission, Role, UserId};
+use domain::{ActivityKind, DisplayName, Email, Locale, Permission, Role, UserId};
 
 use crate::clock::Clock;
 use crate::config::{Policy, RateLimit};
@@ -422,14 +422,6 @@ impl Accounts {
             )
             .await?;
         }
-        let failures = match &user {
-            Some(user) => {
-                self.repo
-                    .failure_count(user.id, &browser.failure_key)
-                    .await?
-            }
-            None => FailureCount::default(),
-        };
         let outcome = self
             .hasher
             .verify(password, user.as_ref().map(|u| &u.password_hash))
@@ -439,14 +431,10 @@ impl Accounts {
             tracing::info!(ip = %origin.ip, outcome = "unknown_account", "sign-in refused");
             return Err(ServiceError::InvalidCredentials);
         };
-        if self.policy.lockout.is_locked(&failures, now) {
-            self.repo
-                .record(
-                    user.id,
-                    Effects::activity(ActivityKind::SignInRefusedLocked, origin, now),
-                )
-                .await?;
-            tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "locked", "sign-in refused");
+        if self
+            .locked_out(user.id, &browser.failure_key, origin, now)
+            .await?
+        {
             return Err(ServiceError::InvalidCredentials);
         }
         if outcome == Verified::No {
@@ -551,6 +539,29 @@ impl Accounts {
             device_token,
             password_expired: self.password_expired(user, now),
         })
+    }
+
+    /// True, and recorded, when the counter this browser's mistakes count
+    /// against is locked: even the right password or code is then refused.
+    pub(crate) async fn locked_out(
+        &self,
+        user: UserId,
+        failure_key: &str,
+        origin: &Origin,
+        now: i64,
+    ) -> Result<bool, ServiceError> {
+        let failures = self.repo.failure_count(user, failure_key).await?;
+        if !self.policy.lockout.is_locked(&failures, now) {
+            return Ok(false);
+        }
+        self.repo
+            .record(
+                user,
+                Effects::activity(ActivityKind::SignInRefusedLocked, origin, now),
+            )
+            .await?;
+        tracing::info!(user_id = %user, ip = %origin.ip, outcome = "locked", "sign-in refused");
+        Ok(true)
     }
 
     /// Counts a failed sign-in step against the account's lock; the failure

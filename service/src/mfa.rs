@@ -279,18 +279,11 @@ impl Accounts {
             .peek(TokenPurpose::SignInPending, pending_token)
             .await?;
         let browser = self.browser(user.id, device_token).await?;
-        let failures = self
-            .repo
-            .failure_count(user.id, &browser.failure_key)
-            .await?;
         let now = self.clock.now_ms();
-        if self.policy.lockout.is_locked(&failures, now) {
-            self.repo
-                .record(
-                    user.id,
-                    Effects::activity(ActivityKind::SignInRefusedLocked, origin, now),
-                )
-                .await?;
+        if self
+            .locked_out(user.id, &browser.failure_key, origin, now)
+            .await?
+        {
             return Err(code_issue("code", "mfa.code_wrong"));
         }
         self.check_second_factor(&user, &browser.failure_key, typed, origin)

@@ -599,13 +599,7 @@ on_both_backends!(journey_register_verify_sign_in_out, |store| {
         .unwrap()
         .is_some());
 
-    let kinds: Vec<_> = accounts
-        .activity(&user, &[], None, 50)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.kind)
-        .collect();
+    let kinds = kinds_of(&accounts, &user, &[]).await;
     use ActivityKind::*;
     // The second sign-in came without the first one's device cookie.
     assert_eq!(
@@ -1066,6 +1060,21 @@ on_both_backends!(reset_links_expire_after_thirty_minutes, |store| {
     ));
 });
 
+/// The kinds of the account's newest events (of `filter`, unless empty).
+async fn kinds_of(
+    accounts: &Accounts,
+    user: &CurrentUser,
+    filter: &[ActivityKind],
+) -> Vec<ActivityKind> {
+    accounts
+        .activity(user, filter, None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.kind)
+        .collect()
+}
+
 /// Every mail queued and due at `now`, oldest first, marked as sent.
 async fn drain_mail(store: &SqlStore, now: i64) -> Vec<QueuedMail> {
     let mut all = Vec::new();
@@ -1189,18 +1198,12 @@ on_both_backends!(lockout_stops_strangers_but_not_known_browsers, |store| {
         .await
         .unwrap()
         .unwrap();
-    let kinds: Vec<_> = accounts
-        .activity(
-            &user,
-            &[ActivityKind::AccountLocked, ActivityKind::AccountUnlocked],
-            None,
-            10,
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.kind)
-        .collect();
+    let kinds = kinds_of(
+        &accounts,
+        &user,
+        &[ActivityKind::AccountLocked, ActivityKind::AccountUnlocked],
+    )
+    .await;
     assert_eq!(
         kinds,
         [
@@ -1801,23 +1804,17 @@ on_both_backends!(
             "the pending step expires after five minutes"
         );
 
-        let kinds: Vec<_> = accounts
-            .activity(
-                &me,
-                &[
-                    ActivityKind::TotpEnabled,
-                    ActivityKind::RecoveryCodeUsed,
-                    ActivityKind::SecondFactorReplayed,
-                    ActivityKind::SecondFactorFailed,
-                ],
-                None,
-                10,
-            )
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|a| a.kind)
-            .collect();
+        let kinds = kinds_of(
+            &accounts,
+            &me,
+            &[
+                ActivityKind::TotpEnabled,
+                ActivityKind::RecoveryCodeUsed,
+                ActivityKind::SecondFactorReplayed,
+                ActivityKind::SecondFactorFailed,
+            ],
+        )
+        .await;
         assert_eq!(
             kinds,
             [

@@ -24,6 +24,19 @@ pub enum TwoFactorView {
     },
 }
 
+/// The signed-in account and where its second factor stands.
+#[cfg(feature = "ssr")]
+async fn two_factor_state(
+) -> Result<(service::accounts::CurrentUser, service::mfa::TwoFactorState), AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let state = ssr::ctx()?
+        .accounts
+        .two_factor_state(&user)
+        .await
+        .map_err(ssr::into_app_error)?;
+    Ok((user, state))
+}
+
 /// Where a finished sign-in goes: the page asked for, if local.
 #[cfg(feature = "ssr")]
 pub(crate) fn after_sign_in(next: Option<&str>, password_expired: bool) -> String {
@@ -80,24 +93,14 @@ pub async fn reauthenticate(
 /// Whether re-authentication must ask for a code as well as the password.
 #[server(prefix = "/api", endpoint = "auth/reauth-needs-code")]
 pub async fn reauth_needs_code() -> Result<bool, AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
-    let state = ssr::ctx()?
-        .accounts
-        .two_factor_state(&user)
-        .await
-        .map_err(ssr::into_app_error)?;
+    let (_, state) = two_factor_state().await?;
     Ok(matches!(state, service::mfa::TwoFactorState::On { .. }))
 }
 
 #[server(prefix = "/api", endpoint = "account/two-factor")]
 pub async fn two_factor() -> Result<TwoFactorView, AppError> {
     use service::mfa::{TwoFactorState, FEW_RECOVERY_CODES};
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
-    let state = ssr::ctx()?
-        .accounts
-        .two_factor_state(&user)
-        .await
-        .map_err(ssr::into_app_error)?;
+    let (user, state) = two_factor_state().await?;
     Ok(match state {
         TwoFactorState::Off => TwoFactorView::Off {
             can_start: user.email_verified,
