@@ -257,6 +257,7 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
         device_cookie_secs: defaults.device_cookie_secs,
         deletion_grace_secs: env
             .positive("LATCHKEY_DELETION_GRACE_SECS", defaults.deletion_grace_secs)?,
+        reauth_secs: env.positive("LATCHKEY_REAUTH_SECS", defaults.reauth_secs)?,
         totp_issuer: env.text("LATCHKEY_TOTP_ISSUER", &defaults.totp_issuer),
         mail_max_attempts: defaults.mail_max_attempts,
         mail_retry_secs: defaults.mail_retry_secs,

@@ -1320,3 +1320,157 @@ async fn a_database_outage_gets_a_clear_503_and_passes() {
     );
     server.stop().await;
 }
+
+/// A registered, verified account signed in in a no-JavaScript browser.
+async fn verified_browser(server: &TestServer, email: &str) -> reqwest::Client {
+    let browser = server.browser();
+    register(server, &browser, email, "Two Step").await;
+    let link = link_in(&server.mail_to(email, "verify-email").await);
+    browser.get(&link).send().await.unwrap();
+    post_form(
+        &browser,
+        server,
+        "/api/verify/confirm",
+        "/verify-email",
+        &[],
+    )
+    .await;
+    let signed_in = sign_in(server, &browser, email, PASSWORD, "").await;
+    assert_eq!(location(&signed_in), "/account");
+    browser
+}
+
+fn app_code_from_page(page: &str, offset_steps: i64) -> String {
+    let key = page
+        .split("class=\"manual-key\"")
+        .nth(1)
+        .and_then(|rest| rest.split_once('>'))
+        .and_then(|(_, rest)| rest.split('<').next())
+        .unwrap_or_else(|| panic!("the manual key on the page: {page}"));
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    service::totp::TotpSecret::from_base32(key)
+        .unwrap()
+        .code_at(now_ms + offset_steps * 30_000)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_factor_without_javascript_and_sudo_mode() {
+    let Some(server) =
+        TestServer::start_with(Backend::Postgres, &[("LATCHKEY_REAUTH_SECS", "1")]).await
+    else {
+        return;
+    };
+    let browser = verified_browser(&server, "nia@example.com").await;
+    let started = post_form(
+        &browser,
+        &server,
+        "/api/account/two-factor/start",
+        "/account/two-factor",
+        &[],
+    )
+    .await;
+    assert_eq!(location(&started), "/account/two-factor");
+    let (_, setup) = page(&browser, &server, "/account/two-factor").await;
+    assert!(
+        setup.contains("src=\"data:image/svg+xml;base64,"),
+        "the QR code is in the page"
+    );
+    let confirmed = post_form(
+        &browser,
+        &server,
+        "/api/account/two-factor/confirm",
+        "/account/two-factor",
+        &[("code", &app_code_from_page(&setup, 0))],
+    )
+    .await;
+    assert_eq!(location(&confirmed), "/account/recovery-codes");
+    let (_, codes_page) = page(&browser, &server, "/account/recovery-codes").await;
+    assert_eq!(codes_page.matches("<li><code>").count(), 10);
+    let recovery_code = codes_page
+        .split("<li><code>")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+
+    // A second browser: the password alone opens no session.
+    let other = server.browser();
+    let first_step = sign_in(
+        &server,
+        &other,
+        "nia@example.com",
+        PASSWORD,
+        "/account/activity",
+    )
+    .await;
+    assert_eq!(location(&first_step), "/login/mfa?next=/account/activity");
+    let pending_cookie = first_step.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(pending_cookie.starts_with("lk_pending=") && pending_cookie.contains("HttpOnly"));
+    let account = other.get(server.url("/account")).send().await.unwrap();
+    assert_eq!(
+        location(&account),
+        "/login?next=/account",
+        "no session before the code"
+    );
+    let second_step = post_form(
+        &other,
+        &server,
+        "/api/auth/second-factor",
+        "/login/mfa?next=/account/activity",
+        &[
+            ("code", &app_code_from_page(&setup, 1)),
+            ("next", "/account/activity"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&second_step), "/account/activity");
+
+    // Sudo mode has lapsed (one second here): the change waits for the owner.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let refused = post_form(
+        &browser,
+        &server,
+        "/api/account/two-factor/new-codes",
+        "/account/two-factor",
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&refused), "/login/reauth?next=/account/two-factor");
+    let (_, reauth) = page(&browser, &server, "/login/reauth?next=/account/two-factor").await;
+    assert!(reauth.contains("name=\"current_password\"") && reauth.contains("name=\"code\""));
+    let confirmed = post_form(
+        &browser,
+        &server,
+        "/api/auth/reauth",
+        "/login/reauth?next=/account/two-factor",
+        &[
+            ("current_password", PASSWORD),
+            // App codes up to the one just used are spent: a recovery code serves.
+            ("code", &recovery_code),
+            ("next", "/account/two-factor"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&confirmed), "/account/two-factor");
+    let fresh = post_form(
+        &browser,
+        &server,
+        "/api/account/two-factor/new-codes",
+        "/account/two-factor",
+        &[],
+    )
+    .await;
+    assert_eq!(
+        location(&fresh),
+        "/account/recovery-codes",
+        "allowed right after"
+    );
+    server.stop().await;
+}

@@ -63,6 +63,8 @@ pub struct Policy {
     pub device_cookie_secs: i64,
     /// Time between a deletion request and the erasure; signing in cancels.
     pub deletion_grace_secs: i64,
+    /// How long a re-authentication (or a sign-in) allows sensitive changes.
+    pub reauth_secs: i64,
     /// The issuer an authenticator app shows next to the account.
     pub totp_issuer: String,
     /// Mail delivery: attempts before a message is given up, and the first
@@ -122,6 +124,7 @@ impl Default for Policy {
             email_change_link_secs: 24 * 60 * 60,
             device_cookie_secs: 365 * 24 * 60 * 60,
             deletion_grace_secs: 14 * 24 * 60 * 60,
+            reauth_secs: 5 * 60,
             totp_issuer: "Latchkey".to_owned(),
             mail_max_attempts: 8,
             mail_retry_secs: 30,

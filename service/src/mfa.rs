@@ -12,8 +12,6 @@ use crate::mail::factor_changed_mail;
 use crate::ports::{AccountChange, Effects, Origin, TokenPurpose, UserRecord};
 use crate::totp::{new_recovery_codes, qr_svg, TotpSecret};
 
-/// A re-authentication counts for sensitive changes this long.
-const SUDO_SECS: i64 = 5 * 60;
 /// Purpose of the key that seals authenticator secrets at rest.
 const TOTP_SEAL: &str = "totp-secret";
 /// Purpose of the key that seals new recovery codes for their one showing.
@@ -85,10 +83,10 @@ impl Accounts {
         }))
     }
 
-    /// Sensitive changes need a re-authentication in the last five minutes
-    /// (a fresh sign-in counts).
+    /// Sensitive changes need a re-authentication in the last few minutes
+    /// (five by default; a fresh sign-in counts).
     pub fn require_recent_auth(&self, user: &CurrentUser) -> Result<(), ServiceError> {
-        if self.clock.now_ms() - user.reauth_at > SUDO_SECS * 1000 {
+        if self.clock.now_ms() - user.reauth_at > self.policy.reauth_secs * 1000 {
             return Err(ServiceError::ReauthRequired);
         }
         Ok(())

@@ -35,6 +35,15 @@ impl TotpSecret {
         TotpSecret(bytes)
     }
 
+    /// Reads a key as people type it: base32, spaces and case ignored.
+    pub fn from_base32(typed: &str) -> Option<Self> {
+        let compact: String = typed.split_whitespace().collect::<String>().to_uppercase();
+        totp_rs::Secret::Encoded(compact)
+            .to_bytes()
+            .ok()
+            .map(TotpSecret)
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }

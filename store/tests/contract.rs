@@ -1642,28 +1642,12 @@ on_both_backends!(an_expired_password_must_be_changed_first, |store| {
     assert!(!me.password_expired, "the change starts a new period");
 });
 
-/// The code an authenticator app would show now for the pending or active
-/// secret, read back the way a person would: from the manual key.
+/// The code an authenticator app would show at `now`, read back the way a
+/// person would: from the manual key.
 fn app_code(setup_key: &str, now: i64) -> String {
-    let bytes = base32_decode(&setup_key.replace(' ', ""));
-    service::totp::TotpSecret::from_bytes(bytes).code_at(now)
-}
-
-fn base32_decode(text: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut bits = 0u64;
-    let mut count = 0;
-    let mut out = Vec::new();
-    for c in text.bytes() {
-        let value = ALPHABET.iter().position(|&a| a == c).unwrap() as u64;
-        bits = (bits << 5) | value;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-        }
-    }
-    out
+    service::totp::TotpSecret::from_base32(setup_key)
+        .expect("a base32 key")
+        .code_at(now)
 }
 
 /// Turns the authenticator app on; returns its manual key and the recovery codes.
