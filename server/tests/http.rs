@@ -1347,10 +1347,7 @@ fn app_code_from_page(page: &str, offset_steps: i64) -> String {
         .and_then(|rest| rest.split_once('>'))
         .and_then(|(_, rest)| rest.split('<').next())
         .unwrap_or_else(|| panic!("the manual key on the page: {page}"));
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now_ms = service::Clock::now_ms(&service::SystemClock);
     service::totp::TotpSecret::from_base32(key)
         .unwrap()
         .code_at(now_ms + offset_steps * 30_000)
