@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_location;
 
 use crate::api::FormFlash;
 use crate::error::AppError;
@@ -52,15 +53,24 @@ pub fn kept_value(
 /// The page-level message for an error, announced to screen readers.
 #[component]
 pub fn ErrorSummary(error: Signal<Option<AppError>>) -> impl IntoView {
+    let location = use_location();
     move || {
         error.get().map(|error| {
             let reference = match &error {
                 AppError::Internal { request_id } => Some(request_id.clone()),
                 _ => None,
             };
+            // Without JavaScript the server redirects there itself; a
+            // script-driven form gets the way to it here.
+            let reauth = (error == AppError::ReauthRequired).then(|| {
+                let here = location.pathname.get_untracked();
+                view! {
+                    " " <a href=format!("/login/reauth?next={}", crate::encode_query_value(&here))>{t(T::ReauthTitle)}</a>
+                }
+            });
             view! {
                 <div class="alert alert-error" role="alert" id="form-error">
-                    <p>{t(code_text(error.code()))} {reference.map(|id| view! { " " <code>{id}</code> })}</p>
+                    <p>{t(code_text(error.code()))} {reference.map(|id| view! { " " <code>{id}</code> })} {reauth}</p>
                 </div>
             }
         })

@@ -128,3 +128,31 @@ test("download the activity as CSV and all data as JSON, then delete the account
   await expect(page.getByText("Your account is closed")).toBeVisible();
   await mailTo(email, "will be erased");
 });
+
+test("an address change after sudo mode lapsed asks to confirm it is you, then goes on", async ({ page }, testInfo) => {
+  test.slow();
+  const email = await verifiedAccount(page, testInfo, "Sudo");
+  await signIn(page, testInfo, email);
+  await expect(page).toHaveURL(/\/account$/);
+  // The e2e server lets a sign-in count for 20 seconds.
+  await page.waitForTimeout(21_000);
+
+  await open(page, "/account/security", testInfo);
+  const newEmail = email.replace("@", ".sudo@");
+  await page.getByLabel("New email address").fill(newEmail);
+  await page.getByRole("button", { name: "Send confirmation link" }).click();
+  if (testInfo.project.name === "js") {
+    await expect(page.getByRole("alert")).toContainText("Please confirm it is you first.");
+    await page.getByRole("link", { name: "Confirm it is you" }).click();
+  }
+  await expect(page).toHaveURL(/\/login\/reauth\?next=%2Faccount%2Fsecurity$|\/login\/reauth\?next=\/account\/security$/);
+  await settled(page, testInfo);
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/account\/security$/);
+  await settled(page, testInfo);
+  await page.getByLabel("New email address").fill(newEmail);
+  await page.getByRole("button", { name: "Send confirmation link" }).click();
+  await expect(page.getByText("Check the inbox of the new address")).toBeVisible();
+  await mailTo(newEmail, "/account/email/confirm?token=");
+});
