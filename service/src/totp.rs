@@ -179,6 +179,50 @@ mod tests {
         assert!(svg.contains("<svg") && !svg.contains("style="));
     }
 
+    /// Draws the SVG's dark rectangles (the `M x y h w v h H x V y` runs the
+    /// renderer writes) into a bitmap, as a camera would see the page.
+    fn rasterize(svg: &str) -> (usize, Vec<Vec<bool>>) {
+        let attr = |name: &str| -> usize {
+            let rest = svg.split(&format!(" {name}=\"")).nth(1).unwrap();
+            rest.split('"').next().unwrap().parse().unwrap()
+        };
+        let size = attr("width");
+        let mut dark = vec![vec![false; size]; size];
+        let path = svg
+            .split(" d=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        for run in path.split('M').filter(|r| !r.is_empty()) {
+            let numbers: Vec<usize> = run
+                .split(|c: char| c.is_ascii_alphabetic() || c == ' ')
+                .filter(|n| !n.is_empty())
+                .map(|n| n.parse().unwrap())
+                .collect();
+            let (left, top, width, height) = (numbers[0], numbers[1], numbers[2], numbers[3]);
+            for row in dark.iter_mut().skip(top).take(height) {
+                for cell in row.iter_mut().skip(left).take(width) {
+                    *cell = true;
+                }
+            }
+        }
+        (size, dark)
+    }
+
+    #[test]
+    fn the_qr_code_scans_back_to_the_uri() {
+        let secret = TotpSecret::generate();
+        let uri = secret.otpauth_uri("Latchkey", "陈静@example.com");
+        let (size, dark) = rasterize(&qr_svg(&uri).unwrap());
+        let mut image = rqrr::PreparedImage::prepare_from_bitmap(size, size, |x, y| dark[y][x]);
+        let grids = image.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, content) = grids[0].decode().unwrap();
+        assert_eq!(content, uri);
+    }
+
     #[test]
     fn recovery_codes_are_ten_distinct_readable_codes() {
         let codes = new_recovery_codes();
