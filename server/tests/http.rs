@@ -1471,3 +1471,36 @@ async fn two_factor_without_javascript_and_sudo_mode() {
     );
     server.stop().await;
 }
+
+on_both_backends!(
+    this_wasnt_me_ends_every_session_and_leads_to_a_new_password,
+    |server| {
+        let owner = server.browser();
+        register(server, &owner, "oli@example.com", "Oli").await;
+        sign_in(server, &owner, "oli@example.com", PASSWORD, "").await;
+        let stranger = server.browser();
+        sign_in(server, &stranger, "oli@example.com", PASSWORD, "").await;
+
+        let link = link_in(&server.mail_to("oli@example.com", "/not-me?token=").await);
+        let reader = server.browser();
+        let opened = reader.get(&link).send().await.unwrap();
+        assert_eq!(location(&opened), "/not-me");
+        let (_, confirm) = page(&reader, server, "/not-me").await;
+        assert!(confirm.contains("Sign out everywhere and change my password"));
+        let pressed = post_form(&reader, server, "/api/account/not-me", "/not-me", &[]).await;
+        assert_eq!(location(&pressed), "/recover/reset");
+        let (_, reset) = page(&reader, server, "/recover/reset").await;
+        assert!(
+            reset.contains("autocomplete=\"new-password\""),
+            "straight to a new password"
+        );
+        for browser in [&owner, &stranger] {
+            let after = browser.get(server.url("/account")).send().await.unwrap();
+            assert_eq!(
+                location(&after),
+                "/login?next=/account",
+                "every session ended"
+            );
+        }
+    }
+);
