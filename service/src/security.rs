@@ -244,13 +244,25 @@ impl Accounts {
         token: &str,
         origin: &Origin,
     ) -> Result<String, ServiceError> {
-        let (_, old_address) = self.peek(TokenPurpose::RestoreEmail, token).await?;
+        let (user, old_address) = self.peek(TokenPurpose::RestoreEmail, token).await?;
         let old_address = old_address.ok_or(ServiceError::TokenInvalid)?;
-        let changes = [
-            AccountChange::SetEmail(old_address),
+        let mut changes = vec![
             AccountChange::EndSessions { except: None },
             AccountChange::ForgetDevices,
         ];
+        // Another account may have taken the old address since; then the
+        // intruder is still shut out and the owner still gets the new
+        // password, and support sorts out the address.
+        let taken = self
+            .repo
+            .find_user_by_email(&old_address)
+            .await?
+            .is_some_and(|other| other.id != user.id);
+        if taken {
+            tracing::warn!(user_id = %user.id, "old address taken meanwhile; not restored");
+        } else {
+            changes.push(AccountChange::SetEmail(old_address));
+        }
         self.take_back(
             TokenPurpose::RestoreEmail,
             token,

@@ -1930,3 +1930,45 @@ on_both_backends!(password_recovery_asks_for_the_second_factor, |store| {
         .await
         .unwrap();
 });
+
+on_both_backends!(
+    restoring_an_address_taken_meanwhile_still_shuts_the_intruder_out,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+        let me = accounts
+            .current_user(&mine, "192.0.2.1")
+            .await
+            .unwrap()
+            .unwrap();
+        accounts
+            .request_email_change(&me, "intruder@example.com", &origin())
+            .await
+            .unwrap();
+        let confirm = link_token(&drain_mail(&store, T0).await[0], "/account/email/confirm");
+        accounts
+            .confirm_email_change(&confirm, Some(&me), &origin())
+            .await
+            .unwrap();
+        let restore = link_token(&drain_mail(&store, T0).await[0], "/account/email/restore");
+        known_account(&accounts, &store, "ada@example.com").await;
+
+        let reset = accounts.restore_email(&restore, &origin()).await.unwrap();
+        assert!(accounts
+            .current_user(&mine, "192.0.2.1")
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            store.find_user(me.id).await.unwrap().unwrap().email,
+            "intruder@example.com",
+            "the other account keeps its address"
+        );
+        let new = "Marble-Harbor-Quill-38";
+        accounts
+            .reset_password(&reset, new, new, "", &origin())
+            .await
+            .expect("the owner still gets a new password");
+    }
+);
