@@ -20,7 +20,9 @@ pub fn SessionsPage() -> impl IntoView {
 fn SessionList() -> impl IntoView {
     let revoke = ServerAction::<RevokeSession>::new();
     let revoke_others = ServerAction::<RevokeOtherSessions>::new();
-    let flash = page_data().flash_signal();
+    let data = page_data();
+    let flash = data.flash_signal();
+    let flash_loaded = data.flash;
     let error = form_error(revoke, flash, "revoke");
     let others_error = form_error(revoke_others, flash, "revoke");
     let sessions = Resource::new(
@@ -39,10 +41,12 @@ fn SessionList() -> impl IntoView {
             <h1>{t(T::SessionsTitle)}</h1>
             <p class="lead">{t(T::SessionsIntro)}</p>
             {move || notice().map(|n| view! { <div class="alert alert-info" role="status"><p>{t(n)}</p></div> })}
-            <ErrorSummary error=Signal::derive(move || error.get().or_else(|| others_error.get())) />
             <Transition>
                 {move || Suspend::new(async move {
-                    match sessions.await {
+                    // After the flash is read, so a no-JavaScript post's error shows.
+                    let _ = flash_loaded.await;
+                    let summary = view! { <ErrorSummary error=Signal::derive(move || error.get().or_else(|| others_error.get())) /> };
+                    let list = match sessions.await {
                         Err(error) => view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                         Ok(list) => {
                             let others = list.iter().filter(|s| !s.current).count();
@@ -82,7 +86,8 @@ fn SessionList() -> impl IntoView {
                                 }}
                             }.into_any()
                         }
-                    }
+                    };
+                    view! { {summary} {list} }
                 })}
             </Transition>
         </section>

@@ -139,11 +139,12 @@ fn TwoFactorSettings() -> impl IntoView {
             <h1>{t(T::TwoFactorTitle)}</h1>
             <p class="lead">{t(T::TwoFactorIntro)}</p>
             {move || removed().then(|| view! { <div class="alert alert-info" role="status"><p>{t(T::TwoFactorRemovedNotice)}</p></div> })}
-            <ErrorSummary error />
             <Transition>
                 {move || Suspend::new(async move {
+                    // After the flash is read, so a no-JavaScript post's error shows.
                     let _ = data.flash.await;
-                    match state.await {
+                    let summary = view! { <ErrorSummary error /> };
+                    let state = match state.await {
                         Err(error) => view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                         Ok(TwoFactorView::Off { can_start }) => view! {
                             <p>{t(T::TwoFactorOff)}</p>
@@ -180,7 +181,8 @@ fn TwoFactorSettings() -> impl IntoView {
                                 <button type="submit" class="button danger">{t(T::RemoveTwoFactorButton)}</button>
                             </ActionForm>
                         }.into_any(),
-                    }
+                    };
+                    view! { {summary} {state} }
                 })}
             </Transition>
         </section>
