@@ -282,6 +282,14 @@ pub fn status_of(error: &AppError) -> StatusCode {
     }
 }
 
+/// The kinds an activity `kind` parameter asks for: one known kind, or
+/// every kind (empty) when it is missing or unknown.
+pub fn activity_filter(kind: Option<&str>) -> Vec<domain::ActivityKind> {
+    kind.and_then(domain::ActivityKind::parse)
+        .into_iter()
+        .collect()
+}
+
 /// The token of the mail link this browser opened (moved out of the URL
 /// into a cookie by the server), which a confirm button now uses up.
 pub fn take_link_token() -> String {

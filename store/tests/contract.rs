@@ -1075,6 +1075,15 @@ async fn kinds_of(
         .collect()
 }
 
+/// The signed-in account behind a session token, seen from 192.0.2.1.
+async fn account_of(accounts: &Accounts, session_token: &str) -> CurrentUser {
+    accounts
+        .current_user(session_token, "192.0.2.1")
+        .await
+        .unwrap()
+        .expect("a live session")
+}
+
 /// Every mail queued and due at `now`, oldest first, marked as sent.
 async fn drain_mail(store: &SqlStore, now: i64) -> Vec<QueuedMail> {
     let mut all = Vec::new();
@@ -1333,16 +1342,8 @@ on_both_backends!(sessions_can_be_listed_and_revoked, |store| {
         .unwrap()
         .session();
     let (bob, _) = known_account(&accounts, &store, "bob@example.com").await;
-    let bob = accounts
-        .current_user(&bob, "192.0.2.1")
-        .await
-        .unwrap()
-        .unwrap();
-    let me = accounts
-        .current_user(&first, "192.0.2.1")
-        .await
-        .unwrap()
-        .unwrap();
+    let bob = account_of(&accounts, &bob).await;
+    let me = account_of(&accounts, &first).await;
 
     let sessions = accounts.sessions(&me).await.unwrap();
     assert_eq!(sessions.len(), 3);
@@ -1399,11 +1400,7 @@ on_both_backends!(
             .await
             .unwrap()
             .session();
-        let me = accounts
-            .current_user(&mine, "192.0.2.1")
-            .await
-            .unwrap()
-            .unwrap();
+        let me = account_of(&accounts, &mine).await;
         let field_codes = |result: Result<(), ServiceError>| match result {
             Err(ServiceError::Validation(issues)) => issues
                 .into_iter()
@@ -1473,11 +1470,7 @@ on_both_backends!(
         let accounts = accounts(store.clone(), clock.clone());
         let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
         known_account(&accounts, &store, "bob@example.com").await;
-        let me = accounts
-            .current_user(&mine, "192.0.2.1")
-            .await
-            .unwrap()
-            .unwrap();
+        let me = account_of(&accounts, &mine).await;
 
         accounts
             .request_email_change(&me, "bob@example.com", &origin())
@@ -1533,11 +1526,7 @@ on_both_backends!(deletion_waits_out_the_grace_period, |store| {
     let clock = Arc::new(ManualClock::at(T0));
     let accounts = accounts(store.clone(), clock.clone());
     let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
-    let me = accounts
-        .current_user(&mine, "192.0.2.1")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = account_of(&accounts, &mine).await;
     let export = accounts.export_data(&me, &origin()).await.unwrap();
     assert_eq!(export.profile.email, "ada@example.com");
     assert!(export.activity.iter().any(|a| a.event == "registered"));
@@ -1564,11 +1553,7 @@ on_both_backends!(deletion_waits_out_the_grace_period, |store| {
         .await
         .unwrap()
         .session();
-    let me = accounts
-        .current_user(&again.session_token, "192.0.2.1")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = account_of(&accounts, &again.session_token).await;
     accounts
         .request_deletion(&me, GOOD, &origin())
         .await
@@ -1623,22 +1608,14 @@ on_both_backends!(an_expired_password_must_be_changed_first, |store| {
         .unwrap()
         .session();
     assert!(old.password_expired, "90 days have passed");
-    let me = accounts
-        .current_user(&old.session_token, "192.0.2.1")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = account_of(&accounts, &old.session_token).await;
     assert!(me.password_expired);
     let new = "Marble-Harbor-Quill-38";
     accounts
         .change_password(&me, GOOD, new, new, &origin())
         .await
         .unwrap();
-    let me = accounts
-        .current_user(&old.session_token, "192.0.2.1")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = account_of(&accounts, &old.session_token).await;
     assert!(!me.password_expired, "the change starts a new period");
 });
 
@@ -1685,11 +1662,7 @@ on_both_backends!(
         let clock = Arc::new(ManualClock::at(T0));
         let accounts = accounts(store.clone(), clock.clone());
         let (mine, device) = known_account(&accounts, &store, "ada@example.com").await;
-        let me = accounts
-            .current_user(&mine, "192.0.2.1")
-            .await
-            .unwrap()
-            .unwrap();
+        let me = account_of(&accounts, &mine).await;
         let (key, codes) = enroll(&accounts, &me, T0).await;
         assert_eq!(codes.len(), 10);
         let stored: String = sealed_secret_of(&store, me.id).await;
@@ -1759,11 +1732,7 @@ on_both_backends!(
                 .is_err(),
             "each recovery code works once"
         );
-        let me = accounts
-            .current_user(&mine, "192.0.2.1")
-            .await
-            .unwrap()
-            .unwrap();
+        let me = account_of(&accounts, &mine).await;
         let service::mfa::TwoFactorState::On {
             recovery_codes_left,
         } = accounts.two_factor_state(&me).await.unwrap()
@@ -1815,11 +1784,7 @@ on_both_backends!(bad_codes_lock_the_account_and_sudo_mode_expires, |store| {
     let clock = Arc::new(ManualClock::at(T0));
     let accounts = accounts(store.clone(), clock.clone());
     let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
-    let me = accounts
-        .current_user(&mine, "192.0.2.1")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = account_of(&accounts, &mine).await;
     let (key, codes) = enroll(&accounts, &me, T0).await;
     drain_mail(&store, T0).await;
 
@@ -1851,11 +1816,7 @@ on_both_backends!(bad_codes_lock_the_account_and_sudo_mode_expires, |store| {
     );
 
     clock.advance_secs(10 * 60);
-    let me = accounts
-        .current_user(&mine, "192.0.2.1")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = account_of(&accounts, &mine).await;
     assert!(matches!(
         accounts.regenerate_recovery_codes(&me, &origin()).await,
         Err(ServiceError::ReauthRequired)
@@ -1864,11 +1825,7 @@ on_both_backends!(bad_codes_lock_the_account_and_sudo_mode_expires, |store| {
         .confirm_identity(&me, GOOD, &app_code(&key, clock.now_ms()), &origin())
         .await
         .unwrap();
-    let me = accounts
-        .current_user(&mine, "192.0.2.1")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = account_of(&accounts, &mine).await;
     let fresh = accounts
         .regenerate_recovery_codes(&me, &origin())
         .await
@@ -1899,11 +1856,7 @@ on_both_backends!(password_recovery_asks_for_the_second_factor, |store| {
     let clock = Arc::new(ManualClock::at(T0));
     let accounts = Arc::new(accounts(store.clone(), clock.clone()));
     let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
-    let me = accounts
-        .current_user(&mine, "192.0.2.1")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = account_of(&accounts, &mine).await;
     let (_, codes) = enroll(&accounts, &me, T0).await;
     drain_mail(&store, T0).await;
 
@@ -1937,11 +1890,7 @@ on_both_backends!(
         let clock = Arc::new(ManualClock::at(T0));
         let accounts = accounts(store.clone(), clock.clone());
         let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
-        let me = accounts
-            .current_user(&mine, "192.0.2.1")
-            .await
-            .unwrap()
-            .unwrap();
+        let me = account_of(&accounts, &mine).await;
         accounts
             .request_email_change(&me, "intruder@example.com", &origin())
             .await

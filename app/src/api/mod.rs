@@ -200,11 +200,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
 pub async fn activity(before: Option<i64>, kind: Option<String>) -> Result<ActivityPage, AppError> {
     let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
     let context = ssr::ctx()?;
-    let kinds: Vec<ActivityKind> = kind
-        .as_deref()
-        .and_then(ActivityKind::parse)
-        .into_iter()
-        .collect();
+    let kinds = ssr::activity_filter(kind.as_deref());
     // One extra row tells whether an older page exists.
     let mut records = context
         .accounts

@@ -197,11 +197,7 @@ pub async fn export_activity(kind: Option<String>) -> Result<TextStream<AppError
     use crate::i18n::T;
     let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
     let context = ssr::ctx()?;
-    let kinds: Vec<domain::ActivityKind> = kind
-        .as_deref()
-        .and_then(domain::ActivityKind::parse)
-        .into_iter()
-        .collect();
+    let kinds = ssr::activity_filter(kind.as_deref());
     let locale = ssr::request_locale();
     let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
     let rows = context
