@@ -7,7 +7,7 @@ mod middleware;
 mod secret;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use app::ssr::{AppContext, CookiePolicy, LANG_COOKIE};
@@ -20,7 +20,7 @@ use http::header::SET_COOKIE;
 use http::StatusCode;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use service::mail::{run_delivery, Mailer};
 use service::ports::Health;
 use service::{Accounts, Clock, SystemClock};
@@ -120,6 +120,16 @@ pub struct Prepared {
 
 /// Builds the whole server from configuration: storage, key, mailer and
 /// router, and starts the background jobs.
+/// The app's routes, listed once per process. Listing them renders the app
+/// with every resource load suppressed by a process-wide flag; a resource
+/// that first polls while another instance in the same process lists its
+/// routes would then never resolve (leptos-rs/leptos#4773). Listing once,
+/// before any instance serves, keeps that window closed.
+fn route_list() -> &'static [AxumRouteListing] {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App))
+}
+
 pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
     let store = open_store(&config).await?;
     let key = secret::load_or_create(&config)?;
@@ -160,7 +170,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         link_cookie_secs: config.policy.link_cookie_secs,
     };
     let leptos = leptos_options(&config);
-    let routes = generate_route_list(App);
+    let routes = route_list().to_vec();
     let context = AppContext { accounts, cookies };
     let state = ServerState {
         leptos: leptos.clone(),

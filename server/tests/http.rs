@@ -113,9 +113,8 @@ impl TestServer {
             "user-agent",
             HeaderValue::from_static("Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0"),
         );
-        reqwest::Client::builder()
+        client_builder()
             .cookie_store(true)
-            .redirect(Policy::none())
             .default_headers(headers)
             .build()
             .unwrap()
@@ -152,6 +151,14 @@ impl TestServer {
             db.remove().await;
         }
     }
+}
+
+/// A client that shows redirects instead of following them, and whose
+/// stalled responses fail their test instead of holding CI until its deadline.
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .redirect(Policy::none())
 }
 
 fn link_in(mail: &str) -> String {
@@ -468,10 +475,7 @@ async fn cross_site_posts_are_refused_before_any_work() {
     let Some(server) = TestServer::start(Backend::Sqlite).await else {
         return;
     };
-    let plain = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
+    let plain = client_builder().build().unwrap();
     let form = [
         ("email", "x@example.com"),
         ("display_name", "X"),
@@ -788,7 +792,7 @@ async fn health_and_readiness() {
     let Some(server) = TestServer::start(Backend::Sqlite).await else {
         return;
     };
-    let client = reqwest::Client::new();
+    let client = client_builder().build().unwrap();
     assert_eq!(
         client
             .get(server.url("/healthz"))
@@ -1223,9 +1227,8 @@ async fn activity_exports_as_csv_for_spreadsheets() {
         "user-agent",
         HeaderValue::from_static("=HYPERLINK(\"http://evil\")"),
     );
-    let hostile = reqwest::Client::builder()
+    let hostile = client_builder()
         .cookie_store(true)
-        .redirect(Policy::none())
         .default_headers(headers)
         .build()
         .unwrap();
