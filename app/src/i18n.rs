@@ -125,6 +125,11 @@ messages! {
     EvSecondFactorFailed => "Wrong two-factor code", "两步验证码错误";
     EvSecondFactorReplayed => "Refused: a code that was already used", "已拒绝：重复使用的验证码";
     EvReauthenticated => "Identity confirmed for a sensitive change", "为敏感更改确认了身份";
+    EvPasskeyAdded => "Passkey added (owner mailed)", "添加了通行密钥（已邮件通知）";
+    EvPasskeyRenamed => "Passkey renamed", "重命名了通行密钥";
+    EvPasskeyRemoved => "Passkey removed (owner mailed)", "移除了通行密钥（已邮件通知）";
+    EvPasskeyUsed => "Passkey used to sign in", "使用通行密钥登录";
+    EvPasskeyRefused => "Passkey refused: it may have been copied (owner mailed)", "通行密钥被拒绝：可能已被复制（已邮件通知）";
 
     FilterLabel => "Show", "显示";
     AllEvents => "All events", "所有事件";
@@ -220,6 +225,34 @@ messages! {
     ResetCodeHint => "Your account uses two-factor sign-in: enter a code from your app or one of your recovery codes. Lost both? Contact support.", "您的账户已开启两步验证：请输入应用中的验证码或一个恢复码。两者都丢失了？请联系客服。";
     NavTwoFactor => "Two-factor sign-in", "两步验证";
 
+    PasskeysHeading => "Passkeys and security keys", "通行密钥和安全密钥";
+    PasskeysHint => "Sign in with your fingerprint, face or device PIN, or with a security key, instead of typing your password. Adding, renaming or removing one asks you to confirm it is you.", "使用指纹、面容或设备 PIN 码，或使用安全密钥登录，无需输入密码。添加、重命名或移除时需要先确认您的身份。";
+    PasskeysNone => "You have not added a passkey yet.", "您还没有添加通行密钥。";
+    PasskeysNeedVerified => "Confirm your email address first; then you can add a passkey.", "请先确认您的邮箱地址，然后才能添加通行密钥。";
+    PasskeyNameLabel => "Name", "名称";
+    PasskeyNameHint => "So you can tell them apart, like “Work laptop” or “Blue key”.", "方便您区分，例如“工作电脑”或“蓝色密钥”。";
+    PasskeyDefaultName => "Passkey", "通行密钥";
+    AddPasskeyButton => "Add a passkey or security key", "添加通行密钥或安全密钥";
+    PasskeyTypePlatform => "Passkey on a device", "设备上的通行密钥";
+    PasskeyTypeKey => "Security key", "安全密钥";
+    PasskeyAdded => "Added", "添加时间";
+    PasskeyLastUsed => "Last used", "上次使用";
+    PasskeyNeverUsed => "Not used yet", "尚未使用";
+    RenamePasskeyButton => "Rename", "重命名";
+    RemovePasskeyButton => "Remove", "移除";
+    PasskeyAddedNotice => "Your passkey was added. We sent a mail to your address about it.", "通行密钥已添加。我们已向您的邮箱发送通知。";
+    PasskeyRenamedNotice => "The passkey was renamed.", "通行密钥已重命名。";
+    PasskeyRemovedNotice => "The passkey was removed. We sent a mail to your address about it.", "通行密钥已移除。我们已向您的邮箱发送通知。";
+    PasskeyWaiting => "Follow your browser: touch your security key, or use your fingerprint, face or PIN.", "请按浏览器提示操作：触摸安全密钥，或使用指纹、面容或 PIN 码。";
+    PasskeyFailed => "That passkey did not work. Try again, or use your password instead.", "该通行密钥无法使用。请重试，或改用密码。";
+    PasskeyCancelled => "The passkey prompt was closed or timed out. Press the button to try again.", "通行密钥提示已关闭或超时。请点击按钮重试。";
+    PasskeyUnsupported => "This browser cannot use passkeys. Use your password instead.", "此浏览器不支持通行密钥。请改用密码。";
+    PasskeyNeedsScript => "Passkeys need JavaScript. Turn it on to use one; your password and codes work without it.", "通行密钥需要启用 JavaScript。开启后即可使用；不启用时，密码和验证码仍可正常使用。";
+    PasskeyNameRequired => "Give the passkey a name.", "请为通行密钥命名。";
+    SignInWithPasskey => "Sign in with a passkey", "使用通行密钥登录";
+    UsePasskeyButton => "Use your passkey or security key", "使用通行密钥或安全密钥";
+    OrDivider => "or", "或";
+
     TooManyTitle => "Too many attempts", "尝试次数过多";
     TooManyBody => "To protect accounts, we pause requests that come too fast. Wait this long, then try again:", "为了保护账户，请求过于频繁时我们会暂停处理。请等待以下时间后重试：";
     Seconds => "seconds", "秒";
@@ -300,6 +333,8 @@ pub fn code_text(code: &str) -> T {
         "password.current_wrong" => T::PwCurrentWrong,
         "email.unchanged" => T::EmailUnchanged,
         "mfa.code_wrong" => T::MfaCodeWrong,
+        "passkey.failed" => T::PasskeyFailed,
+        "passkey.name_required" => T::PasskeyNameRequired,
         "mfa.needs_verified_email" => T::MfaNeedsVerifiedEmail,
         "error.reauth_required" => T::ErrReauthRequired,
         "error.password_expired" => T::ErrPasswordExpired,

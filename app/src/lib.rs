@@ -45,6 +45,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HydrationScripts options />
+                // Passkey ceremonies; plain script, allowed by the CSP's 'self'.
+                <script src="/passkeys.js" defer></script>
                 <MetaTags />
             </head>
             <body>

@@ -32,10 +32,15 @@ pub enum ActivityKind {
     SecondFactorFailed,
     SecondFactorReplayed,
     Reauthenticated,
+    PasskeyAdded,
+    PasskeyRenamed,
+    PasskeyRemoved,
+    PasskeyUsed,
+    PasskeyRefused,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 29] = [
+    pub const ALL: [ActivityKind; 34] = [
         ActivityKind::Registered,
         ActivityKind::EmailVerified,
         ActivityKind::VerificationResent,
@@ -65,6 +70,11 @@ impl ActivityKind {
         ActivityKind::SecondFactorFailed,
         ActivityKind::SecondFactorReplayed,
         ActivityKind::Reauthenticated,
+        ActivityKind::PasskeyAdded,
+        ActivityKind::PasskeyRenamed,
+        ActivityKind::PasskeyRemoved,
+        ActivityKind::PasskeyUsed,
+        ActivityKind::PasskeyRefused,
     ];
 
     /// The stable name stored in the database.
@@ -99,6 +109,11 @@ impl ActivityKind {
             ActivityKind::SecondFactorFailed => "second_factor_failed",
             ActivityKind::SecondFactorReplayed => "second_factor_replayed",
             ActivityKind::Reauthenticated => "reauthenticated",
+            ActivityKind::PasskeyAdded => "passkey_added",
+            ActivityKind::PasskeyRenamed => "passkey_renamed",
+            ActivityKind::PasskeyRemoved => "passkey_removed",
+            ActivityKind::PasskeyUsed => "passkey_used",
+            ActivityKind::PasskeyRefused => "passkey_refused",
         }
     }
 

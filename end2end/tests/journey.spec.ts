@@ -21,7 +21,7 @@ test("register, verify from the outbox link, sign in, see activity, switch to Ch
   await settled(page, testInfo);
   await page.getByLabel("Email address").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   await expect(page.getByText("Ada <b>Lovelace</b> & Co")).toBeVisible();
@@ -60,7 +60,7 @@ test("sign-in returns to the page that asked for it", async ({ page }, testInfo)
   await settled(page, testInfo);
   await page.getByLabel("Email address").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/account\/activity$/);
 });
 

@@ -75,7 +75,7 @@ export async function signIn(page: Page, testInfo: TestInfo, email: string, pass
   await open(page, "/login", testInfo);
   await page.getByLabel("Email address").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** Registers and verifies an account, leaving the browser signed out. */

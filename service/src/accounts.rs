@@ -130,6 +130,7 @@ pub struct Accounts {
     pub(crate) hasher: PasswordHasher,
     pub(crate) key: ServerKey,
     pub(crate) policy: Policy,
+    pub(crate) webauthn: Arc<webauthn_rs::Webauthn>,
     public_url: String,
 }
 
@@ -142,11 +143,13 @@ impl Accounts {
         public_url: &str,
     ) -> Result<Self, ServiceError> {
         let hasher = PasswordHasher::new(policy.argon2, policy.max_concurrent_hashes)?;
+        let webauthn = crate::passkeys::relying_party(public_url, &policy.totp_issuer)?;
         Ok(Accounts {
             repo,
             clock,
             hasher,
             key,
+            webauthn,
             policy,
             public_url: public_url.trim_end_matches('/').to_owned(),
         })

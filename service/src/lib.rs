@@ -10,6 +10,7 @@ pub mod csv;
 pub mod error;
 pub mod mail;
 pub mod mfa;
+pub mod passkeys;
 pub mod password;
 pub mod ports;
 pub mod privacy;

@@ -290,6 +290,63 @@ pub fn factor_changed_mail(
     )
 }
 
+/// Tells the owner a passkey or security key was added to or removed from
+/// the account.
+pub fn passkey_changed_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    passkey: &str,
+    added: bool,
+    recover_link: &str,
+) -> NewMail {
+    message(
+        to,
+        match (locale, added) {
+            (Locale::En, true) => (
+                "A passkey was added to your Latchkey account".to_owned(),
+                format!("Hello {name},\n\nThe passkey or security key \u{201c}{passkey}\u{201d} was just added to your Latchkey account: it can now sign in to it.\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
+            ),
+            (Locale::En, false) => (
+                "A passkey was removed from your Latchkey account".to_owned(),
+                format!("Hello {name},\n\nThe passkey or security key \u{201c}{passkey}\u{201d} was just removed from your Latchkey account: it can no longer sign in to it.\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
+            ),
+            (Locale::ZhCn, true) => (
+                "您的 Latchkey 账户添加了通行密钥".to_owned(),
+                format!("{name}，您好：\n\n您的 Latchkey 账户刚刚添加了通行密钥或安全密钥“{passkey}”：现在可以用它登录。\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
+            ),
+            (Locale::ZhCn, false) => (
+                "您的 Latchkey 账户移除了通行密钥".to_owned(),
+                format!("{name}，您好：\n\n您 Latchkey 账户的通行密钥或安全密钥“{passkey}”刚刚被移除：它不能再用于登录。\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
+            ),
+        },
+    )
+}
+
+/// Tells the owner a sign-in with one of their passkeys was refused because
+/// its signature counter went backwards: the key may have been copied.
+pub fn passkey_refused_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    passkey: &str,
+    recover_link: &str,
+) -> NewMail {
+    message(
+        to,
+        match locale {
+            Locale::En => (
+                "A sign-in with your passkey was refused".to_owned(),
+                format!("Hello {name},\n\nA sign-in to your Latchkey account with the passkey or security key \u{201c}{passkey}\u{201d} was refused: the key answered with an older counter than before, which can mean it was copied.\nRemove it under Security in your account and add it again; if you did not try to sign in, reset your password and contact support:\n\n{recover_link}\n"),
+            ),
+            Locale::ZhCn => (
+                "使用您的通行密钥登录被拒绝".to_owned(),
+                format!("{name}，您好：\n\n有人使用通行密钥或安全密钥“{passkey}”登录您的 Latchkey 账户，已被拒绝：该密钥返回的计数器比之前更旧，这可能表示密钥被复制。\n请在账户的“安全”页面移除该密钥后重新添加；如果不是您本人尝试登录，请重置密码并联系客服：\n\n{recover_link}\n"),
+            ),
+        },
+    )
+}
+
 /// Delivers queued mail until the process ends. Failures are retried with
 /// doubling back-off up to `max_attempts`; every instance may run one, the
 /// queue's leases keep them from sending a message twice at once.

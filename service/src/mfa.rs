@@ -44,12 +44,18 @@ fn code_issue(field: &str, code: &str) -> ServiceError {
 }
 
 impl Accounts {
-    pub(crate) async fn has_second_factor(&self, user: UserId) -> Result<bool, ServiceError> {
+    async fn has_totp(&self, user: UserId) -> Result<bool, ServiceError> {
         Ok(self
             .repo
             .totp_factor(user)
             .await?
             .is_some_and(|factor| factor.confirmed))
+    }
+
+    /// An authenticator app or a passkey: signing in with the password then
+    /// takes a second step.
+    pub(crate) async fn has_second_factor(&self, user: UserId) -> Result<bool, ServiceError> {
+        Ok(self.has_totp(user).await? || self.has_passkey(user).await?)
     }
 
     fn open_secret(&self, user: UserId, sealed: &str) -> Result<TotpSecret, ServiceError> {
@@ -100,7 +106,7 @@ impl Accounts {
             return Err(code_issue("code", "mfa.needs_verified_email"));
         }
         self.require_recent_auth(user)?;
-        if self.has_second_factor(user.id).await? {
+        if self.has_totp(user.id).await? {
             return Ok(());
         }
         let secret = TotpSecret::generate();
@@ -192,13 +198,20 @@ impl Accounts {
         let effects = Effects::activity(ActivityKind::TotpRemoved, origin, self.clock.now_ms())
             .with_mail(self.factor_mail(&record, false));
         self.repo
-            .apply(user.id, &[AccountChange::RemoveSecondFactors], effects)
+            .apply(
+                user.id,
+                &[
+                    AccountChange::RemoveTotp,
+                    AccountChange::DropRecoveryCodesWithoutFactor,
+                ],
+                effects,
+            )
             .await?;
         tracing::info!(user_id = %user.id, "authenticator app removed");
         Ok(())
     }
 
-    async fn user_record(&self, user: UserId) -> Result<UserRecord, ServiceError> {
+    pub(crate) async fn user_record(&self, user: UserId) -> Result<UserRecord, ServiceError> {
         self.repo
             .find_user(user)
             .await?
@@ -306,7 +319,9 @@ impl Accounts {
         origin: &Origin,
     ) -> Result<(), ServiceError> {
         let record = self.reauthenticate(user, password).await?;
-        if self.has_second_factor(user.id).await? {
+        // Passkeys are not asked for here: they need script in the page, and
+        // a passkey-only account would have to spend a recovery code.
+        if self.has_totp(user.id).await? {
             // Failures here count against the unknown-browser counter: this
             // session proved only a cookie so far.
             self.check_second_factor(&record, "", code, origin).await?;

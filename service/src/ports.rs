@@ -5,7 +5,7 @@
 //! change that was rolled back.
 
 use async_trait::async_trait;
-use domain::{ActivityKind, FailureCount, Locale, LockoutPolicy, Role, UserId};
+use domain::{ActivityKind, FailureCount, Locale, LockoutPolicy, PasskeyKind, Role, UserId};
 
 use crate::error::StoreError;
 use crate::password::PasswordHash;
@@ -172,8 +172,20 @@ pub enum AccountChange {
     ScheduleDeletion {
         at_ms: i64,
     },
-    /// Removes the authenticator app and the recovery codes.
-    RemoveSecondFactors,
+    /// Removes the authenticator app.
+    RemoveTotp,
+    /// Stores a new passkey (`Conflict { field: "token" }` when the
+    /// credential is registered already).
+    AddPasskey(NewPasskey),
+    RenamePasskey {
+        id: i64,
+        name: String,
+    },
+    RemovePasskey {
+        id: i64,
+    },
+    /// Drops the recovery codes once no second factor is left to recover.
+    DropRecoveryCodesWithoutFactor,
     /// Replaces the recovery codes with these keyed hashes.
     ReplaceRecoveryCodes(Vec<String>),
 }
@@ -435,6 +447,68 @@ pub trait SecondFactorRepo: Send + Sync {
     async fn recovery_codes_left(&self, user: UserId) -> StoreResult<u32>;
 }
 
+/// A passkey to store with its account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPasskey {
+    /// The credential id, base64url.
+    pub credential_id: String,
+    pub name: String,
+    pub kind: PasskeyKind,
+    /// webauthn-rs' serialised credential.
+    pub credential: String,
+}
+
+/// A stored passkey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyRecord {
+    pub id: i64,
+    pub user_id: UserId,
+    pub name: String,
+    pub kind: PasskeyKind,
+    pub credential: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A WebAuthn ceremony between its start and its finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CeremonyRecord {
+    pub user_id: Option<UserId>,
+    pub state: String,
+    pub expires_at: i64,
+}
+
+#[async_trait]
+pub trait PasskeyRepo: Send + Sync {
+    async fn passkeys(&self, user: UserId) -> StoreResult<Vec<PasskeyRecord>>;
+    async fn passkey_by_credential(
+        &self,
+        credential_id: &str,
+    ) -> StoreResult<Option<PasskeyRecord>>;
+    /// Saves the credential's new counter and flags after a sign-in with it.
+    async fn record_passkey_use(
+        &self,
+        passkey: &PasskeyRecord,
+        credential: &str,
+        effects: Effects,
+    ) -> StoreResult<()>;
+    /// Keeps a ceremony's state under the keyed hash of its id; drops
+    /// expired ones on the way.
+    async fn put_ceremony(
+        &self,
+        id_hash: &str,
+        purpose: &str,
+        ceremony: &CeremonyRecord,
+        now_ms: i64,
+    ) -> StoreResult<()>;
+    /// Takes the ceremony out (it works once), whether expired or not.
+    async fn take_ceremony(
+        &self,
+        id_hash: &str,
+        purpose: &str,
+    ) -> StoreResult<Option<CeremonyRecord>>;
+}
+
 /// Everything the use cases need, implemented by one storage backend.
 pub trait Repository:
     UserRepo
@@ -442,6 +516,7 @@ pub trait Repository:
     + SessionRepo
     + LockoutRepo
     + SecondFactorRepo
+    + PasskeyRepo
     + ActivityRepo
     + FlashRepo
     + RateLimitRepo
@@ -456,6 +531,7 @@ impl<T> Repository for T where
         + SessionRepo
         + LockoutRepo
         + SecondFactorRepo
+        + PasskeyRepo
         + ActivityRepo
         + FlashRepo
         + RateLimitRepo

@@ -95,14 +95,55 @@ async fn apply_change(
                 .await
                 .map_err(store_error)?;
         }
-        AccountChange::RemoveSecondFactors => {
-            for table in ["totp_factors", "recovery_codes"] {
-                sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(store_error)?;
-            }
+        AccountChange::RemoveTotp => {
+            sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        AccountChange::AddPasskey(passkey) => {
+            sqlx::query(
+                "INSERT INTO passkeys (user_id, credential_id, name, kind, credential, created_at, last_used_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+            )
+            .bind(id)
+            .bind(&passkey.credential_id)
+            .bind(&passkey.name)
+            .bind(passkey.kind.as_str())
+            .bind(&passkey.credential)
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
+        }
+        AccountChange::RenamePasskey { id: passkey, name } => {
+            sqlx::query("UPDATE passkeys SET name = $3 WHERE user_id = $1 AND id = $2")
+                .bind(id)
+                .bind(passkey)
+                .bind(name)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        AccountChange::RemovePasskey { id: passkey } => {
+            sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
+                .bind(id)
+                .bind(passkey)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        AccountChange::DropRecoveryCodesWithoutFactor => {
+            sqlx::query(
+                "DELETE FROM recovery_codes WHERE user_id = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL) \
+                 AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)",
+            )
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
         }
         AccountChange::ReplaceRecoveryCodes(hashes) => {
             insert_recovery_codes(conn, user, hashes, now_ms).await?;

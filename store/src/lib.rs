@@ -8,6 +8,7 @@
 
 mod changes;
 mod effects;
+mod passkeys;
 mod repo;
 mod second_factor;
 

@@ -13,6 +13,11 @@ use service::{Accounts, Clock, ManualClock, Policy, ServerKey, ServiceError};
 use store::testing::TestDatabase;
 use store::{Backend, SqlStore};
 
+mod support {
+    pub mod soft_passkey;
+}
+use support::soft_passkey::SoftPasskey;
+
 const T0: i64 = 1_800_000_000_000;
 
 /// Runs the body once per backend against a fresh, migrated database.
@@ -1919,5 +1924,291 @@ on_both_backends!(
             .reset_password(&reset, new, new, "", &origin())
             .await
             .expect("the owner still gets a new password");
+    }
+);
+
+/// A software passkey for the site of `accounts()`.
+fn soft_passkey() -> SoftPasskey {
+    SoftPasskey::new("http://localhost:3000", "localhost")
+}
+
+fn refused_with<T: std::fmt::Debug>(result: Result<T, ServiceError>, code: &str) -> bool {
+    match result {
+        Err(ServiceError::Validation(issues)) => issues.iter().any(|i| i.code == code),
+        other => panic!("expected {code}, got {other:?}"),
+    }
+}
+
+fn passkey_refused<T: std::fmt::Debug>(result: Result<T, ServiceError>) -> bool {
+    refused_with(result, "passkey.failed")
+}
+
+/// Adds a passkey to the account; returns the recovery codes it came with.
+async fn add_passkey(
+    accounts: &Accounts,
+    me: &CurrentUser,
+    passkey: &mut SoftPasskey,
+    name: &str,
+) -> Option<Vec<String>> {
+    let ceremony = accounts.start_passkey_registration(me).await.unwrap();
+    let answer = passkey.register(&ceremony.options);
+    accounts
+        .finish_passkey_registration(me, &ceremony.id, &answer, name, &origin())
+        .await
+        .unwrap()
+}
+
+/// One passkey sign-in: `pending` for the second step after a password.
+async fn passkey_sign_in(
+    accounts: &Accounts,
+    passkey: &mut SoftPasskey,
+    pending: Option<&str>,
+) -> Result<SignedIn, ServiceError> {
+    let ceremony = accounts
+        .start_passkey_sign_in(pending, &origin())
+        .await
+        .unwrap();
+    let answer = passkey.sign(&ceremony.options);
+    accounts
+        .finish_passkey_sign_in(&ceremony.id, &answer, pending, None, &origin())
+        .await
+}
+
+on_both_backends!(
+    passkeys_sign_in_without_a_password_and_as_second_factor,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+        let me = account_of(&accounts, &mine).await;
+
+        let ceremony = accounts.start_passkey_registration(&me).await.unwrap();
+        let options: serde_json::Value = serde_json::from_str(&ceremony.options).unwrap();
+        let selection = &options["publicKey"]["authenticatorSelection"];
+        assert_eq!(
+            selection["residentKey"], "required",
+            "discoverable, for passwordless sign-in"
+        );
+        assert_eq!(selection["userVerification"], "required");
+        assert_eq!(options["publicKey"]["rp"]["id"], "localhost");
+
+        let mut passkey = soft_passkey();
+        let answer = passkey.register(&ceremony.options);
+        assert!(
+            refused_with(
+                accounts
+                    .finish_passkey_registration(&me, &ceremony.id, &answer, "  ", &origin())
+                    .await,
+                "passkey.name_required"
+            ),
+            "a blank name is refused, and the ceremony stays usable"
+        );
+        let codes = accounts
+            .finish_passkey_registration(&me, &ceremony.id, &answer, "Work laptop", &origin())
+            .await
+            .unwrap()
+            .expect("the first second factor comes with recovery codes");
+        assert_eq!(codes.len(), 10);
+        let listed = accounts.passkeys(&me).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].name, "Work laptop");
+        assert_eq!(listed[0].kind, domain::PasskeyKind::Platform);
+        assert_eq!(listed[0].last_used_at, None);
+        let mail = drain_mail(&store, clock.now_ms()).await;
+        assert!(mail.iter().any(|m| m.body_text.contains("Work laptop")));
+
+        // Passwordless: the authenticator names the account.
+        clock.advance_secs(10);
+        let ceremony = accounts
+            .start_passkey_sign_in(None, &origin())
+            .await
+            .unwrap();
+        let answer = passkey.sign(&ceremony.options);
+        let signed_in = accounts
+            .finish_passkey_sign_in(&ceremony.id, &answer, None, None, &origin())
+            .await
+            .unwrap();
+        assert_eq!(signed_in.user_id, me.id);
+        assert!(
+            passkey_refused(
+                accounts
+                    .finish_passkey_sign_in(&ceremony.id, &answer, None, None, &origin())
+                    .await
+            ),
+            "a replayed answer is refused: its ceremony is used up"
+        );
+
+        // After the password, the passkey is the second step.
+        let pending = pending_token(
+            accounts
+                .sign_in("ada@example.com", GOOD, None, &origin())
+                .await
+                .unwrap(),
+        );
+        let second = passkey_sign_in(&accounts, &mut passkey, Some(&pending))
+            .await
+            .unwrap();
+        assert_eq!(second.user_id, me.id);
+        assert_eq!(
+            accounts.passkeys(&me).await.unwrap()[0].last_used_at,
+            Some(clock.now_ms())
+        );
+        let kinds = kinds_of(
+            &accounts,
+            &me,
+            &[ActivityKind::PasskeyAdded, ActivityKind::PasskeyUsed],
+        )
+        .await;
+        assert_eq!(
+            kinds,
+            [
+                ActivityKind::PasskeyUsed,
+                ActivityKind::PasskeyUsed,
+                ActivityKind::PasskeyAdded
+            ]
+        );
+    }
+);
+
+on_both_backends!(
+    passkey_ceremonies_expire_and_belong_to_their_account,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (adas, _) = known_account(&accounts, &store, "ada@example.com").await;
+        let ada = account_of(&accounts, &adas).await;
+        let mut adas_key = soft_passkey();
+        add_passkey(&accounts, &ada, &mut adas_key, "Ada's key").await;
+        drain_mail(&store, T0).await;
+        let (bobs, _) = known_account(&accounts, &store, "bob@example.com").await;
+        let bob = account_of(&accounts, &bobs).await;
+        add_passkey(&accounts, &bob, &mut soft_passkey(), "Bob's key").await;
+
+        let ceremony = accounts
+            .start_passkey_sign_in(None, &origin())
+            .await
+            .unwrap();
+        let answer = adas_key.sign(&ceremony.options);
+        clock.advance_secs(5 * 60 + 1);
+        assert!(
+            passkey_refused(
+                accounts
+                    .finish_passkey_sign_in(&ceremony.id, &answer, None, None, &origin())
+                    .await
+            ),
+            "a ceremony expires after five minutes"
+        );
+
+        // Bob's second step cannot be finished with Ada's passkey.
+        let pending = pending_token(
+            accounts
+                .sign_in("bob@example.com", GOOD, None, &origin())
+                .await
+                .unwrap(),
+        );
+        assert!(passkey_refused(
+            passkey_sign_in(&accounts, &mut adas_key, Some(&pending)).await
+        ));
+        assert_eq!(
+            kinds_of(&accounts, &bob, &[ActivityKind::SecondFactorFailed]).await,
+            [ActivityKind::SecondFactorFailed],
+            "and the attempt counts toward Bob's lock"
+        );
+
+        // A credential nobody registered signs nobody in.
+        let ceremony = accounts
+            .start_passkey_sign_in(None, &origin())
+            .await
+            .unwrap();
+        let mut stranger = soft_passkey();
+        stranger.register(
+            &serde_json::json!({ "publicKey": { "challenge": "AAAA", "user": { "id": "AAAA" } } })
+                .to_string(),
+        );
+        let answer = stranger.sign(&ceremony.options);
+        assert!(passkey_refused(
+            accounts
+                .finish_passkey_sign_in(&ceremony.id, &answer, None, None, &origin())
+                .await
+        ));
+    }
+);
+
+on_both_backends!(
+    a_passkey_whose_counter_goes_back_is_refused_and_the_owner_mailed,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+        let me = account_of(&accounts, &mine).await;
+        let mut passkey = soft_passkey();
+        add_passkey(&accounts, &me, &mut passkey, "Blue key").await;
+        passkey_sign_in(&accounts, &mut passkey, None)
+            .await
+            .unwrap();
+        drain_mail(&store, clock.now_ms()).await;
+
+        // A copy of the key answers with a counter the original already used.
+        passkey.counter = 0;
+        assert!(passkey_refused(
+            passkey_sign_in(&accounts, &mut passkey, None).await
+        ));
+        let mail = drain_mail(&store, clock.now_ms()).await;
+        assert!(
+            mail.iter()
+                .any(|m| m.to == "ada@example.com" && m.body_text.contains("Blue key")),
+            "the owner is told"
+        );
+        assert_eq!(
+            kinds_of(&accounts, &me, &[ActivityKind::PasskeyRefused]).await,
+            [ActivityKind::PasskeyRefused]
+        );
+    }
+);
+
+on_both_backends!(
+    removing_the_last_passkey_needs_sudo_and_ends_the_second_step,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+        let me = account_of(&accounts, &mine).await;
+        add_passkey(&accounts, &me, &mut soft_passkey(), "Phone").await;
+        let id = accounts.passkeys(&me).await.unwrap()[0].id;
+
+        clock.advance_secs(10 * 60);
+        let me = account_of(&accounts, &mine).await;
+        assert!(matches!(
+            accounts
+                .rename_passkey(&me, id, "Old phone", &origin())
+                .await,
+            Err(ServiceError::ReauthRequired)
+        ));
+        assert!(matches!(
+            accounts.remove_passkey(&me, id, &origin()).await,
+            Err(ServiceError::ReauthRequired)
+        ));
+        accounts
+            .confirm_identity(&me, GOOD, "", &origin())
+            .await
+            .expect("a passkey-only account confirms with its password");
+        let me = account_of(&accounts, &mine).await;
+        accounts
+            .rename_passkey(&me, id, "Old phone", &origin())
+            .await
+            .unwrap();
+        assert_eq!(accounts.passkeys(&me).await.unwrap()[0].name, "Old phone");
+        accounts.remove_passkey(&me, id, &origin()).await.unwrap();
+        assert!(accounts.passkeys(&me).await.unwrap().is_empty());
+        assert_eq!(
+            store.recovery_codes_left(me.id).await.unwrap(),
+            0,
+            "no factor left, no recovery codes"
+        );
+        accounts
+            .sign_in("ada@example.com", GOOD, None, &origin())
+            .await
+            .unwrap()
+            .session();
     }
 );

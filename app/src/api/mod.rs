@@ -12,8 +12,10 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::ssr;
 
+mod passkeys;
 mod security;
 mod two_factor;
+pub use passkeys::*;
 pub use security::*;
 #[cfg(feature = "ssr")]
 use two_factor::after_sign_in;

@@ -40,6 +40,11 @@ pub fn event_text(kind: ActivityKind) -> T {
         ActivityKind::SecondFactorFailed => T::EvSecondFactorFailed,
         ActivityKind::SecondFactorReplayed => T::EvSecondFactorReplayed,
         ActivityKind::Reauthenticated => T::EvReauthenticated,
+        ActivityKind::PasskeyAdded => T::EvPasskeyAdded,
+        ActivityKind::PasskeyRenamed => T::EvPasskeyRenamed,
+        ActivityKind::PasskeyRemoved => T::EvPasskeyRemoved,
+        ActivityKind::PasskeyUsed => T::EvPasskeyUsed,
+        ActivityKind::PasskeyRefused => T::EvPasskeyRefused,
     }
 }
 

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::page_data;
+use super::passkeys::PasskeyBlock;
 use crate::api::SignIn;
 use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
 use crate::i18n::{t, T};
@@ -38,16 +39,20 @@ pub fn LoginPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
                     let next = query.read_untracked().get("next").unwrap_or_else(|| kept_value(flash, "login", "next"));
+                    let passkey_next = next.clone();
                     view! {
                         <ErrorSummary error />
                         <ActionForm action attr:novalidate="" attr:class="stack">
                             <input type="hidden" name="next" value=next />
-                            <Field name="email" label=T::EmailLabel kind="email" autocomplete="username"
+                            // `webauthn` lets the browser offer passkeys in the address field.
+                            <Field name="email" label=T::EmailLabel kind="email" autocomplete="username webauthn"
                                 value=kept_value(flash, "login", "email") error required=true />
                             <Field name="password" label=T::PasswordLabel kind="password" autocomplete="current-password"
                                 error required=true />
                             <Submit label=T::SignInButton pending=action.pending().into() />
                         </ActionForm>
+                        <p class="divider"><span>{t(T::OrDivider)}</span></p>
+                        <PasskeyBlock purpose="sign-in" label=T::SignInWithPasskey next=passkey_next />
                     }
                 })}
             </Suspense>

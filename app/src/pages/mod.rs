@@ -1,6 +1,7 @@
 mod account;
 mod activity;
 mod login;
+mod passkeys;
 mod privacy;
 mod recover;
 mod register;

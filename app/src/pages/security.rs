@@ -2,13 +2,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::passkeys::PasskeySection;
 use super::{page_data, SignedIn};
 use crate::api::{ChangeEmail, ChangePassword, UserView};
 use crate::components::{form_error, kept_value, ErrorSummary, Field, Submit};
 use crate::i18n::{t, T};
 
-/// `/account/security`: password and address changes, each asking for the
-/// current password.
+/// `/account/security`: password and address changes, and passkeys.
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     view! {
@@ -35,6 +35,9 @@ fn SecurityForms(user: UserView) -> impl IntoView {
         [
             succeeded(password_ok, "password").then_some(T::PasswordChangedNotice),
             succeeded(email_ok, "email_sent").then_some(T::EmailSentNotice),
+            succeeded(false, "passkey_added").then_some(T::PasskeyAddedNotice),
+            succeeded(false, "passkey_renamed").then_some(T::PasskeyRenamedNotice),
+            succeeded(false, "passkey_removed").then_some(T::PasskeyRemovedNotice),
         ]
         .into_iter()
         .flatten()
@@ -76,6 +79,7 @@ fn SecurityForms(user: UserView) -> impl IntoView {
                                     value=kept_value(flash, "email", "email") error=email_error required=true />
                                 <Submit label=T::ChangeEmailButton pending=email.pending().into() />
                             </ActionForm>
+                            <PasskeySection can_add=user.email_verified />
                         })}
                     }
                 })}

@@ -5,11 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::passkeys::PasskeyBlock;
 use super::{page_data, SignedIn};
 use crate::api::{
-    reauth_needs_code, take_recovery_codes, two_factor, ConfirmTwoFactor, Reauthenticate,
-    RegenerateRecoveryCodes, RemoveTwoFactor, StartTwoFactor, SubmitSecondFactor, TwoFactorView,
-    UserView,
+    passkey_offered, reauth_needs_code, take_recovery_codes, two_factor, ConfirmTwoFactor,
+    Reauthenticate, RegenerateRecoveryCodes, RemoveTwoFactor, StartTwoFactor, SubmitSecondFactor,
+    TwoFactorView, UserView,
 };
 use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
 use crate::error::AppError;
@@ -40,11 +41,13 @@ pub fn SecondFactorPage() -> impl IntoView {
     let action = ServerAction::<SubmitSecondFactor>::new();
     let error = form_error(action, data.flash_signal(), "mfa");
     let expired = move || matches!(error.get(), Some(AppError::TokenInvalid));
+    let passkey = Resource::new(|| (), |_| passkey_offered());
     view! {
         <PageCard title=T::MfaTitle lead=T::MfaIntro>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
+                    let passkey = passkey.await.unwrap_or(false);
                     view! {
                         <Show when=move || !expired() fallback=|| view! {
                             <div class="alert alert-warning" role="alert"><p>{t(T::MfaExpired)}</p></div>
@@ -56,6 +59,10 @@ pub fn SecondFactorPage() -> impl IntoView {
                                 <CodeField error />
                                 <Submit label=T::VerifyCodeButton pending=action.pending().into() />
                             </ActionForm>
+                            {passkey.then(|| view! {
+                                <p class="divider"><span>{t(T::OrDivider)}</span></p>
+                                <PasskeyBlock purpose="second-factor" label=T::UsePasskeyButton next=next_value("mfa") />
+                            })}
                         </Show>
                     }
                 })}

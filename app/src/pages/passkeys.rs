@@ -1,0 +1,127 @@
+//! Passkeys: the section of the security page that lists, adds, renames and
+//! removes them, and the block the sign-in pages offer them with.
+//! `public/passkeys.js` runs the WebAuthn ceremonies; without script the
+//! blocks keep their buttons hidden and say passkeys need JavaScript.
+
+use leptos::prelude::*;
+
+use crate::api::{list_passkeys, PasskeyView, RemovePasskey, RenamePasskey};
+use crate::components::{form_error, ErrorSummary};
+use crate::i18n::{t, T};
+
+/// A button that starts a passkey ceremony (`purpose`: `register`,
+/// `sign-in` or `second-factor`), where it tells how it is going, and
+/// the texts the script needs, in the page's language.
+#[component]
+pub fn PasskeyBlock(
+    purpose: &'static str,
+    label: T,
+    #[prop(optional)] next: String,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <div class="passkey" data-passkey=purpose data-next=next
+            data-msg-waiting=t(T::PasskeyWaiting) data-msg-working=t(T::Working)
+            data-msg-failed=t(T::PasskeyFailed) data-msg-cancelled=t(T::PasskeyCancelled)
+            data-msg-unsupported=t(T::PasskeyUnsupported) data-msg-busy=t(T::ErrRateLimited)
+            data-msg-name=t(T::PasskeyNameRequired)>
+            {children.map(|c| c())}
+            <p class="hint" data-passkey-note="">{t(T::PasskeyNeedsScript)}</p>
+            <button type="button" class="button" data-passkey-start="" hidden=true>{t(label)}</button>
+            <p class="passkey-status" data-passkey-status="" role="status" hidden=true></p>
+        </div>
+    }
+}
+
+/// The passkeys part of `/account/security`. Renaming and removing are
+/// plain forms (they work without script); adding needs the browser's
+/// WebAuthn and so script.
+#[component]
+pub fn PasskeySection(can_add: bool) -> impl IntoView {
+    let flash = super::page_data().flash_signal();
+    let rename = ServerAction::<RenamePasskey>::new();
+    let remove = ServerAction::<RemovePasskey>::new();
+    let rename_error = form_error(rename, flash, "passkey_rename");
+    let remove_error = form_error(remove, flash, "passkey_remove");
+    let error = Signal::derive(move || rename_error.get().or_else(|| remove_error.get()));
+    let passkeys = Resource::new(
+        move || (rename.version().get(), remove.version().get()),
+        |_| list_passkeys(),
+    );
+    view! {
+        <h2 id="passkeys">{t(T::PasskeysHeading)}</h2>
+        <p class="hint">{t(T::PasskeysHint)}</p>
+        <ErrorSummary error />
+        <Transition>
+            {move || Suspend::new(async move {
+                let list = match passkeys.await {
+                    Ok(list) => list,
+                    Err(error) => return view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                };
+                let suggested_name = format!("{} {}", t(T::PasskeyDefaultName), list.len() + 1);
+                view! {
+                    {list.is_empty().then(|| view! { <p>{t(T::PasskeysNone)}</p> })}
+                    <ul class="passkeys">
+                        {list.into_iter().map(|passkey| view! { <PasskeyItem passkey rename remove /> }).collect_view()}
+                    </ul>
+                    {if can_add {
+                        view! {
+                            <PasskeyBlock purpose="register" label=T::AddPasskeyButton>
+                                <div class="field">
+                                    <label for="field-passkey-name">{t(T::PasskeyNameLabel)}</label>
+                                    <p class="hint" id="field-passkey-name-hint">{t(T::PasskeyNameHint)}</p>
+                                    <input id="field-passkey-name" name="name" type="text" value=suggested_name
+                                        maxlength="100" autocomplete="off" aria-describedby="field-passkey-name-hint" />
+                                </div>
+                            </PasskeyBlock>
+                        }.into_any()
+                    } else {
+                        view! { <p class="hint">{t(T::PasskeysNeedVerified)}</p> }.into_any()
+                    }}
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PasskeyItem(
+    passkey: PasskeyView,
+    rename: ServerAction<RenamePasskey>,
+    remove: ServerAction<RemovePasskey>,
+) -> impl IntoView {
+    let field_id = format!("passkey-name-{}", passkey.id);
+    let rename_id = passkey.id.to_string();
+    let remove_id = rename_id.clone();
+    let kind = if passkey.security_key {
+        T::PasskeyTypeKey
+    } else {
+        T::PasskeyTypePlatform
+    };
+    let remove_label = format!("{} {}", t(T::RemovePasskeyButton), passkey.name);
+    view! {
+        <li class="passkey-item">
+            <h3 class="passkey-name">{passkey.name.clone()} " " <span class="badge">{t(kind)}</span></h3>
+            <dl class="profile">
+                <dt>{t(T::PasskeyAdded)}</dt><dd><time>{passkey.created}</time></dd>
+                <dt>{t(T::PasskeyLastUsed)}</dt>
+                <dd>{match passkey.last_used {
+                    Some(at) => view! { <time>{at}</time> }.into_any(),
+                    None => t(T::PasskeyNeverUsed).into_any(),
+                }}</dd>
+            </dl>
+            <div class="passkey-actions">
+                <ActionForm action=rename attr:class="rename">
+                    <input type="hidden" name="passkey" value=rename_id />
+                    <label for=field_id.clone()>{t(T::PasskeyNameLabel)}</label>
+                    <input id=field_id name="name" type="text" value=passkey.name maxlength="100" autocomplete="off" required=true />
+                    <button type="submit" class="button">{t(T::RenamePasskeyButton)}</button>
+                </ActionForm>
+                <ActionForm action=remove>
+                    <input type="hidden" name="passkey" value=remove_id />
+                    <button type="submit" class="button danger" aria-label=remove_label>{t(T::RemovePasskeyButton)}</button>
+                </ActionForm>
+            </div>
+        </li>
+    }
+}
