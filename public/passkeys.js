@@ -102,24 +102,26 @@
     }
   };
 
-  // Only one WebAuthn request may be open; a click ends a waiting autofill.
+  // Only one WebAuthn request may be open: a click first ends a waiting
+  // autofill request, and waits until the browser has let go of it.
   let autofill = null;
-  const stopAutofill = () => {
-    if (autofill) autofill.abort();
+  const stopAutofill = async () => {
+    if (!autofill) return;
+    const { controller, settled } = autofill;
     autofill = null;
+    controller.abort();
+    await settled;
   };
 
-  const signIn = async (block, mediation) => {
+  const signIn = async (block, signal) => {
     const secondFactor = block.dataset.passkey === 'second-factor';
     const start = await call('auth/passkey/options', { second_factor: secondFactor });
     const options = requestOptions(JSON.parse(start.options));
-    if (mediation) {
-      autofill = new AbortController();
+    if (signal) {
       options.mediation = 'conditional';
-      options.signal = autofill.signal;
+      options.signal = signal;
     }
     const credential = await navigator.credentials.get(options);
-    autofill = null;
     say(block, block.dataset.msgWorking, false);
     const next = await call('auth/passkey', {
       ceremony: start.ceremony,
@@ -150,13 +152,13 @@
   };
 
   const run = async (block, button) => {
-    stopAutofill();
     button.disabled = true;
+    await stopAutofill();
     button.setAttribute('aria-busy', 'true');
     say(block, block.dataset.msgWaiting, false);
     try {
       if (block.dataset.passkey === 'register') await register(block);
-      else await signIn(block, false);
+      else await signIn(block, null);
     } catch (error) {
       explain(block, error);
     } finally {
@@ -182,11 +184,12 @@
     // Passkey autofill in the address field, where the browser offers it.
     if (block.dataset.passkey === 'sign-in' && PublicKeyCredential.isConditionalMediationAvailable) {
       PublicKeyCredential.isConditionalMediationAvailable().then((available) => {
-        if (available) {
-          signIn(block, true).catch((error) => {
-            if (error && error.name !== 'AbortError') explain(block, error);
-          });
-        }
+        if (!available || autofill) return;
+        const controller = new AbortController();
+        const settled = signIn(block, controller.signal).catch((error) => {
+          if (!controller.signal.aborted) explain(block, error);
+        });
+        autofill = { controller, settled };
       });
     }
   };

@@ -5,8 +5,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::{list_passkeys, PasskeyView, RemovePasskey, RenamePasskey};
+use crate::api::{PasskeyView, RemovePasskey, RenamePasskey};
 use crate::components::{form_error, ErrorSummary};
+use crate::error::AppError;
 use crate::i18n::{t, T};
 
 /// A button that starts a passkey ceremony (`purpose`: `register`,
@@ -33,55 +34,52 @@ pub fn PasskeyBlock(
     }
 }
 
-/// The passkeys part of `/account/security`. Renaming and removing are
-/// plain forms (they work without script); adding needs the browser's
-/// WebAuthn and so script.
+/// The passkeys part of `/account/security`, drawn from the list the page
+/// loaded with its other data. Renaming and removing are plain forms (they
+/// work without script); adding needs the browser's WebAuthn and so script.
 #[component]
-pub fn PasskeySection(can_add: bool) -> impl IntoView {
+pub fn PasskeySection(
+    list: Result<Vec<PasskeyView>, AppError>,
+    can_add: bool,
+    rename: ServerAction<RenamePasskey>,
+    remove: ServerAction<RemovePasskey>,
+) -> impl IntoView {
     let flash = super::page_data().flash_signal();
-    let rename = ServerAction::<RenamePasskey>::new();
-    let remove = ServerAction::<RemovePasskey>::new();
     let rename_error = form_error(rename, flash, "passkey_rename");
     let remove_error = form_error(remove, flash, "passkey_remove");
     let error = Signal::derive(move || rename_error.get().or_else(|| remove_error.get()));
-    let passkeys = Resource::new(
-        move || (rename.version().get(), remove.version().get()),
-        |_| list_passkeys(),
-    );
+    let list = match list {
+        Ok(list) => list,
+        Err(error) => {
+            return view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }
+                .into_any()
+        }
+    };
+    let suggested_name = format!("{} {}", t(T::PasskeyDefaultName), list.len() + 1);
     view! {
         <h2 id="passkeys">{t(T::PasskeysHeading)}</h2>
         <p class="hint">{t(T::PasskeysHint)}</p>
         <ErrorSummary error />
-        <Transition>
-            {move || Suspend::new(async move {
-                let list = match passkeys.await {
-                    Ok(list) => list,
-                    Err(error) => return view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
-                };
-                let suggested_name = format!("{} {}", t(T::PasskeyDefaultName), list.len() + 1);
-                view! {
-                    {list.is_empty().then(|| view! { <p>{t(T::PasskeysNone)}</p> })}
-                    <ul class="passkeys">
-                        {list.into_iter().map(|passkey| view! { <PasskeyItem passkey rename remove /> }).collect_view()}
-                    </ul>
-                    {if can_add {
-                        view! {
-                            <PasskeyBlock purpose="register" label=T::AddPasskeyButton>
-                                <div class="field">
-                                    <label for="field-passkey-name">{t(T::PasskeyNameLabel)}</label>
-                                    <p class="hint" id="field-passkey-name-hint">{t(T::PasskeyNameHint)}</p>
-                                    <input id="field-passkey-name" name="name" type="text" value=suggested_name
-                                        maxlength="100" autocomplete="off" aria-describedby="field-passkey-name-hint" />
-                                </div>
-                            </PasskeyBlock>
-                        }.into_any()
-                    } else {
-                        view! { <p class="hint">{t(T::PasskeysNeedVerified)}</p> }.into_any()
-                    }}
-                }.into_any()
-            })}
-        </Transition>
+        {list.is_empty().then(|| view! { <p>{t(T::PasskeysNone)}</p> })}
+        <ul class="passkeys">
+            {list.into_iter().map(|passkey| view! { <PasskeyItem passkey rename remove /> }).collect_view()}
+        </ul>
+        {if can_add {
+            view! {
+                <PasskeyBlock purpose="register" label=T::AddPasskeyButton>
+                    <div class="field">
+                        <label for="field-passkey-name">{t(T::PasskeyNameLabel)}</label>
+                        <p class="hint" id="field-passkey-name-hint">{t(T::PasskeyNameHint)}</p>
+                        <input id="field-passkey-name" name="name" type="text" value=suggested_name
+                            maxlength="100" autocomplete="off" aria-describedby="field-passkey-name-hint" />
+                    </div>
+                </PasskeyBlock>
+            }.into_any()
+        } else {
+            view! { <p class="hint">{t(T::PasskeysNeedVerified)}</p> }.into_any()
+        }}
     }
+    .into_any()
 }
 
 #[component]

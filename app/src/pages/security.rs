@@ -4,7 +4,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::passkeys::PasskeySection;
 use super::{page_data, SignedIn};
-use crate::api::{ChangeEmail, ChangePassword, UserView};
+use crate::api::{
+    list_passkeys, ChangeEmail, ChangePassword, RemovePasskey, RenamePasskey, UserView,
+};
 use crate::components::{form_error, kept_value, ErrorSummary, Field, Submit};
 use crate::i18n::{t, T};
 
@@ -23,6 +25,19 @@ fn SecurityForms(user: UserView) -> impl IntoView {
     let flash = data.flash_signal();
     let password = ServerAction::<ChangePassword>::new();
     let email = ServerAction::<ChangeEmail>::new();
+    let rename_passkey = ServerAction::<RenamePasskey>::new();
+    let remove_passkey = ServerAction::<RemovePasskey>::new();
+    // Loaded with the page's other data: a resource started inside the
+    // page's Suspense would hydrate out of step and draw the list twice.
+    let passkeys = Resource::new(
+        move || {
+            (
+                rename_passkey.version().get(),
+                remove_passkey.version().get(),
+            )
+        },
+        |_| list_passkeys(),
+    );
     let password_error = form_error(password, flash, "password");
     let email_error = form_error(email, flash, "email");
     let query = use_query_map();
@@ -54,6 +69,7 @@ fn SecurityForms(user: UserView) -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
+                    let passkeys = passkeys.await;
                     view! {
                         <h2 id="password-heading">{t(T::ChangePasswordHeading)}</h2>
                         <p class="hint">{t(T::ChangePasswordHint)}</p>
@@ -79,7 +95,8 @@ fn SecurityForms(user: UserView) -> impl IntoView {
                                     value=kept_value(flash, "email", "email") error=email_error required=true />
                                 <Submit label=T::ChangeEmailButton pending=email.pending().into() />
                             </ActionForm>
-                            <PasskeySection can_add=user.email_verified />
+                            <PasskeySection list=passkeys.clone() can_add=user.email_verified
+                                rename=rename_passkey remove=remove_passkey />
                         })}
                     }
                 })}
