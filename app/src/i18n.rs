@@ -147,8 +147,8 @@ messages! {
     OthersRevokedNotice => "Every other session is signed out.", "所有其他会话均已退出登录。";
     NoOtherSessions => "No other browser is signed in.", "没有其他浏览器登录。";
 
-    SecurityTitle => "Password and email", "密码与邮箱";
-    SecurityIntro => "Changing the password asks for the current one; changing the address asks you to confirm it is you if you signed in more than 5 minutes ago.", "更改密码需要输入当前密码；如果您登录已超过 5 分钟，更改邮箱地址前需要先确认身份。";
+    SecurityTitle => "Password, email and passkeys", "密码、邮箱与通行密钥";
+    SecurityIntro => "Changing the password asks for the current one; changing the address or your passkeys asks you to confirm it is you if you signed in more than 5 minutes ago.", "更改密码需要输入当前密码；如果您登录已超过 5 分钟，更改邮箱地址或通行密钥前需要先确认身份。";
     ChangePasswordHeading => "Change your password", "更改密码";
     ChangePasswordHint => "Every other browser signed in to your account is signed out.", "所有其他已登录您账户的浏览器都将退出登录。";
     CurrentPasswordLabel => "Current password", "当前密码";
@@ -173,7 +173,7 @@ messages! {
 
     AccountSections => "Security and privacy", "安全与隐私";
     NavSessions => "Where you are signed in", "登录位置";
-    NavSecurity => "Password and email", "密码与邮箱";
+    NavSecurity => "Password, email and passkeys", "密码、邮箱与通行密钥";
     NavPrivacy => "Your data", "您的数据";
 
     UnlockTitle => "Unlock your account", "解除账户锁定";
@@ -230,6 +230,7 @@ messages! {
     PasskeysNone => "You have not added a passkey yet.", "您还没有添加通行密钥。";
     PasskeysNeedVerified => "Confirm your email address first; then you can add a passkey.", "请先确认您的邮箱地址，然后才能添加通行密钥。";
     PasskeyNameLabel => "Name", "名称";
+    NewPasskeyNameLabel => "Name of the new passkey", "新通行密钥的名称";
     PasskeyNameHint => "So you can tell them apart, like “Work laptop” or “Blue key”.", "方便您区分，例如“工作电脑”或“蓝色密钥”。";
     PasskeyDefaultName => "Passkey", "通行密钥";
     AddPasskeyButton => "Add a passkey or security key", "添加通行密钥或安全密钥";

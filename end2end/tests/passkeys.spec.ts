@@ -27,8 +27,7 @@ async function virtualAuthenticator(page: Page, transport: "internal" | "usb") {
 
 async function addPasskey(page: Page, testInfo: TestInfo, name: string) {
   await open(page, "/account/security", testInfo);
-  const nameField = page.getByLabel("Name", { exact: true }).last();
-  await nameField.fill(name);
+  await page.getByLabel("Name of the new passkey").fill(name);
   await page.getByRole("button", { name: "Add a passkey or security key" }).click();
 }
 

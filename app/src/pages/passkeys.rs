@@ -68,7 +68,7 @@ pub fn PasskeySection(
             view! {
                 <PasskeyBlock purpose="register" label=T::AddPasskeyButton>
                     <div class="field">
-                        <label for="field-passkey-name">{t(T::PasskeyNameLabel)}</label>
+                        <label for="field-passkey-name">{t(T::NewPasskeyNameLabel)}</label>
                         <p class="hint" id="field-passkey-name-hint">{t(T::PasskeyNameHint)}</p>
                         <input id="field-passkey-name" name="name" type="text" value=suggested_name
                             maxlength="100" autocomplete="off" aria-describedby="field-passkey-name-hint" />
