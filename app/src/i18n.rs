@@ -204,6 +204,7 @@ messages! {
     TwoFactorTitle => "Two-factor sign-in", "两步验证";
     TwoFactorIntro => "With an authenticator app (Google Authenticator, Microsoft Authenticator, 1Password, FreeOTP…), signing in also needs a code from your phone.", "使用身份验证器应用（Google Authenticator、Microsoft Authenticator、1Password、FreeOTP 等）后，登录时还需要手机上的验证码。";
     TwoFactorOff => "Two-factor sign-in is off.", "两步验证未开启。";
+    TwoFactorPasskeysOnly => "After your password, signing in asks for your passkey (see Password, email and passkeys). You can also add an authenticator app.", "输入密码后，登录还需要使用您的通行密钥（见“密码、邮箱与通行密钥”）。您也可以添加身份验证器应用。";
     TwoFactorNeedsVerified => "Confirm your email address first; then you can turn two-factor sign-in on.", "请先确认您的邮箱地址，然后才能开启两步验证。";
     StartTwoFactorButton => "Set up an authenticator app", "设置身份验证器应用";
     ScanTitle => "1. Scan this QR code with your app", "1. 用应用扫描此二维码";

@@ -54,6 +54,9 @@ test.describe("with JavaScript", () => {
     await expect(page).toHaveURL(/\/account\/recovery-codes$/);
     await expect(page.locator("ol.recovery-codes code")).toHaveCount(10);
     await mailTo(email, "Work laptop\u201d was just added");
+    await open(page, "/account/two-factor", testInfo);
+    await expect(page.getByText("After your password, signing in asks for your passkey")).toBeVisible();
+    await expect(page.locator(".codes-left")).toHaveText("10");
 
     await open(page, "/account/security", testInfo);
     const item = page.locator("li.passkey-item");

@@ -22,7 +22,11 @@ pub const FEW_RECOVERY_CODES: u32 = 2;
 /// What the two-factor page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TwoFactorState {
-    Off,
+    /// No authenticator app; `passkey_codes_left` is the recovery codes that
+    /// came with the account's passkeys, if it has any.
+    Off {
+        passkey_codes_left: Option<u32>,
+    },
     /// Set up started: what the app needs, until the first code confirms it.
     Pending(TotpSetup),
     On {
@@ -70,7 +74,12 @@ impl Accounts {
         user: &CurrentUser,
     ) -> Result<TwoFactorState, ServiceError> {
         let Some(factor) = self.repo.totp_factor(user.id).await? else {
-            return Ok(TwoFactorState::Off);
+            let passkey_codes_left = if self.has_passkey(user.id).await? {
+                Some(self.repo.recovery_codes_left(user.id).await?)
+            } else {
+                None
+            };
+            return Ok(TwoFactorState::Off { passkey_codes_left });
         };
         if factor.confirmed {
             let left = self.repo.recovery_codes_left(user.id).await?;

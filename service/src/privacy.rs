@@ -18,6 +18,7 @@ pub struct DataExport {
     pub exported_at: String,
     pub profile: ProfileExport,
     pub sessions: Vec<SessionExport>,
+    pub passkeys: Vec<PasskeyExport>,
     pub activity: Vec<ActivityExport>,
 }
 
@@ -38,6 +39,16 @@ pub struct SessionExport {
     pub user_agent: String,
     pub signed_in_at: String,
     pub last_active_at: String,
+}
+
+/// A passkey as its owner knows it; the public key and counter are the
+/// authenticator's, not the owner's, and stay out.
+#[derive(Debug, Serialize)]
+pub struct PasskeyExport {
+    pub name: String,
+    pub kind: String,
+    pub added_at: String,
+    pub last_used_at: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,6 +89,17 @@ impl Accounts {
                 last_active_at: iso_utc(s.last_seen_at),
             })
             .collect();
+        let passkeys = self
+            .passkeys(user)
+            .await?
+            .into_iter()
+            .map(|p| PasskeyExport {
+                name: p.name,
+                kind: p.kind.as_str().to_owned(),
+                added_at: iso_utc(p.created_at),
+                last_used_at: p.last_used_at.map(iso_utc),
+            })
+            .collect();
         let activity = self
             .all_activity(user.id, &[])
             .await?
@@ -102,6 +124,7 @@ impl Accounts {
                 password_changed_at: iso_utc(record.password_changed_at),
             },
             sessions,
+            passkeys,
             activity,
         })
     }

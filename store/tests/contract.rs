@@ -1839,7 +1839,9 @@ on_both_backends!(bad_codes_lock_the_account_and_sudo_mode_expires, |store| {
     accounts.remove_totp(&me, &origin()).await.unwrap();
     assert_eq!(
         accounts.two_factor_state(&me).await.unwrap(),
-        service::mfa::TwoFactorState::Off
+        service::mfa::TwoFactorState::Off {
+            passkey_codes_left: None
+        }
     );
     assert!(drain_mail(&store, clock.now_ms())
         .await
@@ -2016,6 +2018,16 @@ on_both_backends!(
         assert_eq!(listed[0].last_used_at, None);
         let mail = drain_mail(&store, clock.now_ms()).await;
         assert!(mail.iter().any(|m| m.body_text.contains("Work laptop")));
+        assert_eq!(
+            accounts.two_factor_state(&me).await.unwrap(),
+            service::mfa::TwoFactorState::Off {
+                passkey_codes_left: Some(10)
+            },
+            "the recovery codes of a passkey-only account are counted"
+        );
+        let export = accounts.export_data(&me, &origin()).await.unwrap();
+        assert_eq!(export.passkeys.len(), 1, "the export lists passkeys");
+        assert_eq!(export.passkeys[0].name, "Work laptop");
 
         // Passwordless: the authenticator names the account.
         clock.advance_secs(10);

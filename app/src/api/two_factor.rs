@@ -12,16 +12,24 @@ use crate::ssr;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TwoFactorView {
     /// Not set up; `can_start` is false until the address is confirmed.
-    Off { can_start: bool },
+    /// `passkey_codes` counts the recovery codes of an account whose second
+    /// step is a passkey.
+    Off {
+        can_start: bool,
+        passkey_codes: Option<RecoveryCodesLeft>,
+    },
     Pending {
         qr_image: String,
         manual_key: String,
         otpauth_uri: String,
     },
-    On {
-        recovery_codes_left: u32,
-        few_left: bool,
-    },
+    On(RecoveryCodesLeft),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodesLeft {
+    pub left: u32,
+    pub few: bool,
 }
 
 /// The signed-in account and where its second factor stands.
@@ -100,10 +108,15 @@ pub async fn reauth_needs_code() -> Result<bool, AppError> {
 #[server(prefix = "/api", endpoint = "account/two-factor")]
 pub async fn two_factor() -> Result<TwoFactorView, AppError> {
     use service::mfa::{TwoFactorState, FEW_RECOVERY_CODES};
+    let codes_left = |left| RecoveryCodesLeft {
+        left,
+        few: left <= FEW_RECOVERY_CODES,
+    };
     let (user, state) = two_factor_state().await?;
     Ok(match state {
-        TwoFactorState::Off => TwoFactorView::Off {
+        TwoFactorState::Off { passkey_codes_left } => TwoFactorView::Off {
             can_start: user.email_verified,
+            passkey_codes: passkey_codes_left.map(codes_left),
         },
         TwoFactorState::Pending(setup) => TwoFactorView::Pending {
             qr_image: setup.qr_image,
@@ -112,10 +125,7 @@ pub async fn two_factor() -> Result<TwoFactorView, AppError> {
         },
         TwoFactorState::On {
             recovery_codes_left,
-        } => TwoFactorView::On {
-            recovery_codes_left,
-            few_left: recovery_codes_left <= FEW_RECOVERY_CODES,
-        },
+        } => TwoFactorView::On(codes_left(recovery_codes_left)),
     })
 }
 

@@ -9,8 +9,8 @@ use super::passkeys::PasskeyBlock;
 use super::{page_data, SignedIn};
 use crate::api::{
     passkey_offered, reauth_needs_code, take_recovery_codes, two_factor, ConfirmTwoFactor,
-    Reauthenticate, RegenerateRecoveryCodes, RemoveTwoFactor, StartTwoFactor, SubmitSecondFactor,
-    TwoFactorView, UserView,
+    Reauthenticate, RecoveryCodesLeft, RegenerateRecoveryCodes, RemoveTwoFactor, StartTwoFactor,
+    SubmitSecondFactor, TwoFactorView, UserView,
 };
 use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
 use crate::error::AppError;
@@ -153,8 +153,9 @@ fn TwoFactorSettings() -> impl IntoView {
                     let summary = view! { <ErrorSummary error /> };
                     let state = match state.await {
                         Err(error) => view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
-                        Ok(TwoFactorView::Off { can_start }) => view! {
-                            <p>{t(T::TwoFactorOff)}</p>
+                        Ok(TwoFactorView::Off { can_start, passkey_codes }) => view! {
+                            <p>{t(if passkey_codes.is_some() { T::TwoFactorPasskeysOnly } else { T::TwoFactorOff })}</p>
+                            {passkey_codes.map(|codes| view! { <CodesLeft codes new_codes /> })}
                             {if can_start {
                                 view! {
                                     <ActionForm action=start>
@@ -177,13 +178,9 @@ fn TwoFactorSettings() -> impl IntoView {
                                 <Submit label=T::TurnOnButton pending=confirm.pending().into() />
                             </ActionForm>
                         }.into_any(),
-                        Ok(TwoFactorView::On { recovery_codes_left, few_left }) => view! {
+                        Ok(TwoFactorView::On(codes)) => view! {
                             <p><span class="badge ok">{t(T::TwoFactorOn)}</span></p>
-                            <p>{t(T::CodesLeft)} " " <strong class="codes-left">{recovery_codes_left}</strong></p>
-                            {few_left.then(|| view! { <div class="alert alert-warning" role="status"><p>{t(T::FewCodesWarning)}</p></div> })}
-                            <ActionForm action=new_codes>
-                                <Submit label=T::NewCodesButton pending=new_codes.pending().into() />
-                            </ActionForm>
+                            <CodesLeft codes new_codes />
                             <ActionForm action=remove>
                                 <button type="submit" class="button danger">{t(T::RemoveTwoFactorButton)}</button>
                             </ActionForm>
@@ -193,6 +190,21 @@ fn TwoFactorSettings() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// How many recovery codes are left, a warning when few, and new ones.
+#[component]
+fn CodesLeft(
+    codes: RecoveryCodesLeft,
+    new_codes: ServerAction<RegenerateRecoveryCodes>,
+) -> impl IntoView {
+    view! {
+        <p>{t(T::CodesLeft)} " " <strong class="codes-left">{codes.left}</strong></p>
+        {codes.few.then(|| view! { <div class="alert alert-warning" role="status"><p>{t(T::FewCodesWarning)}</p></div> })}
+        <ActionForm action=new_codes>
+            <Submit label=T::NewCodesButton pending=new_codes.pending().into() />
+        </ActionForm>
     }
 }
 
