@@ -31,7 +31,7 @@ messages! {
     Working => "Working…", "处理中…";
 
     LoginTitle => "Sign in to Latchkey", "登录 Latchkey";
-    LoginIntro => "Use the email address and password of your account.", "请使用您账户的邮箱地址和密码。";
+    LoginIntro => "Use the email address and password of your account, or a passkey.", "请使用您账户的邮箱地址和密码，或使用通行密钥。";
     EmailLabel => "Email address", "邮箱地址";
     PasswordLabel => "Password", "密码";
     ShowPassword => "Show password", "显示密码";

@@ -65,6 +65,9 @@ test.describe("with JavaScript", () => {
     await expect(item.locator(".badge")).toHaveText("Passkey on a device");
     await expect(item).toContainText("Not used yet");
     await page.screenshot({ path: testInfo.outputPath("passkeys-desktop.png"), fullPage: true });
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.screenshot({ path: testInfo.outputPath("passkeys-phone.png"), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 720 });
     await expectAccessible(page);
 
     // Passwordless: the sign-in page offers the passkey in the address
@@ -162,6 +165,8 @@ test("without JavaScript, the pages say passkeys need it and passwords keep work
   const email = await verifiedAccount(page, testInfo, "No Script");
   await open(page, "/login", testInfo);
   await expect(page.getByText("Passkeys need JavaScript.")).toBeVisible();
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.screenshot({ path: testInfo.outputPath("login-no-script-phone.png"), fullPage: true });
   await expect(page.getByRole("button", { name: "Sign in with a passkey" })).toHaveCount(0);
   await signIn(page, testInfo, email);
   await expect(page).toHaveURL(SIGNED_IN);

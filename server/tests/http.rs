@@ -12,6 +12,10 @@ use reqwest::StatusCode;
 use store::testing::TestDatabase;
 use store::Backend;
 
+#[path = "../../store/tests/support/soft_passkey.rs"]
+mod soft_passkey;
+use soft_passkey::SoftPasskey;
+
 struct TestServer {
     base: String,
     outbox: PathBuf,
@@ -1507,3 +1511,113 @@ on_both_backends!(
         }
     }
 );
+
+/// Posts a form to a server function as the page's script does, asking
+/// for JSON.
+async fn call_json(
+    client: &reqwest::Client,
+    server: &TestServer,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(server.url(path))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A started ceremony's id and its options for the authenticator.
+async fn ceremony(response: reqwest::Response) -> (String, String) {
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    (
+        body["ceremony"].as_str().unwrap().to_owned(),
+        body["options"].as_str().unwrap().to_owned(),
+    )
+}
+
+on_both_backends!(passkeys_over_http, |server| {
+    let anonymous = server.script();
+    let refused = call_json(&anonymous, server, "/api/account/passkeys/options", &[]).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
+    let browser = verified_browser(server, "pia@example.com").await;
+    let mut passkey = SoftPasskey::new(&server.base, "localhost");
+    let (id, options) =
+        ceremony(call_json(&browser, server, "/api/account/passkeys/options", &[]).await).await;
+    let answer = passkey.register(&options);
+    let added = call_json(
+        &browser,
+        server,
+        "/api/account/passkeys/add",
+        &[
+            ("ceremony", &id),
+            ("credential", &answer),
+            ("name", "Desk <key>"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status(), StatusCode::OK);
+    assert_eq!(
+        added.json::<String>().await.unwrap(),
+        "/account/recovery-codes",
+        "the first second factor comes with recovery codes"
+    );
+    server.mail_to("pia@example.com", "was just added").await;
+    let page = browser
+        .get(server.url("/account/security"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Desk &lt;key&gt;"), "listed, escaped");
+
+    // Another browser signs in with the passkey alone.
+    let elsewhere = server.script();
+    let (id, options) = ceremony(
+        call_json(
+            &elsewhere,
+            server,
+            "/api/auth/passkey/options",
+            &[("second_factor", "false")],
+        )
+        .await,
+    )
+    .await;
+    let answer = passkey.sign(&options);
+    let finish = [
+        ("ceremony", id.as_str()),
+        ("credential", answer.as_str()),
+        ("second_factor", "false"),
+        ("next", "/account/activity"),
+    ];
+    let signed_in = call_json(&elsewhere, server, "/api/auth/passkey", &finish).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let cookie = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("lk_session=") && v.contains("HttpOnly"));
+    assert!(cookie, "a session cookie");
+    assert_eq!(
+        signed_in.json::<String>().await.unwrap(),
+        "/account/activity"
+    );
+    let activity = elsewhere
+        .get(server.url("/account/activity"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(activity.status(), StatusCode::OK, "the new session works");
+
+    let replayed = call_json(&server.script(), server, "/api/auth/passkey", &finish).await;
+    assert_eq!(replayed.status(), StatusCode::BAD_REQUEST);
+    assert!(replayed.text().await.unwrap().contains("passkey.failed"));
+});

@@ -17,7 +17,7 @@ const FLAG_AT: u8 = 0x40;
 
 pub struct SoftPasskey {
     key: SigningKey,
-    pub credential_id: Vec<u8>,
+    credential_id: Vec<u8>,
     user_handle: Vec<u8>,
     /// What the next answer's counter is one more than.
     pub counter: u32,
