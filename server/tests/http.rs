@@ -1567,15 +1567,8 @@ on_both_backends!(passkeys_over_http, |server| {
         "the first second factor comes with recovery codes"
     );
     server.mail_to("pia@example.com", "was just added").await;
-    let page = browser
-        .get(server.url("/account/security"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("Desk &lt;key&gt;"), "listed, escaped");
+    let (_, security) = page(&browser, server, "/account/security").await;
+    assert!(security.contains("Desk &lt;key&gt;"), "listed, escaped");
 
     // Another browser signs in with the passkey alone.
     let elsewhere = server.script();

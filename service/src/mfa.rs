@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use domain::{ActivityKind, SecondFactorInput, UserId};
 
-use crate::accounts::{Accounts, CurrentUser, SignedIn};
+use crate::accounts::{Accounts, Browser, CurrentUser, SignedIn};
 use crate::error::{FieldIssue, ServiceError};
 use crate::mail::factor_changed_mail;
 use crate::ports::{AccountChange, Effects, Origin, TokenPurpose, UserRecord};
@@ -308,6 +308,20 @@ impl Accounts {
         }
         self.check_second_factor(&user, &browser.failure_key, typed, origin)
             .await?;
+        self.finish_pending_sign_in(pending_token, &user, &browser, origin, now)
+            .await
+    }
+
+    /// Ends a sign-in whose second step succeeded (app code, recovery code
+    /// or passkey): the pending token is used up, once, and the session opens.
+    pub(crate) async fn finish_pending_sign_in(
+        &self,
+        pending_token: &str,
+        user: &UserRecord,
+        browser: &Browser,
+        origin: &Origin,
+        now: i64,
+    ) -> Result<SignedIn, ServiceError> {
         self.redeem(
             TokenPurpose::SignInPending,
             pending_token,
@@ -315,7 +329,7 @@ impl Accounts {
             Effects::default(),
         )
         .await?;
-        self.open_session(&user, &browser, origin, now).await
+        self.open_session(user, browser, origin, now).await
     }
 
     /// Re-authentication in a signed-in session: the password, and the

@@ -21,7 +21,7 @@ use webauthn_rs::prelude::{
 };
 use webauthn_rs_proto::ResidentKeyRequirement;
 
-use crate::accounts::{Accounts, CurrentUser, SignedIn};
+use crate::accounts::{Accounts, Browser, CurrentUser, SignedIn};
 use crate::crypto::{looks_like_token, new_token};
 use crate::error::{FieldIssue, ServiceError, StoreError};
 use crate::mail::{passkey_changed_mail, passkey_refused_mail};
@@ -434,7 +434,7 @@ impl Accounts {
             .passkey_by_credential(&credential_key(credential.get_credential_id()))
             .await?;
         let pending_token = pending_token.filter(|t| !t.is_empty());
-        let user = match pending_token {
+        let (user, browser) = match pending_token {
             Some(pending_token) => {
                 let (user, _) = self
                     .peek(TokenPurpose::SignInPending, pending_token)
@@ -445,13 +445,14 @@ impl Accounts {
                     return Err(passkey_failed());
                 }
                 let stored = stored.filter(|p| p.user_id == user.id);
-                self.check_assertion(&user, stored.as_ref(), device_token, origin, |passkey| {
-                    self.webauthn
-                        .finish_passkey_authentication(&credential, &state)
-                        .map(|result| (passkey, result))
-                })
-                .await?;
-                user
+                let browser = self
+                    .check_assertion(&user, stored.as_ref(), device_token, origin, |passkey| {
+                        self.webauthn
+                            .finish_passkey_authentication(&credential, &state)
+                            .map(|result| (passkey, result))
+                    })
+                    .await?;
+                (user, browser)
             }
             None => {
                 let (_, state): (_, DiscoverableAuthentication) =
@@ -466,37 +467,35 @@ impl Accounts {
                     .filter(|p| self.user_handle(p.user_id) == handle)
                     .ok_or_else(passkey_failed)?;
                 let user = self.user_record(stored.user_id).await?;
-                self.check_assertion(&user, Some(&stored), device_token, origin, |passkey| {
-                    self.webauthn
-                        .finish_discoverable_authentication(
-                            &credential,
-                            state,
-                            &[DiscoverableKey::from(&passkey)],
-                        )
-                        .map(|result| (passkey, result))
-                })
-                .await?;
-                user
+                let browser = self
+                    .check_assertion(&user, Some(&stored), device_token, origin, |passkey| {
+                        self.webauthn
+                            .finish_discoverable_authentication(
+                                &credential,
+                                state,
+                                &[DiscoverableKey::from(&passkey)],
+                            )
+                            .map(|result| (passkey, result))
+                    })
+                    .await?;
+                (user, browser)
             }
         };
-        if let Some(pending_token) = pending_token {
-            self.redeem(
-                TokenPurpose::SignInPending,
-                pending_token,
-                &[],
-                Effects::default(),
-            )
-            .await?;
+        let now = self.clock.now_ms();
+        match pending_token {
+            Some(pending_token) => {
+                self.finish_pending_sign_in(pending_token, &user, &browser, origin, now)
+                    .await
+            }
+            None => self.open_session(&user, &browser, origin, now).await,
         }
-        let browser = self.browser(user.id, device_token).await?;
-        self.open_session(&user, &browser, origin, self.clock.now_ms())
-            .await
     }
 
     /// Verifies an assertion of `stored` (absent: not this account's) and
-    /// saves the credential's new counter. A failure counts toward the lock
-    /// like a wrong code; a counter that went backwards (a possible copy of
-    /// the key) is refused and the owner is mailed.
+    /// saves the credential's new counter; returns the browser, as the
+    /// session will know it. A failure counts toward the lock like a wrong
+    /// code; a counter that went backwards (a possible copy of the key) is
+    /// refused and the owner is mailed.
     async fn check_assertion(
         &self,
         user: &UserRecord,
@@ -504,7 +503,7 @@ impl Accounts {
         device_token: Option<&str>,
         origin: &Origin,
         verify: impl FnOnce(Passkey) -> Result<(Passkey, AuthenticationResult), WebauthnError>,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<Browser, ServiceError> {
         let browser = self.browser(user.id, device_token).await?;
         let now = self.clock.now_ms();
         if self
@@ -527,7 +526,7 @@ impl Accounts {
                         Effects::activity(ActivityKind::PasskeyUsed, origin, now),
                     )
                     .await?;
-                return Ok(());
+                return Ok(browser);
             }
             (Err(WebauthnError::CredentialPossibleCompromise), Some(stored)) => {
                 let mail = passkey_refused_mail(
