@@ -275,16 +275,16 @@ pub fn factor_changed_mail(
                 format!("Hello {name},\n\nAn authenticator app was just added to your Latchkey account: signing in now also asks for its code.\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
             ),
             (Locale::En, false) => (
-                "Two-factor sign-in was turned off for your Latchkey account".to_owned(),
-                format!("Hello {name},\n\nThe authenticator app and the recovery codes were just removed from your Latchkey account: signing in now needs only the password.\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
+                "Authenticator-app sign-in was turned off for your Latchkey account".to_owned(),
+                format!("Hello {name},\n\nThe authenticator app was just removed from your Latchkey account: its codes no longer sign you in. (A passkey you added stays, and so do its recovery codes.)\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
             ),
             (Locale::ZhCn, true) => (
                 "您的 Latchkey 账户已开启两步验证".to_owned(),
                 format!("{name}，您好：\n\n您的 Latchkey 账户刚刚添加了身份验证器应用：现在登录时还需要输入其验证码。\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
             ),
             (Locale::ZhCn, false) => (
-                "您的 Latchkey 账户已关闭两步验证".to_owned(),
-                format!("{name}，您好：\n\n您 Latchkey 账户的身份验证器应用和恢复码刚刚被移除：现在登录只需要密码。\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
+                "您的 Latchkey 账户已关闭身份验证器应用登录".to_owned(),
+                format!("{name}，您好：\n\n您 Latchkey 账户的身份验证器应用刚刚被移除：其验证码不再能用于登录。（您添加的通行密钥及其恢复码仍然保留。）\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
             ),
         },
     )
