@@ -91,8 +91,14 @@
       window.location.assign('/login');
       return;
     }
+    const passwordRefused = reply && Array.isArray(reply.Validation)
+      && reply.Validation.some((issue) => issue.field === 'current_password');
     if (error && error.name === 'NameMissing') {
       say(block, block.dataset.msgName, true);
+    } else if (error && error.name === 'PasswordMissing') {
+      say(block, block.dataset.msgPassword, true);
+    } else if (passwordRefused) {
+      say(block, block.dataset.msgPasswordWrong, true);
     } else if (error && (error.name === 'NotAllowedError' || error.name === 'AbortError')) {
       say(block, block.dataset.msgCancelled, true);
     } else if (reply && reply.RateLimited) {
@@ -151,6 +157,25 @@
     window.location.assign(next);
   };
 
+  // Re-authentication: the password typed in the page's form, and the passkey.
+  const reauthenticate = async (block) => {
+    const field = document.querySelector('#reauth-form input[name="current_password"]');
+    if (!field || !field.value) {
+      if (field) field.focus();
+      throw Object.assign(new Error('no password'), { name: 'PasswordMissing' });
+    }
+    const start = await call('auth/reauth/passkey/options', {});
+    const credential = await navigator.credentials.get(requestOptions(JSON.parse(start.options)));
+    say(block, block.dataset.msgWorking, false);
+    const next = await call('auth/reauth/passkey', {
+      current_password: field.value,
+      ceremony: start.ceremony,
+      credential: encode(credential),
+      next: block.dataset.next || '',
+    });
+    window.location.assign(next);
+  };
+
   const run = async (block, button) => {
     button.disabled = true;
     await stopAutofill();
@@ -158,6 +183,7 @@
     say(block, block.dataset.msgWaiting, false);
     try {
       if (block.dataset.passkey === 'register') await register(block);
+      else if (block.dataset.passkey === 'reauth') await reauthenticate(block);
       else await signIn(block, null);
     } catch (error) {
       explain(block, error);

@@ -300,6 +300,14 @@ messages! {
     ErrReauthRequired => "Please confirm it is you first.", "请先确认您的身份。";
     ErrPasswordExpired => "Your password has expired. Change it to continue.", "您的密码已过期。请更改后继续。";
     InvalidField => "Check this field.", "请检查此字段。";
+    MfaPaused => "Too many wrong attempts: this is paused for a while. Try again later; the mail we sent has a link that ends the pause.", "错误次数过多：已暂停一段时间。请稍后再试；我们发送的邮件中有解除暂停的链接。";
+    LinkAccountIs => "This link is for the account", "此链接对应的账户：";
+    ResetFactorsLegend => "Your second factors", "您的第二验证方式";
+    ResetFactorApp => "An authenticator app", "一个身份验证器应用";
+    ResetRemovePasskey => "Remove the passkey", "移除通行密钥";
+    ResetFactorsHint => "Tick a passkey you did not add: it is removed with the new password. You still confirm with a code below.", "勾选您没有添加过的通行密钥：设置新密码时将其移除。您仍需在下方输入验证码确认。";
+    ReauthPasskeyHint => "Or confirm with your passkey: type your password above, then press the button.", "或使用通行密钥确认：先在上方输入密码，然后点击按钮。";
+    ReauthPasswordFirst => "Type your current password first.", "请先输入当前密码。";
 }
 
 /// The text for a stable error code (field or page level).
@@ -335,6 +343,7 @@ pub fn code_text(code: &str) -> T {
         "password.current_wrong" => T::PwCurrentWrong,
         "email.unchanged" => T::EmailUnchanged,
         "mfa.code_wrong" => T::MfaCodeWrong,
+        "mfa.paused" => T::MfaPaused,
         "passkey.failed" => T::PasskeyFailed,
         "passkey.name_required" => T::PasskeyNameRequired,
         "mfa.needs_verified_email" => T::MfaNeedsVerifiedEmail,

@@ -338,6 +338,17 @@ pub fn start_session(signed_in: &service::accounts::SignedIn) {
     ));
 }
 
+/// Hands the browser the new token of its session (after sudo mode began).
+pub fn renew_session_cookie(session_token: &str) {
+    let Ok(context) = ctx() else { return };
+    set_cookie(context.cookies.set(
+        SESSION_COOKIE,
+        session_token,
+        Some(context.accounts.policy().session.absolute_secs),
+        true,
+    ));
+}
+
 /// Remembers the first step of a sign-in that needs a second factor.
 pub fn await_second_factor(pending_token: &str) {
     if let Ok(context) = ctx() {

@@ -78,6 +78,19 @@ impl Email {
     }
 }
 
+/// An address shown on a page reached by a mail link: enough for its
+/// owner to recognise it ("a•••@example.com"), not enough to read it to
+/// someone looking over a shoulder.
+pub fn masked(address: &str) -> String {
+    let (local, domain) = address.rsplit_once('@').unwrap_or((address, ""));
+    let first: String = local.chars().take(1).collect();
+    if domain.is_empty() {
+        format!("{first}•••")
+    } else {
+        format!("{first}•••@{domain}")
+    }
+}
+
 impl std::fmt::Display for Email {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -128,6 +141,13 @@ mod tests {
             Email::parse("ada@example.com\r\nBcc: eve@evil.test"),
             Err(EmailError::Invalid)
         );
+    }
+
+    #[test]
+    fn masks_all_but_the_first_letter_and_the_domain() {
+        assert_eq!(masked("ada.lovelace@example.com"), "a•••@example.com");
+        assert_eq!(masked("李@例子.中国"), "李•••@例子.中国");
+        assert_eq!(masked("x"), "x•••");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod locale;
 pub mod lockout;
 pub mod mfa;
 pub mod name;
+pub mod network;
 pub mod passkey;
 pub mod password;
 pub mod redirect;

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::text::has_control_chars;
+use crate::text::{has_control_chars, has_format_chars};
 
 pub const MAX_NAME_CHARS: usize = 100;
 
@@ -38,7 +38,7 @@ impl DisplayName {
         if trimmed.chars().count() > MAX_NAME_CHARS {
             return Err(NameError::TooLong);
         }
-        if has_control_chars(trimmed) {
+        if has_control_chars(trimmed) || has_format_chars(trimmed) {
             return Err(NameError::Invalid);
         }
         Ok(DisplayName(trimmed.to_owned()))

@@ -220,6 +220,17 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
             defaults.reset_per_address.max,
             3600,
         )?,
+        reset_per_address_global: env.limit(
+            "LATCHKEY_RESETS_PER_ADDRESS_ALL_REQUESTERS_PER_HOUR",
+            defaults.reset_per_address_global.max,
+            3600,
+        )?,
+        reset_code_attempts: env
+            .parsed("LATCHKEY_RESET_CODE_ATTEMPTS", defaults.reset_code_attempts)?,
+        max_concurrent_stranger_sign_ins: env.parsed(
+            "LATCHKEY_MAX_CONCURRENT_STRANGER_SIGN_INS",
+            defaults.max_concurrent_stranger_sign_ins,
+        )?,
         sign_in_per_account: env.limit(
             "LATCHKEY_SIGN_INS_PER_ACCOUNT_PER_HOUR",
             defaults.sign_in_per_account.max,
@@ -261,7 +272,24 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
         totp_issuer: env.text("LATCHKEY_TOTP_ISSUER", &defaults.totp_issuer),
         mail_max_attempts: defaults.mail_max_attempts,
         mail_retry_secs: defaults.mail_retry_secs,
+        mail_retention_secs: env.parsed::<i64>(
+            "LATCHKEY_MAIL_RETENTION_DAYS",
+            defaults.mail_retention_secs / 86_400,
+        )? * 86_400,
+        pending_totp_secs: defaults.pending_totp_secs,
     };
+    if policy.reset_code_attempts == 0 {
+        return Err(error("LATCHKEY_RESET_CODE_ATTEMPTS", "must be at least 1"));
+    }
+    if policy.max_concurrent_stranger_sign_ins == 0 {
+        return Err(error(
+            "LATCHKEY_MAX_CONCURRENT_STRANGER_SIGN_INS",
+            "must be at least 1",
+        ));
+    }
+    if policy.mail_retention_secs < 0 {
+        return Err(error("LATCHKEY_MAIL_RETENTION_DAYS", "must be 0 or more"));
+    }
     if policy.password.min_chars < 8 {
         return Err(error("LATCHKEY_PASSWORD_MIN_CHARS", "must be at least 8"));
     }
@@ -288,6 +316,16 @@ impl Config {
     /// `scheme://host[:port]`, what a browser sends as `Origin`.
     pub fn public_origin(&self) -> String {
         self.public_url.origin().ascii_serialization()
+    }
+
+    /// `host[:port]` of the public URL, as a browser sends it in `Host`
+    /// (no port when it is the scheme's default).
+    pub fn public_host(&self) -> String {
+        let host = self.public_url.host_str().unwrap_or_default();
+        match self.public_url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        }
     }
 
     pub fn is_https(&self) -> bool {

@@ -164,6 +164,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
     };
     let guard = Guard {
         public_origin: config.public_origin().into(),
+        public_host: config.public_host().into(),
         https: config.is_https(),
         trusted_proxies: config.trusted_proxies.clone().into(),
         cookies,
@@ -204,6 +205,10 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         .layer(axum::middleware::from_fn_with_state(
             guard.clone(),
             middleware::readable_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
+            middleware::public_host_only,
         ))
         .layer(axum::middleware::from_fn_with_state(
             guard.clone(),

@@ -69,7 +69,7 @@ impl Mailer for FileOutbox {
         let final_path = self.folder.join(&name);
         // Written under a temporary name and renamed, so a reader never sees half a message.
         let temporary = self.folder.join(format!(".{name}.tmp"));
-        tokio::fs::write(&temporary, &bytes)
+        write_private(&temporary, &bytes)
             .await
             .map_err(|e| format!("cannot write {}: {e}", temporary.display()))?;
         tokio::fs::rename(&temporary, &final_path)
@@ -77,6 +77,18 @@ impl Mailer for FileOutbox {
             .map_err(|e| format!("cannot rename into {}: {e}", final_path.display()))?;
         Ok(final_path.display().to_string())
     }
+}
+
+/// Writes a file only its owner can read: messages hold live links.
+async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
+    file.write_all(bytes).await?;
+    file.flush().await
 }
 
 pub struct Smtp {

@@ -27,6 +27,8 @@ use rand::RngCore;
 #[derive(Clone)]
 pub struct Guard {
     pub public_origin: Arc<str>,
+    /// `host[:port]` of the public URL, as browsers send it in `Host`.
+    pub public_host: Arc<str>,
     pub https: bool,
     pub trusted_proxies: Arc<[IpNet]>,
     pub cookies: CookiePolicy,
@@ -40,23 +42,42 @@ fn random_text(bytes: usize) -> String {
 }
 
 /// The client's address: the socket peer, unless that peer is a trusted
-/// proxy, in which case the nearest untrusted hop of `X-Forwarded-For`.
-pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> IpAddr {
+/// proxy. Then `X-Forwarded-For` (every header line, in order) is walked
+/// from the right, the end our own proxies wrote, over trusted proxies to
+/// the first hop that is not one. A hop that does not parse ends the walk
+/// with the peer: what lies left of it was written by nobody we trust.
+/// IPv4-mapped IPv6 addresses count as the IPv4 address.
+pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpNet]) -> IpAddr {
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
-    let hops: Vec<IpAddr> = forwarded_for
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|hop| hop.trim().parse().ok())
-        .collect();
-    hops.iter()
-        .rev()
-        .find(|hop| !is_trusted(hop))
-        .copied()
-        .or_else(|| hops.first().copied())
-        .unwrap_or(peer)
+    let hops = forwarded_for
+        .iter()
+        .flat_map(|line| line.split(','))
+        .map(str::trim)
+        .filter(|hop| !hop.is_empty());
+    let mut nearest = peer;
+    for hop in hops.collect::<Vec<_>>().into_iter().rev() {
+        let Some(ip) = parse_hop(hop) else {
+            return peer;
+        };
+        nearest = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    nearest
+}
+
+/// One `X-Forwarded-For` hop: an address, with or without a port
+/// (`203.0.113.5:4711`, `[2001:db8::1]:443`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .or_else(|_| hop.parse::<SocketAddr>().map(|socket| socket.ip()))
+        .ok()
+        .map(|ip| ip.to_canonical())
 }
 
 /// Request id and client address, for everything downstream.
@@ -66,11 +87,13 @@ pub async fn identify(State(guard): State<Guard>, mut request: Request, next: Ne
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let forwarded = request
+    let forwarded: Vec<&str> = request
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let ip = client_ip(peer, forwarded, &guard.trusted_proxies);
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().unwrap_or("unreadable"))
+        .collect();
+    let ip = client_ip(peer, &forwarded, &guard.trusted_proxies);
     let request_id = random_text(9);
     request.extensions_mut().insert(ClientIp(ip));
     request
@@ -128,23 +151,60 @@ pub async fn security_headers(
     response
 }
 
-/// Refuses cross-site state-changing requests before any work: the
-/// browser's `Sec-Fetch-Site` must say same-origin (or a user-typed
-/// navigation), and where it is missing `Origin` must be ours.
+/// Paths a load balancer probes by address, whatever `Host` it sends.
+const PROBES: &[&str] = &["/healthz", "/readyz"];
+
+/// Answers only requests for the public host: a page fetched under another
+/// name (DNS rebinding: an attacker's name pointed at this server) would
+/// otherwise run in the attacker's origin with the server's answers.
+pub async fn public_host_only(
+    State(guard): State<Guard>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    let ours = host.is_some_and(|host| host.eq_ignore_ascii_case(&guard.public_host));
+    if ours || PROBES.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        host = host.unwrap_or(""),
+        "request for another host refused"
+    );
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        format!("This server answers as {}.", guard.public_origin),
+    )
+        .into_response()
+}
+
+/// Refuses cross-site requests that act before any work: a state-changing
+/// request needs the browser's `Sec-Fetch-Site` to say same-origin (or a
+/// user-typed navigation), and where it is missing `Origin` must be ours.
+/// Downloads (the GET server functions under `/api/`) write to the history
+/// and carry personal data, so a link on another site must not fetch them:
+/// they need `Sec-Fetch-Site` itself.
 pub async fn same_origin_only(
     State(guard): State<Guard>,
     request: Request,
     next: Next,
 ) -> Response {
-    if matches!(
+    let safe_method = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    );
+    let is_download = request.uri().path().starts_with("/api/");
+    if safe_method && !is_download {
         return next.run(request).await;
     }
     let headers = request.headers();
     let allowed = match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         Some(site) => site == "same-origin" || site == "none",
+        None if safe_method => false,
         None => headers.get(ORIGIN).and_then(|v| v.to_str().ok()) == Some(&*guard.public_origin),
     };
     if !allowed {
@@ -235,7 +295,7 @@ pub async fn readable_errors(State(guard): State<Guard>, request: Request, next:
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     let locale = locale_of(request.headers(), guard.cookies);
-    let back = referring_page(request.headers()).unwrap_or_else(|| "/".to_owned());
+    let back = escape_html(&referring_page(request.headers()).unwrap_or_else(|| "/".to_owned()));
     let response = next.run(request).await;
     let status = response.status();
     let is_page = response
@@ -297,6 +357,22 @@ pub async fn readable_errors(State(guard): State<Guard>, request: Request, next:
     page
 }
 
+/// Text made safe for HTML, attribute values included.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// `Retry-After` as shown on the page: digits only, whatever the header held.
 fn digits_only(value: &str) -> String {
     value.chars().filter(char::is_ascii_digit).collect()
@@ -306,20 +382,67 @@ fn digits_only(value: &str) -> String {
 mod tests {
     use super::*;
 
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn escaped_text_cannot_leave_an_attribute() {
+        assert_eq!(
+            escape_html("/a\"><script>x</script>'&"),
+            "/a&quot;&gt;&lt;script&gt;x&lt;/script&gt;&#39;&amp;"
+        );
+    }
+
     #[test]
     fn untrusted_peers_are_the_client_whatever_they_claim() {
-        let peer: IpAddr = "198.51.100.4".parse().unwrap();
-        assert_eq!(client_ip(peer, Some("1.2.3.4"), &[]), peer);
+        let peer = ip("198.51.100.4");
+        assert_eq!(client_ip(peer, &["1.2.3.4"], &[]), peer);
+        assert_eq!(client_ip(ip("::ffff:198.51.100.4"), &[], &[]), peer);
     }
 
     #[test]
     fn behind_trusted_proxies_the_nearest_untrusted_hop_is_the_client() {
         let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
-        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let proxy = ip("10.0.0.2");
         // A client-supplied first hop is ignored: only what our proxy appended counts.
-        let ip = client_ip(proxy, Some("6.6.6.6, 203.0.113.5, 10.0.0.9"), &trusted);
-        assert_eq!(ip, "203.0.113.5".parse::<IpAddr>().unwrap());
-        assert_eq!(client_ip(proxy, None, &trusted), proxy);
-        assert_eq!(client_ip(proxy, Some("garbage"), &trusted), proxy);
+        let client = client_ip(proxy, &["6.6.6.6, 203.0.113.5, 10.0.0.9"], &trusted);
+        assert_eq!(client, ip("203.0.113.5"));
+        assert_eq!(client_ip(proxy, &[], &trusted), proxy);
+        assert_eq!(client_ip(proxy, &["garbage"], &trusted), proxy);
+    }
+
+    #[test]
+    fn every_forwarded_for_line_counts_in_order() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let proxy = ip("10.0.0.2");
+        // The client wrote the first line; the proxies appended the second.
+        let client = client_ip(proxy, &["6.6.6.6", "203.0.113.5, 10.0.0.9"], &trusted);
+        assert_eq!(client, ip("203.0.113.5"));
+    }
+
+    #[test]
+    fn hops_with_ports_are_addresses() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let proxy = ip("10.0.0.2");
+        assert_eq!(
+            client_ip(proxy, &["6.6.6.6, 203.0.113.5:4711, 10.0.0.9:80"], &trusted),
+            ip("203.0.113.5")
+        );
+        assert_eq!(
+            client_ip(proxy, &["[2001:db8::7]:443"], &trusted),
+            ip("2001:db8::7")
+        );
+    }
+
+    #[test]
+    fn a_hop_that_does_not_parse_ends_the_walk_with_the_peer() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let proxy = ip("10.0.0.2");
+        // Skipping "unknown" would let the client's own 6.6.6.6 through.
+        assert_eq!(
+            client_ip(proxy, &["6.6.6.6, unknown, 10.0.0.9"], &trusted),
+            proxy
+        );
     }
 }

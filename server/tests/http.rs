@@ -1614,3 +1614,120 @@ on_both_backends!(passkeys_over_http, |server| {
     assert_eq!(replayed.status(), StatusCode::BAD_REQUEST);
     assert!(replayed.text().await.unwrap().contains("passkey.failed"));
 });
+
+on_both_backends!(
+    the_edge_refuses_other_hosts_and_cross_site_downloads,
+    |server| {
+        let browser = server.browser();
+        let rebound = browser
+            .get(server.url("/login"))
+            .header("host", "attacker.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            rebound.status(),
+            StatusCode::MISDIRECTED_REQUEST,
+            "a page asked for under another name is not served (DNS rebinding)"
+        );
+        let probe = browser
+            .get(server.url("/healthz"))
+            .header("host", "10.0.0.7:8080")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            probe.status(),
+            StatusCode::OK,
+            "probes by address still work"
+        );
+
+        register(server, &browser, "noor@example.com", "Noor").await;
+        sign_in(server, &browser, "noor@example.com", PASSWORD, "").await;
+        for site in ["cross-site", "same-site"] {
+            let refused = browser
+                .get(server.url("/api/account/export"))
+                .header("sec-fetch-site", site)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{site}");
+        }
+        let (_, activity) = page(&browser, server, "/account/activity").await;
+        assert!(
+            !activity.contains("Your data was downloaded"),
+            "a refused download leaves no trace"
+        );
+        let own = browser
+            .get(server.url("/api/account/export"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own.status(), StatusCode::OK, "the page's own link works");
+    }
+);
+
+on_both_backends!(delivered_mail_leaves_no_link_behind, |server| {
+    let browser = server.browser();
+    register(server, &browser, "ines@example.com", "Ines").await;
+    server.mail_to("ines@example.com", "verify-email").await;
+    let store = store::connect(&server.db_url).await.unwrap();
+    let mut unblanked = 1;
+    for _ in 0..50 {
+        unblanked = store::testing::count(
+            &store,
+            "SELECT COUNT(*) FROM mail_queue WHERE sent_at IS NOT NULL AND body_text <> ''",
+        )
+        .await;
+        if unblanked == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        unblanked, 0,
+        "the body (and its link) is gone once delivered"
+    );
+    store.close().await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for entry in std::fs::read_dir(&server.outbox).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "eml") {
+                let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+            }
+        }
+    }
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readable_429_page_escapes_the_page_it_links_back_to() {
+    let Some(server) = TestServer::start_with(
+        Backend::Sqlite,
+        &[("LATCHKEY_SIGN_INS_PER_IP_PER_MINUTE", "1")],
+    )
+    .await
+    else {
+        return;
+    };
+    let browser = server.browser();
+    sign_in(&server, &browser, "jo@example.com", "Whatever-Pass-1!", "").await;
+    let hostile = server.url("/login?x=\"><script>alert(1)</script>");
+    let refused = browser
+        .post(server.url("/api/auth/login"))
+        .header("referer", hostile)
+        .form(&[("email", "jo@example.com"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let page = refused.text().await.unwrap();
+    assert!(!page.contains("<script>alert(1)"), "{page}");
+    assert!(
+        page.contains("href=\"/login?x=&quot;&gt;&lt;script&gt;"),
+        "{page}"
+    );
+    server.stop().await;
+}

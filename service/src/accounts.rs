@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
+use domain::email::MAX_EMAIL_LEN;
 use domain::{ActivityKind, DisplayName, Email, Locale, Permission, Role, UserId};
+use tokio::sync::Semaphore;
 
 use crate::clock::Clock;
 use crate::config::{Policy, RateLimit};
@@ -11,7 +13,7 @@ use crate::crypto::{looks_like_token, new_token, ServerKey};
 use crate::error::{FieldIssue, ServiceError, StoreError};
 use crate::mail::{
     already_registered_mail, locked_mail, new_device_mail, password_changed_mail, reset_mail,
-    verification_mail, EventLine,
+    verification_mail, EventLine, ReportLink,
 };
 use crate::password::{is_guessable, PasswordHasher, Verified};
 use crate::ports::{
@@ -73,6 +75,27 @@ pub struct RegistrationForm<'a> {
     pub locale: Locale,
 }
 
+/// The name a mail greets with: none before the address is confirmed,
+/// since whoever typed the address also chose the name.
+pub(crate) fn greeting_name(user: &UserRecord) -> Option<&str> {
+    user.email_verified_at
+        .is_some()
+        .then_some(user.display_name.as_str())
+}
+
+/// What the form behind a reset link submitted.
+#[derive(Debug, Clone, Copy)]
+pub struct ResetForm<'a> {
+    /// The link's token.
+    pub token: &'a str,
+    pub password: &'a str,
+    pub confirmation: &'a str,
+    /// An app code or a recovery code, where the account has a second factor.
+    pub second_factor: &'a str,
+    /// Passkeys the owner does not recognise, to remove with the reset.
+    pub remove_passkeys: &'a [i64],
+}
+
 /// How a correct password ends.
 #[derive(Debug)]
 pub enum SignInOutcome {
@@ -95,6 +118,10 @@ pub struct SignedIn {
     pub password_expired: bool,
 }
 
+/// No account has this id: an address without an account is looked up,
+/// counted and refused against it, so that it costs what a real one does.
+pub(crate) const NOBODY: UserId = UserId(0);
+
 /// How long a correct password waits for its second factor.
 const PENDING_SIGN_IN_SECS: i64 = 5 * 60;
 
@@ -105,19 +132,6 @@ pub(crate) struct Browser {
     pub devices: DeviceKnowledge,
     /// The failure counter this browser's mistakes count against.
     pub failure_key: String,
-}
-
-impl Browser {
-    fn unknown() -> Self {
-        Browser {
-            device_token: None,
-            devices: DeviceKnowledge {
-                known: false,
-                any_known: false,
-            },
-            failure_key: String::new(),
-        }
-    }
 }
 
 /// A session is written back at most this often, so that browsing does not
@@ -132,6 +146,8 @@ pub struct Accounts {
     pub(crate) policy: Policy,
     pub(crate) webauthn: Arc<webauthn_rs::Webauthn>,
     public_url: String,
+    /// Sign-ins from browsers the account does not know, waiting or hashing.
+    stranger_sign_ins: Semaphore,
 }
 
 impl Accounts {
@@ -150,6 +166,7 @@ impl Accounts {
             hasher,
             key,
             webauthn,
+            stranger_sign_ins: Semaphore::new(policy.max_concurrent_stranger_sign_ins),
             policy,
             public_url: public_url.trim_end_matches('/').to_owned(),
         })
@@ -171,26 +188,16 @@ impl Accounts {
         form: RegistrationForm<'_>,
         origin: &Origin,
     ) -> Result<(), ServiceError> {
-        self.limit(
-            &format!("register:ip:{}", origin.ip),
-            self.policy.registration_per_ip,
-        )
-        .await?;
+        self.limit_ip("register", origin, self.policy.registration_per_ip)
+            .await?;
         let (email, name) = self.validate_registration(&form)?;
         let hash = self.hasher.hash(form.password).await?;
         let now = self.clock.now_ms();
         if let Some(existing) = self.repo.find_user_by_email(email.as_str()).await? {
-            return self
-                .mail_already_registered(
-                    existing.id,
-                    &existing.email,
-                    &existing.display_name,
-                    existing.locale,
-                )
-                .await;
+            return self.mail_already_registered(&existing).await;
         }
         let token = new_token();
-        let mail = self.verification_mail(form.locale, email.as_str(), name.as_str(), &token);
+        let mail = self.verification_mail(form.locale, email.as_str(), &token);
         let user = NewUser {
             email: email.as_str().to_owned(),
             display_name: name.as_str().to_owned(),
@@ -216,13 +223,7 @@ impl Accounts {
                     .find_user_by_email(email.as_str())
                     .await?
                     .ok_or(StoreError::Conflict { field: "email" })?;
-                self.mail_already_registered(
-                    existing.id,
-                    &existing.email,
-                    &existing.display_name,
-                    existing.locale,
-                )
-                .await
+                self.mail_already_registered(&existing).await
             }
             Err(other) => Err(other.into()),
         }
@@ -272,18 +273,16 @@ impl Accounts {
         issues
     }
 
-    async fn mail_already_registered(
-        &self,
-        id: UserId,
-        email: &str,
-        name: &str,
-        locale: Locale,
-    ) -> Result<(), ServiceError> {
-        let mail =
-            already_registered_mail(locale, email, name, &format!("{}/login", self.public_url));
+    async fn mail_already_registered(&self, existing: &UserRecord) -> Result<(), ServiceError> {
+        let mail = already_registered_mail(
+            existing.locale,
+            &existing.email,
+            greeting_name(existing),
+            &format!("{}/login", self.public_url),
+        );
         self.repo
             .record(
-                id,
+                existing.id,
                 Effects {
                     mail: vec![mail],
                     ..Effects::default()
@@ -311,12 +310,13 @@ impl Accounts {
         )
     }
 
-    /// The mail carrying a verification link for `token`.
-    fn verification_mail(&self, locale: Locale, to: &str, name: &str, token: &str) -> NewMail {
+    /// The mail carrying a verification link for `token`. It goes to an
+    /// address nobody confirmed, so it carries no name.
+    fn verification_mail(&self, locale: Locale, to: &str, token: &str) -> NewMail {
         verification_mail(
             locale,
             to,
-            name,
+            None,
             &self.link("/verify-email", token),
             self.policy.verification_link_secs / 3600,
         )
@@ -369,11 +369,8 @@ impl Accounts {
         if user.email_verified {
             return Ok(());
         }
-        self.limit(
-            &format!("resend:ip:{}", origin.ip),
-            self.policy.resend_per_ip,
-        )
-        .await?;
+        self.limit_ip("resend", origin, self.policy.resend_per_ip)
+            .await?;
         self.limit(
             &format!("resend:user:{}", user.id),
             self.policy.resend_per_account,
@@ -381,7 +378,7 @@ impl Accounts {
         .await?;
         let now = self.clock.now_ms();
         let token = new_token();
-        let mail = self.verification_mail(user.locale, &user.email, &user.display_name, &token);
+        let mail = self.verification_mail(user.locale, &user.email, &token);
         let effects =
             Effects::activity(ActivityKind::VerificationResent, origin, now).with_mail(mail);
         self.repo
@@ -401,11 +398,12 @@ impl Accounts {
         device_token: Option<&str>,
         origin: &Origin,
     ) -> Result<SignInOutcome, ServiceError> {
-        self.limit(
-            &format!("sign_in:ip:{}", origin.ip),
-            self.policy.sign_in_per_ip,
-        )
-        .await?;
+        // Longer than any address: refused before it can become a key.
+        if email.trim().len() > MAX_EMAIL_LEN {
+            return Err(ServiceError::InvalidCredentials);
+        }
+        self.limit_ip("sign_in", origin, self.policy.sign_in_per_ip)
+            .await?;
         let address = Email::parse(email).ok();
         let user = match &address {
             Some(address) if password.chars().count() <= self.policy.password.max_chars => {
@@ -413,45 +411,61 @@ impl Accounts {
             }
             _ => None,
         };
-        let browser = match &user {
-            Some(user) => self.browser(user.id, device_token).await?,
-            None => Browser::unknown(),
-        };
-        if !browser.devices.known {
+        // From here an address without an account takes the same reads and
+        // one write, against an id no account has, so the time an answer
+        // takes says nothing about the address.
+        let subject = user.as_ref().map_or(NOBODY, |u| u.id);
+        let browser = self.browser(subject, device_token).await?;
+        let _stranger = if browser.devices.known {
+            None
+        } else {
             let typed = address.as_ref().map(Email::as_str).unwrap_or(email);
             self.limit(
-                &format!("sign_in:account:{}", typed.to_lowercase()),
+                &format!(
+                    "sign_in:account:{}",
+                    self.key.token_hash(&typed.to_lowercase())
+                ),
                 self.policy.sign_in_per_account,
             )
             .await?;
-        }
+            let permit = self.stranger_sign_ins.try_acquire().map_err(|_| {
+                tracing::warn!("too many sign-ins from unknown browsers at once; refused");
+                ServiceError::RateLimited {
+                    retry_after_secs: 1,
+                }
+            })?;
+            Some(permit)
+        };
         let outcome = self
             .hasher
             .verify(password, user.as_ref().map(|u| &u.password_hash))
             .await?;
         let now = self.clock.now_ms();
-        let Some(user) = user else {
-            tracing::info!(ip = %origin.ip, outcome = "unknown_account", "sign-in refused");
-            return Err(ServiceError::InvalidCredentials);
-        };
-        if self
-            .locked_out(user.id, &browser.failure_key, origin, now)
-            .await?
-        {
-            return Err(ServiceError::InvalidCredentials);
-        }
-        if outcome == Verified::No {
-            self.count_failure(
-                &user,
-                &browser.failure_key,
-                ActivityKind::SignInFailed,
-                origin,
-                now,
-            )
+        let locked = self
+            .locked_out(subject, &browser.failure_key, origin, now)
             .await?;
-            tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "wrong_password", "sign-in refused");
-            return Err(ServiceError::InvalidCredentials);
-        }
+        let user = match user {
+            Some(user) if !locked && outcome != Verified::No => user,
+            Some(user) => {
+                if !locked {
+                    self.count_failure(
+                        &user,
+                        &browser.failure_key,
+                        ActivityKind::SignInFailed,
+                        origin,
+                        now,
+                    )
+                    .await?;
+                    tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "wrong_password", "sign-in refused");
+                }
+                return Err(ServiceError::InvalidCredentials);
+            }
+            None => {
+                self.count_unknown_address(origin, now).await?;
+                tracing::info!(ip = %origin.ip, outcome = "unknown_account", "sign-in refused");
+                return Err(ServiceError::InvalidCredentials);
+            }
+        };
         if let Verified::YesRehashed(rehashed) = &outcome {
             self.repo.set_password_hash(user.id, rehashed).await?;
         }
@@ -471,6 +485,29 @@ impl Accounts {
         }
         let signed_in = self.open_session(&user, &browser, origin, now).await?;
         Ok(SignInOutcome::SignedIn(signed_in))
+    }
+
+    /// What a failed sign-in for an address without an account does instead
+    /// of [`Self::count_failure`]: the read and one write of the same size,
+    /// the write counting the client's misses in ten-minute windows.
+    async fn count_unknown_address(&self, origin: &Origin, now: i64) -> Result<(), ServiceError> {
+        self.repo
+            .list_activity(
+                NOBODY,
+                &[ActivityKind::SignInFailed],
+                None,
+                self.policy.lockout.max_failures.saturating_sub(1),
+            )
+            .await?;
+        const WINDOW_MS: i64 = 10 * 60 * 1000;
+        self.repo
+            .count_hit(
+                &format!("sign_in:unknown_address:ip:{}", origin.network()),
+                now - now.rem_euclid(WINDOW_MS),
+                now,
+            )
+            .await?;
+        Ok(())
     }
 
     /// What the store knows of the browser behind a sign-in, from its device cookie.
@@ -567,6 +604,30 @@ impl Accounts {
         Ok(true)
     }
 
+    /// For a path that checks a password or a code of a known account
+    /// outside sign-in (reset, re-authentication): while this browser's
+    /// counter is locked, the entry is not even checked, and the field
+    /// says the pause is on.
+    pub(crate) async fn refuse_while_locked(
+        &self,
+        user: UserId,
+        browser: &Browser,
+        field: &str,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let now = self.clock.now_ms();
+        if self
+            .locked_out(user, &browser.failure_key, origin, now)
+            .await?
+        {
+            return Err(ServiceError::Validation(vec![FieldIssue::new(
+                field,
+                "mfa.paused",
+            )]));
+        }
+        Ok(())
+    }
+
     /// Counts a failed sign-in step against the account's lock; the failure
     /// that starts a lock also mails the owner an unlock link.
     pub(crate) async fn count_failure(
@@ -642,19 +703,27 @@ impl Accounts {
     /// A sign-in from a browser the account has not seen: the event, and a
     /// mail to the owner with a "this wasn't me" link.
     fn new_device_alert(&self, user: &UserRecord, origin: &Origin, now: i64) -> Effects {
-        let token = new_token();
-        let days = self.policy.report_link_secs / 86_400;
+        let (link, record) = self.report_link(now);
         let mail = new_device_mail(
             user.locale,
             &user.email,
             &user.display_name,
             &event_line(now, origin),
-            &self.link("/not-me", &token),
-            days,
+            self.report(&link),
         );
+        Effects::activity(ActivityKind::SignedInNewDevice, origin, now)
+            .with_mail(mail)
+            .with_token(record)
+    }
+
+    /// A "this wasn't me" link for an event at `now`, and its token. The
+    /// token keeps the time: its report removes what was added since. Every
+    /// such link stays usable, whichever mail the owner opens.
+    pub(crate) fn report_link(&self, now: i64) -> (String, NewToken) {
+        let token = new_token();
         let record = NewToken {
-            // Every alert's link stays usable, whichever mail the owner opens.
             replaces_earlier: false,
+            payload: Some(now.to_string()),
             ..self.new_token_record(
                 TokenPurpose::NotMe,
                 &token,
@@ -662,9 +731,14 @@ impl Accounts {
                 self.policy.report_link_secs,
             )
         };
-        Effects::activity(ActivityKind::SignedInNewDevice, origin, now)
-            .with_mail(mail)
-            .with_token(record)
+        (self.link("/not-me", &token), record)
+    }
+
+    pub(crate) fn report<'a>(&self, link: &'a str) -> ReportLink<'a> {
+        ReportLink {
+            link,
+            valid_days: self.policy.report_link_secs / 86_400,
+        }
     }
 
     fn password_expired(&self, user: &UserRecord, now: i64) -> bool {
@@ -783,11 +857,19 @@ impl Accounts {
     ) -> Result<(), ServiceError> {
         let email = Email::parse(email)
             .map_err(|e| ServiceError::Validation(vec![FieldIssue::new("email", e.code())]))?;
-        self.limit(&format!("reset:ip:{}", origin.ip), self.policy.reset_per_ip)
+        self.limit_ip("reset", origin, self.policy.reset_per_ip)
             .await?;
+        // One requester's quota for the address, and a looser one for all
+        // requesters together: a stranger cannot use up the owner's.
+        let address = self.key.token_hash(email.as_str());
         self.limit(
-            &format!("reset:address:{email}"),
+            &format!("reset:address:{address}:ip:{}", origin.network()),
             self.policy.reset_per_address,
+        )
+        .await?;
+        self.limit(
+            &format!("reset:address:{address}"),
+            self.policy.reset_per_address_global,
         )
         .await?;
         let accounts = Arc::clone(self);
@@ -809,33 +891,41 @@ impl Accounts {
         let mail = reset_mail(
             user.locale,
             &user.email,
-            &user.display_name,
+            greeting_name(&user),
             &self.link("/recover/reset", &token),
             self.policy.reset_link_secs / 60,
         );
-        let record = self.reset_token(&token, now);
-        // Replacing voids every earlier reset link of the account.
-        let effects =
-            Effects::activity(ActivityKind::PasswordResetRequested, origin, now).with_mail(mail);
-        self.repo.replace_token(user.id, record, effects).await?;
+        // Earlier links stay valid: a stranger asking again must not void
+        // the one the owner is about to open. A new password voids them all.
+        let record = NewToken {
+            replaces_earlier: false,
+            ..self.reset_token(&token, now)
+        };
+        let effects = Effects::activity(ActivityKind::PasswordResetRequested, origin, now)
+            .with_mail(mail)
+            .with_token(record);
+        self.repo.record(user.id, effects).await?;
         tracing::info!(user_id = %user.id, "password reset link sent");
         Ok(())
     }
 
-    /// Sets a new password from a reset link: the full policy applies, every
-    /// session ends, the address counts as verified, and the owner is told.
-    /// Unknown, used, expired and malformed links are one error.
+    /// Sets a new password from a reset link: the full policy applies, the
+    /// second factor is asked for (under the same lock as signing in; a few
+    /// wrong codes use the link up), every session, known browser and other
+    /// pending link ends, the passkeys the owner ticked go, the address
+    /// counts as verified, and the owner is told. Unknown, used, expired and
+    /// malformed links are one error.
     pub async fn reset_password(
         &self,
-        token: &str,
-        password: &str,
-        confirmation: &str,
-        second_factor: &str,
+        form: ResetForm<'_>,
+        device_token: Option<&str>,
         origin: &Origin,
     ) -> Result<UserId, ServiceError> {
-        let (user, _) = self.peek(TokenPurpose::ResetPassword, token).await?;
+        self.limit_ip("reset_submit", origin, self.policy.sign_in_per_ip)
+            .await?;
+        let (user, _) = self.peek(TokenPurpose::ResetPassword, form.token).await?;
         let issues = self
-            .new_password_issues(&user, password, confirmation)
+            .new_password_issues(&user, form.password, form.confirmation)
             .await?;
         if !issues.is_empty() {
             return Err(ServiceError::Validation(issues));
@@ -844,22 +934,66 @@ impl Accounts {
         // or a recovery code is asked for too. (Factors exist only on
         // verified addresses, so no never-verified account has one to clear.)
         if self.has_second_factor(user.id).await? {
-            self.check_second_factor(&user, "", second_factor, origin)
+            self.check_reset_code(&user, &form, device_token, origin)
                 .await?;
         }
         let now = self.clock.now_ms();
-        let changes = [
-            self.set_password(password).await?,
+        let mut changes = vec![
+            self.set_password(form.password).await?,
             AccountChange::MarkEmailVerified,
             AccountChange::EndSessions { except: None },
+            AccountChange::ForgetDevices,
+            AccountChange::VoidTokensExceptReports,
         ];
-        let effects = Effects::activity(ActivityKind::PasswordReset, origin, now)
+        let mut effects = Effects::activity(ActivityKind::PasswordReset, origin, now)
             .with_mail(self.password_changed_mail(&user));
+        let owned = self.repo.passkeys(user.id).await?;
+        for passkey in owned
+            .iter()
+            .filter(|p| form.remove_passkeys.contains(&p.id))
+        {
+            changes.push(AccountChange::RemovePasskey { id: passkey.id });
+            effects = effects.and(Effects::activity(ActivityKind::PasskeyRemoved, origin, now));
+        }
+        changes.push(AccountChange::DropRecoveryCodesWithoutFactor);
         let user_id = self
-            .redeem(TokenPurpose::ResetPassword, token, &changes, effects)
+            .redeem(TokenPurpose::ResetPassword, form.token, &changes, effects)
             .await?;
         tracing::info!(user_id = %user_id, ip = %origin.ip, "password reset; every session ended");
         Ok(user_id)
+    }
+
+    /// The second factor of a reset, checked like the second step of a
+    /// sign-in; a wrong entry also counts against the link.
+    async fn check_reset_code(
+        &self,
+        user: &UserRecord,
+        form: &ResetForm<'_>,
+        device_token: Option<&str>,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let browser = self.browser(user.id, device_token).await?;
+        self.refuse_while_locked(user.id, &browser, "code", origin)
+            .await?;
+        let Err(wrong) = self
+            .check_second_factor(user, &browser.failure_key, form.second_factor, origin)
+            .await
+        else {
+            return Ok(());
+        };
+        let used_up = self
+            .repo
+            .count_token_failure(
+                TokenPurpose::ResetPassword,
+                &self.key.token_hash(form.token),
+                self.policy.reset_code_attempts,
+            )
+            .await?;
+        if used_up {
+            tracing::warn!(user_id = %user.id, ip = %origin.ip, "reset link used up by wrong codes");
+            return Err(ServiceError::TokenInvalid);
+        }
+        Err(wrong)
     }
 
     pub(crate) fn password_changed_mail(&self, user: &UserRecord) -> NewMail {
@@ -942,6 +1076,17 @@ impl Accounts {
         Ok((user, peeked.payload))
     }
 
+    /// The masked address of the account a live mailed token acts on, for
+    /// the page the link opens; the token stays usable.
+    pub async fn link_holder(
+        &self,
+        purpose: TokenPurpose,
+        token: &str,
+    ) -> Result<String, ServiceError> {
+        let (user, _) = self.peek(purpose, token).await?;
+        Ok(domain::email::masked(&user.email))
+    }
+
     /// Uses up a mailed token and applies its changes in one transaction.
     /// Unknown, used, expired and malformed tokens are one error.
     pub(crate) async fn redeem(
@@ -988,6 +1133,17 @@ impl Accounts {
             .await?)
     }
 
+    /// [`Self::limit`] for one client: keyed by its address, or its /64 for IPv6.
+    pub(crate) async fn limit_ip(
+        &self,
+        action: &str,
+        origin: &Origin,
+        limit: RateLimit,
+    ) -> Result<(), ServiceError> {
+        self.limit(&format!("{action}:ip:{}", origin.network()), limit)
+            .await
+    }
+
     /// Counts one event against a limit; over it, the caller is told how
     /// long to wait.
     pub async fn limit(&self, key: &str, limit: RateLimit) -> Result<(), ServiceError> {
@@ -1012,9 +1168,10 @@ impl Accounts {
         let now = self.clock.now_ms();
         let idle_cutoff = now - self.policy.session.idle_secs * 1000;
         let absolute_cutoff = now - self.policy.session.absolute_secs * 1000;
+        let mail_cutoff = now - self.policy.mail_retention_secs * 1000;
         Ok(self
             .repo
-            .purge_expired(now, idle_cutoff, absolute_cutoff)
+            .purge_expired(now, idle_cutoff, absolute_cutoff, mail_cutoff)
             .await?)
     }
 }

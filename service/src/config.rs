@@ -44,7 +44,17 @@ pub struct Policy {
     pub resend_per_account: RateLimit,
     pub resend_per_ip: RateLimit,
     pub reset_per_ip: RateLimit,
+    /// Reset requests for one address from one requester (IP or /64).
     pub reset_per_address: RateLimit,
+    /// Reset requests for one address from everyone together: looser, so
+    /// that a stranger's requests cannot use up the owner's.
+    pub reset_per_address_global: RateLimit,
+    /// Wrong second-factor entries one reset link survives; the next uses it up.
+    pub reset_code_attempts: u32,
+    /// Sign-ins from browsers unknown to the account that may wait for a
+    /// hash at once, over every address: more get "busy", so that a flood
+    /// from many addresses cannot starve the owners' known browsers.
+    pub max_concurrent_stranger_sign_ins: usize,
     /// Sign-in attempts per address typed, from browsers that never signed
     /// in to that account (slows guessing without locking the owner out).
     pub sign_in_per_account: RateLimit,
@@ -71,6 +81,11 @@ pub struct Policy {
     /// back-off (doubled after each failure).
     pub mail_max_attempts: i64,
     pub mail_retry_secs: i64,
+    /// Delivered and abandoned mail is deleted this long after (its body,
+    /// which may hold a live link, is blanked at once).
+    pub mail_retention_secs: i64,
+    /// An authenticator app set up but not confirmed is forgotten after this.
+    pub pending_totp_secs: i64,
 }
 
 impl Default for Policy {
@@ -108,6 +123,12 @@ impl Default for Policy {
                 max: 3,
                 window_secs: 60 * 60,
             },
+            reset_per_address_global: RateLimit {
+                max: 20,
+                window_secs: 60 * 60,
+            },
+            reset_code_attempts: 5,
+            max_concurrent_stranger_sign_ins: 32,
             sign_in_per_account: RateLimit {
                 max: 20,
                 window_secs: 60 * 60,
@@ -128,6 +149,8 @@ impl Default for Policy {
             totp_issuer: "Latchkey".to_owned(),
             mail_max_attempts: 8,
             mail_retry_secs: 30,
+            mail_retention_secs: 7 * 24 * 60 * 60,
+            pending_totp_secs: 10 * 60,
         }
     }
 }

@@ -16,26 +16,55 @@ pub trait Mailer: Send + Sync {
     async fn deliver(&self, mail: &QueuedMail) -> Result<String, String>;
 }
 
+/// The greeting. Mail to an address nobody has confirmed yet goes without
+/// the display name: whoever typed that address also chose the name, and
+/// could otherwise write to a stranger under the portal's name.
+fn hello(locale: Locale, name: Option<&str>) -> String {
+    match (locale, name) {
+        (Locale::En, Some(name)) => format!("Hello {name},"),
+        (Locale::En, None) => "Hello,".to_owned(),
+        (Locale::ZhCn, Some(name)) => format!("{name}，您好："),
+        (Locale::ZhCn, None) => "您好：".to_owned(),
+    }
+}
+
+/// A "this wasn't me" link in a security mail and how long it works.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportLink<'a> {
+    pub link: &'a str,
+    pub valid_days: i64,
+}
+
+/// The paragraph that offers a report link: what pressing it undoes.
+fn not_me_paragraph(locale: Locale, report: ReportLink<'_>) -> String {
+    let ReportLink { link, valid_days } = report;
+    match locale {
+        Locale::En => format!("If this was not you, open this link and confirm: every session of your account ends, what was added to it since then (passkeys, an authenticator app, recovery codes) is removed, and you choose a new password (the link works for {valid_days} days):\n\n{link}\n"),
+        Locale::ZhCn => format!("如果不是您本人操作，请打开此链接并确认：您账户的所有会话将结束，此后添加的通行密钥、身份验证器应用和恢复码将被移除，然后您可以设置新密码（链接 {valid_days} 天内有效）：\n\n{link}\n"),
+    }
+}
+
 pub fn verification_mail(
     locale: Locale,
     to: &str,
-    name: &str,
+    name: Option<&str>,
     link: &str,
     valid_hours: i64,
 ) -> NewMail {
+    let hello = hello(locale, name);
     message(
         to,
         match locale {
         Locale::En => (
             "Confirm your email address for Latchkey".to_owned(),
             format!(
-                "Hello {name},\n\nPlease confirm that this is your email address by opening the link below and pressing \"Confirm my email\":\n\n{link}\n\nThe link works once and expires in {valid_hours} hours.\nIf you did not create a Latchkey account, you can ignore this message.\n"
+                "{hello}\n\nPlease confirm that this is your email address by opening the link below and pressing \"Confirm my email\":\n\n{link}\n\nThe link works once and expires in {valid_hours} hours.\nIf you did not create a Latchkey account, you can ignore this message.\n"
             ),
         ),
         Locale::ZhCn => (
             "请确认您在 Latchkey 的电子邮箱地址".to_owned(),
             format!(
-                "{name}，您好：\n\n请打开下面的链接并点击“确认我的邮箱”，以确认这是您的邮箱地址：\n\n{link}\n\n该链接只能使用一次，{valid_hours} 小时后失效。\n如果您没有注册 Latchkey 账户，请忽略此邮件。\n"
+                "{hello}\n\n请打开下面的链接并点击“确认我的邮箱”，以确认这是您的邮箱地址：\n\n{link}\n\n该链接只能使用一次，{valid_hours} 小时后失效。\n如果您没有注册 Latchkey 账户，请忽略此邮件。\n"
             ),
         ),
         },
@@ -47,42 +76,50 @@ pub fn verification_mail(
 pub fn already_registered_mail(
     locale: Locale,
     to: &str,
-    name: &str,
+    name: Option<&str>,
     sign_in_link: &str,
 ) -> NewMail {
+    let hello = hello(locale, name);
     message(
         to,
         match locale {
         Locale::En => (
             "You already have a Latchkey account".to_owned(),
             format!(
-                "Hello {name},\n\nSomeone (perhaps you) tried to register a new Latchkey account with this email address, but you already have one.\nYou can sign in here:\n\n{sign_in_link}\n\nIf this wasn't you, no action is needed: nothing has changed on your account.\n"
+                "{hello}\n\nSomeone (perhaps you) tried to register a new Latchkey account with this email address, but you already have one.\nYou can sign in here:\n\n{sign_in_link}\n\nIf this wasn't you, no action is needed: nothing has changed on your account.\n"
             ),
         ),
         Locale::ZhCn => (
             "您已经有 Latchkey 账户".to_owned(),
             format!(
-                "{name}，您好：\n\n有人（可能是您本人）尝试用此邮箱地址注册新的 Latchkey 账户，但该地址已有账户。\n您可以在这里登录：\n\n{sign_in_link}\n\n如果不是您本人操作，无需处理：您的账户没有任何变化。\n"
+                "{hello}\n\n有人（可能是您本人）尝试用此邮箱地址注册新的 Latchkey 账户，但该地址已有账户。\n您可以在这里登录：\n\n{sign_in_link}\n\n如果不是您本人操作，无需处理：您的账户没有任何变化。\n"
             ),
         ),
         },
     )
 }
 
-pub fn reset_mail(locale: Locale, to: &str, name: &str, link: &str, valid_minutes: i64) -> NewMail {
+pub fn reset_mail(
+    locale: Locale,
+    to: &str,
+    name: Option<&str>,
+    link: &str,
+    valid_minutes: i64,
+) -> NewMail {
+    let hello = hello(locale, name);
     message(
         to,
         match locale {
         Locale::En => (
             "Reset your Latchkey password".to_owned(),
             format!(
-                "Hello {name},\n\nSomeone (hopefully you) asked to reset the password of your Latchkey account. To choose a new password, open this link:\n\n{link}\n\nThe link works once and expires in {valid_minutes} minutes. Asking again makes this link stop working.\nIf you did not ask, ignore this message: your password stays as it is.\n"
+                "{hello}\n\nSomeone (hopefully you) asked to reset the password of your Latchkey account. To choose a new password, open this link:\n\n{link}\n\nThe link works once and expires in {valid_minutes} minutes. Asking again sends another link; this one keeps working until it is used or expires, and a new password voids every link.\nIf you did not ask, ignore this message: your password stays as it is.\n"
             ),
         ),
         Locale::ZhCn => (
             "重置您的 Latchkey 密码".to_owned(),
             format!(
-                "{name}，您好：\n\n有人（希望是您本人）请求重置您 Latchkey 账户的密码。要设置新密码，请打开此链接：\n\n{link}\n\n该链接只能使用一次，{valid_minutes} 分钟后失效。再次请求后，此链接将失效。\n如果不是您本人请求，请忽略此邮件：您的密码不会改变。\n"
+                "{hello}\n\n有人（希望是您本人）请求重置您 Latchkey 账户的密码。要设置新密码，请打开此链接：\n\n{link}\n\n该链接只能使用一次，{valid_minutes} 分钟后失效。再次请求会发送另一个链接；此链接在使用或过期前仍然有效，设置新密码后所有链接都会失效。\n如果不是您本人请求，请忽略此邮件：您的密码不会改变。\n"
             ),
         ),
         },
@@ -166,21 +203,48 @@ pub fn new_device_mail(
     to: &str,
     name: &str,
     sign_in: &EventLine,
-    not_me_link: &str,
-    valid_days: i64,
+    report: ReportLink<'_>,
 ) -> NewMail {
     let line = event_lines(std::slice::from_ref(sign_in));
+    let advice = not_me_paragraph(locale, report);
     message(to, match locale {
         Locale::En => (
             "New sign-in to your Latchkey account".to_owned(),
             format!(
-                "Hello {name},\n\nYour Latchkey account was just signed in to from a browser it had not seen before:\n\n{line}\nIf this was you, there is nothing to do.\nIf it was not, open this link and confirm: every session of your account ends at once and you choose a new password (the link works for {valid_days} days):\n\n{not_me_link}\n"
+                "Hello {name},\n\nYour Latchkey account was just signed in to from a browser it had not seen before:\n\n{line}\nIf this was you, there is nothing to do.\n{advice}"
             ),
         ),
         Locale::ZhCn => (
             "您的 Latchkey 账户有新的登录".to_owned(),
             format!(
-                "{name}，您好：\n\n有一个之前未见过的浏览器刚刚登录了您的 Latchkey 账户：\n\n{line}\n如果是您本人，无需处理。\n如果不是，请打开此链接并确认：您账户的所有会话将立即结束，然后您可以设置新密码（链接 {valid_days} 天内有效）：\n\n{not_me_link}\n"
+                "{name}，您好：\n\n有一个之前未见过的浏览器刚刚登录了您的 Latchkey 账户：\n\n{line}\n如果是您本人，无需处理。\n{advice}"
+            ),
+        ),
+    })
+}
+
+/// Sent to the current address when someone signed in asks to move the
+/// account to another one: the change waits for the new address, and this
+/// mail's link stops it.
+pub fn email_change_requested_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    new_address: &str,
+    report: ReportLink<'_>,
+) -> NewMail {
+    let advice = not_me_paragraph(locale, report);
+    message(to, match locale {
+        Locale::En => (
+            "Someone asked to change the email address of your Latchkey account".to_owned(),
+            format!(
+                "Hello {name},\n\nSomeone signed in to your Latchkey account asked to move it to the address {new_address}. Nothing changes until a link sent there is opened.\nIf this was you, there is nothing to do.\n{advice}"
+            ),
+        ),
+        Locale::ZhCn => (
+            "有人请求更改您 Latchkey 账户的邮箱地址".to_owned(),
+            format!(
+                "{name}，您好：\n\n已登录您 Latchkey 账户的人请求将账户改用地址 {new_address}。在发送到该地址的链接被打开之前，不会有任何更改。\n如果是您本人操作，无需处理。\n{advice}"
             ),
         ),
     })
@@ -190,21 +254,22 @@ pub fn new_device_mail(
 pub fn confirm_new_email_mail(
     locale: Locale,
     to: &str,
-    name: &str,
+    name: Option<&str>,
     link: &str,
     valid_hours: i64,
 ) -> NewMail {
+    let hello = hello(locale, name);
     message(to, match locale {
         Locale::En => (
             "Confirm your new email address for Latchkey".to_owned(),
             format!(
-                "Hello {name},\n\nYou asked to use this address for your Latchkey account. Open the link and press \"Use this address\" to make the change:\n\n{link}\n\nThe link works once and expires in {valid_hours} hours. Until then your account keeps its current address.\nIf you did not ask for this, ignore this message.\n"
+                "{hello}\n\nYou asked to use this address for your Latchkey account. Open the link and press \"Use this address\" to make the change:\n\n{link}\n\nThe link works once and expires in {valid_hours} hours. Until then your account keeps its current address.\nIf you did not ask for this, ignore this message.\n"
             ),
         ),
         Locale::ZhCn => (
             "请确认您在 Latchkey 的新邮箱地址".to_owned(),
             format!(
-                "{name}，您好：\n\n您请求将此地址用于您的 Latchkey 账户。请打开链接并点击“使用此地址”完成更改：\n\n{link}\n\n该链接只能使用一次，{valid_hours} 小时后失效。在此之前，您的账户仍使用当前地址。\n如果不是您本人请求，请忽略此邮件。\n"
+                "{hello}\n\n您请求将此地址用于您的 Latchkey 账户。请打开链接并点击“使用此地址”完成更改：\n\n{link}\n\n该链接只能使用一次，{valid_hours} 小时后失效。在此之前，您的账户仍使用当前地址。\n如果不是您本人请求，请忽略此邮件。\n"
             ),
         ),
     })
@@ -259,32 +324,54 @@ pub fn deletion_scheduled_mail(
     })
 }
 
+/// What happened to a second factor, as its mail tells it: an addition
+/// carries a "this wasn't me" link, a removal the way to recovery.
+#[derive(Debug, Clone, Copy)]
+pub enum FactorChange<'a> {
+    Added(ReportLink<'a>),
+    Removed { recover_link: &'a str },
+}
+
+/// The last paragraph of a factor mail.
+fn factor_change_advice(locale: Locale, change: FactorChange<'_>) -> String {
+    match (change, locale) {
+        (FactorChange::Added(report), _) => not_me_paragraph(locale, report),
+        (FactorChange::Removed { recover_link }, Locale::En) => format!(
+            "If this was not you, reset your password at once and contact support:\n\n{recover_link}\n"
+        ),
+        (FactorChange::Removed { recover_link }, Locale::ZhCn) => {
+            format!("如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n")
+        }
+    }
+}
+
 /// Sent when two-factor sign-in is turned on or off.
 pub fn factor_changed_mail(
     locale: Locale,
     to: &str,
     name: &str,
-    enabled: bool,
-    recover_link: &str,
+    change: FactorChange<'_>,
 ) -> NewMail {
+    let advice = factor_change_advice(locale, change);
+    let added = matches!(change, FactorChange::Added(_));
     message(
         to,
-        match (locale, enabled) {
+        match (locale, added) {
             (Locale::En, true) => (
                 "Two-factor sign-in is on for your Latchkey account".to_owned(),
-                format!("Hello {name},\n\nAn authenticator app was just added to your Latchkey account: signing in now also asks for its code.\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
+                format!("Hello {name},\n\nAn authenticator app was just added to your Latchkey account: signing in now also asks for its code.\n{advice}"),
             ),
             (Locale::En, false) => (
                 "Authenticator-app sign-in was turned off for your Latchkey account".to_owned(),
-                format!("Hello {name},\n\nThe authenticator app was just removed from your Latchkey account: its codes no longer sign you in. (A passkey you added stays, and so do its recovery codes.)\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
+                format!("Hello {name},\n\nThe authenticator app was just removed from your Latchkey account: its codes no longer sign you in. (A passkey you added stays, and so do its recovery codes.)\n{advice}"),
             ),
             (Locale::ZhCn, true) => (
                 "您的 Latchkey 账户已开启两步验证".to_owned(),
-                format!("{name}，您好：\n\n您的 Latchkey 账户刚刚添加了身份验证器应用：现在登录时还需要输入其验证码。\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
+                format!("{name}，您好：\n\n您的 Latchkey 账户刚刚添加了身份验证器应用：现在登录时还需要输入其验证码。\n{advice}"),
             ),
             (Locale::ZhCn, false) => (
                 "您的 Latchkey 账户已关闭身份验证器应用登录".to_owned(),
-                format!("{name}，您好：\n\n您 Latchkey 账户的身份验证器应用刚刚被移除：其验证码不再能用于登录。（您添加的通行密钥及其恢复码仍然保留。）\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
+                format!("{name}，您好：\n\n您 Latchkey 账户的身份验证器应用刚刚被移除：其验证码不再能用于登录。（您添加的通行密钥及其恢复码仍然保留。）\n{advice}"),
             ),
         },
     )
@@ -297,27 +384,28 @@ pub fn passkey_changed_mail(
     to: &str,
     name: &str,
     passkey: &str,
-    added: bool,
-    recover_link: &str,
+    change: FactorChange<'_>,
 ) -> NewMail {
+    let advice = factor_change_advice(locale, change);
+    let added = matches!(change, FactorChange::Added(_));
     message(
         to,
         match (locale, added) {
             (Locale::En, true) => (
                 "A passkey was added to your Latchkey account".to_owned(),
-                format!("Hello {name},\n\nThe passkey or security key \u{201c}{passkey}\u{201d} was just added to your Latchkey account: it can now sign in to it.\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
+                format!("Hello {name},\n\nThe passkey or security key \u{201c}{passkey}\u{201d} was just added to your Latchkey account: it can now sign in to it.\n{advice}"),
             ),
             (Locale::En, false) => (
                 "A passkey was removed from your Latchkey account".to_owned(),
-                format!("Hello {name},\n\nThe passkey or security key \u{201c}{passkey}\u{201d} was just removed from your Latchkey account: it can no longer sign in to it.\nIf this was not you, reset your password at once and contact support:\n\n{recover_link}\n"),
+                format!("Hello {name},\n\nThe passkey or security key \u{201c}{passkey}\u{201d} was just removed from your Latchkey account: it can no longer sign in to it.\n{advice}"),
             ),
             (Locale::ZhCn, true) => (
                 "您的 Latchkey 账户添加了通行密钥".to_owned(),
-                format!("{name}，您好：\n\n您的 Latchkey 账户刚刚添加了通行密钥或安全密钥“{passkey}”：现在可以用它登录。\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
+                format!("{name}，您好：\n\n您的 Latchkey 账户刚刚添加了通行密钥或安全密钥“{passkey}”：现在可以用它登录。\n{advice}"),
             ),
             (Locale::ZhCn, false) => (
                 "您的 Latchkey 账户移除了通行密钥".to_owned(),
-                format!("{name}，您好：\n\n您 Latchkey 账户的通行密钥或安全密钥“{passkey}”刚刚被移除：它不能再用于登录。\n如果不是您本人操作，请立即重置密码并联系客服：\n\n{recover_link}\n"),
+                format!("{name}，您好：\n\n您 Latchkey 账户的通行密钥或安全密钥“{passkey}”刚刚被移除：它不能再用于登录。\n{advice}"),
             ),
         },
     )
@@ -417,7 +505,7 @@ mod tests {
             let mail = verification_mail(
                 locale,
                 "ada@example.com",
-                "Ada",
+                None,
                 "http://localhost:3000/verify-email?token=abc",
                 24,
             );
@@ -426,6 +514,42 @@ mod tests {
                 .contains("http://localhost:3000/verify-email?token=abc"));
             assert!(mail.body_text.contains("24"));
             assert_eq!(mail.to, "ada@example.com");
+        }
+    }
+
+    #[test]
+    fn mail_to_an_unconfirmed_address_leaves_the_chosen_name_out() {
+        for locale in Locale::ALL {
+            let phishing = "Visit evil.example now";
+            let link = "http://localhost:3000/verify-email?token=abc";
+            assert!(
+                !verification_mail(locale, "ada@example.com", None, link, 24)
+                    .body_text
+                    .contains(phishing)
+            );
+            assert!(reset_mail(locale, "a@example.com", Some("Ada"), link, 30)
+                .body_text
+                .contains("Ada"));
+        }
+    }
+
+    #[test]
+    fn added_factors_are_mailed_with_a_report_link() {
+        let report = ReportLink {
+            link: "http://localhost:3000/not-me?token=xyz",
+            valid_days: 7,
+        };
+        for locale in Locale::ALL {
+            let app =
+                factor_changed_mail(locale, "a@example.com", "Ada", FactorChange::Added(report));
+            let key = passkey_changed_mail(
+                locale,
+                "a@example.com",
+                "Ada",
+                "Key",
+                FactorChange::Added(report),
+            );
+            assert!(app.body_text.contains(report.link) && key.body_text.contains(report.link));
         }
     }
 }

@@ -7,9 +7,11 @@ use base64::Engine;
 use domain::{ActivityKind, SecondFactorInput, UserId};
 
 use crate::accounts::{Accounts, Browser, CurrentUser, SignedIn};
+use crate::crypto::new_token;
 use crate::error::{FieldIssue, ServiceError};
-use crate::mail::factor_changed_mail;
-use crate::ports::{AccountChange, Effects, Origin, TokenPurpose, UserRecord};
+use crate::mail::{factor_changed_mail, FactorChange};
+use crate::passkeys::PasskeySummary;
+use crate::ports::{AccountChange, Effects, Origin, TokenPurpose, TotpRecord, UserRecord};
 use crate::totp::{new_recovery_codes, qr_svg, TotpSecret};
 
 /// Purpose of the key that seals authenticator secrets at rest.
@@ -43,6 +45,23 @@ pub struct TotpSetup {
     pub manual_key: String,
 }
 
+/// The second factors of the account behind a reset link, for its owner to
+/// recognise (and remove passkeys they did not add) before choosing a password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetFactors {
+    /// The link's account, masked.
+    pub masked_email: String,
+    pub app: bool,
+    pub passkeys: Vec<PasskeySummary>,
+}
+
+impl ResetFactors {
+    /// Whether the reset must ask for an app code or a recovery code.
+    pub fn needs_code(&self) -> bool {
+        self.app || !self.passkeys.is_empty()
+    }
+}
+
 fn code_issue(field: &str, code: &str) -> ServiceError {
     ServiceError::Validation(vec![FieldIssue::new(field, code)])
 }
@@ -69,11 +88,26 @@ impl Accounts {
             .map_err(|_| ServiceError::Internal("authenticator secret cannot be opened".into()))
     }
 
+    /// An unconfirmed authenticator secret, if this session started it and
+    /// its time is not up: no other session, and nobody later, reads it.
+    fn own_pending(&self, user: &CurrentUser, factor: TotpRecord) -> Option<TotpRecord> {
+        let fresh = self.clock.now_ms() < factor.created_at + self.policy.pending_totp_secs * 1000;
+        (!factor.confirmed && fresh && factor.started_by_session == Some(user.session_id))
+            .then_some(factor)
+    }
+
     pub async fn two_factor_state(
         &self,
         user: &CurrentUser,
     ) -> Result<TwoFactorState, ServiceError> {
-        let Some(factor) = self.repo.totp_factor(user.id).await? else {
+        let factor = self.repo.totp_factor(user.id).await?.and_then(|f| {
+            if f.confirmed {
+                Some(f)
+            } else {
+                self.own_pending(user, f)
+            }
+        });
+        let Some(factor) = factor else {
             let passkey_codes_left = if self.has_passkey(user.id).await? {
                 Some(self.repo.recovery_codes_left(user.id).await?)
             } else {
@@ -125,7 +159,7 @@ impl Accounts {
             secret.as_bytes(),
         );
         self.repo
-            .put_pending_totp(user.id, &sealed, self.clock.now_ms())
+            .put_pending_totp(user.id, &sealed, self.clock.now_ms(), user.session_id)
             .await?;
         Ok(())
     }
@@ -143,7 +177,7 @@ impl Accounts {
             .repo
             .totp_factor(user.id)
             .await?
-            .filter(|f| !f.confirmed)
+            .and_then(|f| self.own_pending(user, f))
             .ok_or(ServiceError::TokenInvalid)?;
         let secret = self.open_secret(user.id, &factor.sealed_secret)?;
         let now = self.clock.now_ms();
@@ -155,8 +189,16 @@ impl Accounts {
         let codes = new_recovery_codes();
         let hashes: Vec<String> = codes.iter().map(|c| self.key.token_hash(c)).collect();
         let record = self.user_record(user.id).await?;
+        let (link, report) = self.report_link(now);
+        let mail = factor_changed_mail(
+            record.locale,
+            &record.email,
+            &record.display_name,
+            FactorChange::Added(self.report(&link)),
+        );
         let effects = Effects::activity(ActivityKind::TotpEnabled, origin, now)
-            .with_mail(self.factor_mail(&record, true));
+            .with_mail(mail)
+            .with_token(report);
         if !self
             .repo
             .confirm_totp(user.id, step, &hashes, effects)
@@ -204,8 +246,16 @@ impl Accounts {
     ) -> Result<(), ServiceError> {
         self.require_recent_auth(user)?;
         let record = self.user_record(user.id).await?;
+        let mail = factor_changed_mail(
+            record.locale,
+            &record.email,
+            &record.display_name,
+            FactorChange::Removed {
+                recover_link: &format!("{}/recover", self.public_url()),
+            },
+        );
         let effects = Effects::activity(ActivityKind::TotpRemoved, origin, self.clock.now_ms())
-            .with_mail(self.factor_mail(&record, false));
+            .with_mail(mail);
         self.repo
             .apply(
                 user.id,
@@ -225,16 +275,6 @@ impl Accounts {
             .find_user(user)
             .await?
             .ok_or(ServiceError::Unauthenticated)
-    }
-
-    fn factor_mail(&self, user: &UserRecord, enabled: bool) -> crate::ports::NewMail {
-        factor_changed_mail(
-            user.locale,
-            &user.email,
-            &user.display_name,
-            enabled,
-            &format!("{}/recover", self.public_url()),
-        )
     }
 
     /// Checks a second-factor entry (an app code or a recovery code) and
@@ -333,31 +373,45 @@ impl Accounts {
     }
 
     /// Re-authentication in a signed-in session: the password, and the
-    /// second factor where one is enrolled. Opens five minutes of sudo mode.
+    /// second factor where one is enrolled (an app code or, for an account
+    /// whose second factor is a passkey, a recovery code; the passkey itself
+    /// goes through [`Self::confirm_identity_with_passkey`]). Opens five
+    /// minutes of sudo mode and returns the session's new token.
     pub async fn confirm_identity(
         &self,
         user: &CurrentUser,
         password: &str,
         code: &str,
+        device_token: Option<&str>,
         origin: &Origin,
-    ) -> Result<(), ServiceError> {
-        let record = self.reauthenticate(user, password).await?;
-        // Passkeys are not asked for here: they need script in the page, and
-        // a passkey-only account would have to spend a recovery code.
-        if self.has_totp(user.id).await? {
-            // Failures here count against the unknown-browser counter: this
-            // session proved only a cookie so far.
-            self.check_second_factor(&record, "", code, origin).await?;
+    ) -> Result<String, ServiceError> {
+        let (record, browser) = self
+            .reauthenticate(user, password, device_token, origin)
+            .await?;
+        if self.has_second_factor(user.id).await? {
+            self.check_second_factor(&record, &browser.failure_key, code, origin)
+                .await?;
         }
+        self.open_sudo(user, origin).await
+    }
+
+    /// Starts sudo mode with a new session token (the old one stops working).
+    pub(crate) async fn open_sudo(
+        &self,
+        user: &CurrentUser,
+        origin: &Origin,
+    ) -> Result<String, ServiceError> {
         let now = self.clock.now_ms();
+        let token = new_token();
         self.repo
             .mark_reauthenticated(
                 user.session_id,
+                &self.key.token_hash(&token),
                 now,
                 Effects::activity(ActivityKind::Reauthenticated, origin, now),
             )
             .await?;
-        Ok(())
+        Ok(token)
     }
 
     /// Keeps new recovery codes, sealed, for the one page that shows them
@@ -393,10 +447,21 @@ impl Accounts {
         Ok(codes)
     }
 
-    /// For password recovery: whether the account behind a reset link must
-    /// also give a second-factor code.
-    pub async fn reset_needs_code(&self, reset_token: &str) -> Result<bool, ServiceError> {
+    /// For password recovery: the factors of the account behind a reset
+    /// link, without using the link up.
+    pub async fn reset_factors(&self, reset_token: &str) -> Result<ResetFactors, ServiceError> {
         let (user, _) = self.peek(TokenPurpose::ResetPassword, reset_token).await?;
-        self.has_second_factor(user.id).await
+        let passkeys = self
+            .repo
+            .passkeys(user.id)
+            .await?
+            .into_iter()
+            .map(PasskeySummary::from)
+            .collect();
+        Ok(ResetFactors {
+            masked_email: domain::email::masked(&user.email),
+            app: self.has_totp(user.id).await?,
+            passkeys,
+        })
     }
 }

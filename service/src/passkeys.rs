@@ -24,7 +24,7 @@ use webauthn_rs_proto::ResidentKeyRequirement;
 use crate::accounts::{Accounts, Browser, CurrentUser, SignedIn};
 use crate::crypto::{looks_like_token, new_token};
 use crate::error::{FieldIssue, ServiceError, StoreError};
-use crate::mail::{passkey_changed_mail, passkey_refused_mail};
+use crate::mail::{passkey_changed_mail, passkey_refused_mail, FactorChange};
 use crate::ports::{
     AccountChange, CeremonyRecord, Effects, NewPasskey, Origin, PasskeyRecord, TokenPurpose,
     UserRecord,
@@ -39,6 +39,8 @@ enum Purpose {
     Register,
     SecondFactor,
     Passwordless,
+    /// Re-authentication in a session: the password and the passkey.
+    Reauth,
 }
 
 impl Purpose {
@@ -47,6 +49,7 @@ impl Purpose {
             Purpose::Register => "register",
             Purpose::SecondFactor => "second_factor",
             Purpose::Passwordless => "passwordless",
+            Purpose::Reauth => "reauth",
         }
     }
 }
@@ -67,6 +70,18 @@ pub struct PasskeySummary {
     pub kind: PasskeyKind,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+}
+
+impl From<PasskeyRecord> for PasskeySummary {
+    fn from(p: PasskeyRecord) -> Self {
+        PasskeySummary {
+            id: p.id,
+            name: p.name,
+            kind: p.kind,
+            created_at: p.created_at,
+            last_used_at: p.last_used_at,
+        }
+    }
 }
 
 /// The relying party: its id is the host of the public URL (WebAuthn
@@ -190,13 +205,7 @@ impl Accounts {
             .passkeys(user.id)
             .await?
             .into_iter()
-            .map(|p| PasskeySummary {
-                id: p.id,
-                name: p.name,
-                kind: p.kind,
-                created_at: p.created_at,
-                last_used_at: p.last_used_at,
-            })
+            .map(PasskeySummary::from)
             .collect())
     }
 
@@ -289,8 +298,16 @@ impl Accounts {
             ));
         }
         let record = self.user_record(user.id).await?;
-        let effects = Effects::activity(ActivityKind::PasskeyAdded, origin, self.clock.now_ms())
-            .with_mail(self.passkey_mail(&record, name.as_str(), true));
+        let now = self.clock.now_ms();
+        let (link, report) = self.report_link(now);
+        let mail = self.passkey_mail(
+            &record,
+            name.as_str(),
+            FactorChange::Added(self.report(&link)),
+        );
+        let effects = Effects::activity(ActivityKind::PasskeyAdded, origin, now)
+            .with_mail(mail)
+            .with_token(report);
         self.repo
             .apply(user.id, &changes, effects)
             .await
@@ -345,8 +362,16 @@ impl Accounts {
         self.require_recent_auth(user)?;
         let passkey = self.owned_passkey(user.id, id).await?;
         let record = self.user_record(user.id).await?;
+        let recover_link = format!("{}/recover", self.public_url());
+        let mail = self.passkey_mail(
+            &record,
+            &passkey.name,
+            FactorChange::Removed {
+                recover_link: &recover_link,
+            },
+        );
         let effects = Effects::activity(ActivityKind::PasskeyRemoved, origin, self.clock.now_ms())
-            .with_mail(self.passkey_mail(&record, &passkey.name, false));
+            .with_mail(mail);
         self.repo
             .apply(
                 user.id,
@@ -361,14 +386,18 @@ impl Accounts {
         Ok(())
     }
 
-    fn passkey_mail(&self, user: &UserRecord, passkey: &str, added: bool) -> crate::ports::NewMail {
+    fn passkey_mail(
+        &self,
+        user: &UserRecord,
+        passkey: &str,
+        change: FactorChange<'_>,
+    ) -> crate::ports::NewMail {
         passkey_changed_mail(
             user.locale,
             &user.email,
             &user.display_name,
             passkey,
-            added,
-            &format!("{}/recover", self.public_url()),
+            change,
         )
     }
 
@@ -380,11 +409,8 @@ impl Accounts {
         pending_token: Option<&str>,
         origin: &Origin,
     ) -> Result<Ceremony, ServiceError> {
-        self.limit(
-            &format!("passkey:ip:{}", origin.ip),
-            self.policy.sign_in_per_ip,
-        )
-        .await?;
+        self.limit_ip("passkey", origin, self.policy.sign_in_per_ip)
+            .await?;
         let Some(pending_token) = pending_token.filter(|t| !t.is_empty()) else {
             let (options, state) = self
                 .webauthn
@@ -397,9 +423,18 @@ impl Accounts {
         let (user, _) = self
             .peek(TokenPurpose::SignInPending, pending_token)
             .await?;
+        self.start_assertion(Purpose::SecondFactor, user.id).await
+    }
+
+    /// A ceremony that only this account's passkeys can answer.
+    async fn start_assertion(
+        &self,
+        purpose: Purpose,
+        user: UserId,
+    ) -> Result<Ceremony, ServiceError> {
         let passkeys = self
             .repo
-            .passkeys(user.id)
+            .passkeys(user)
             .await?
             .iter()
             .map(Self::open_passkey)
@@ -411,8 +446,49 @@ impl Accounts {
             .webauthn
             .start_passkey_authentication(&passkeys)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.start_ceremony(Purpose::SecondFactor, Some(user.id), &state, &options)
+        self.start_ceremony(purpose, Some(user), &state, &options)
             .await
+    }
+
+    /// Options for re-authenticating with a passkey (next to the password).
+    pub async fn start_passkey_reauth(&self, user: &CurrentUser) -> Result<Ceremony, ServiceError> {
+        self.start_assertion(Purpose::Reauth, user.id).await
+    }
+
+    /// Re-authentication of an account whose second factor is a passkey:
+    /// the password and an assertion of one of its passkeys. Opens sudo
+    /// mode and returns the session's new token.
+    pub async fn confirm_identity_with_passkey(
+        &self,
+        user: &CurrentUser,
+        password: &str,
+        ceremony: &str,
+        response: &str,
+        device_token: Option<&str>,
+        origin: &Origin,
+    ) -> Result<String, ServiceError> {
+        let (record, _) = self
+            .reauthenticate(user, password, device_token, origin)
+            .await?;
+        let credential: PublicKeyCredential =
+            serde_json::from_str(response).map_err(|_| passkey_failed())?;
+        let (owner, state): (_, PasskeyAuthentication) =
+            self.take_ceremony(Purpose::Reauth, ceremony).await?;
+        if owner != Some(user.id) {
+            return Err(passkey_failed());
+        }
+        let stored = self
+            .repo
+            .passkey_by_credential(&credential_key(credential.get_credential_id()))
+            .await?
+            .filter(|p| p.user_id == user.id);
+        self.check_assertion(&record, stored.as_ref(), device_token, origin, |passkey| {
+            self.webauthn
+                .finish_passkey_authentication(&credential, &state)
+                .map(|result| (passkey, result))
+        })
+        .await?;
+        self.open_sudo(user, origin).await
     }
 
     /// Finishes a sign-in with a passkey and opens the session. With a
@@ -496,6 +572,11 @@ impl Accounts {
     /// session will know it. A failure counts toward the lock like a wrong
     /// code; a counter that went backwards (a possible copy of the key) is
     /// refused and the owner is mailed.
+    ///
+    /// The lock is not consulted: it stops guessing, and an assertion cannot
+    /// be guessed (a signature by a key that never leaves the authenticator,
+    /// after its fingerprint, face or PIN). Otherwise three wrong passwords
+    /// typed by a stranger would also keep the owner's passkey out.
     async fn check_assertion(
         &self,
         user: &UserRecord,
@@ -506,12 +587,6 @@ impl Accounts {
     ) -> Result<Browser, ServiceError> {
         let browser = self.browser(user.id, device_token).await?;
         let now = self.clock.now_ms();
-        if self
-            .locked_out(user.id, &browser.failure_key, origin, now)
-            .await?
-        {
-            return Err(passkey_failed());
-        }
         let outcome = match stored {
             Some(stored) => verify(Self::open_passkey(stored)?),
             None => Err(WebauthnError::CredentialNotFound),

@@ -19,6 +19,14 @@ pub struct Origin {
     pub user_agent: String,
 }
 
+impl Origin {
+    /// The key per-address limits count this client under (its /64 for
+    /// IPv6): see [`domain::network::limit_key`].
+    pub fn network(&self) -> String {
+        domain::network::limit_key(&self.ip)
+    }
+}
+
 /// One activity row to write for the account the operation acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewActivity {
@@ -188,6 +196,17 @@ pub enum AccountChange {
     DropRecoveryCodesWithoutFactor,
     /// Replaces the recovery codes with these keyed hashes.
     ReplaceRecoveryCodes(Vec<String>),
+    /// Voids every mailed or pending token of the account but the "this
+    /// wasn't me" links (new-device, factor and address mail): each of those
+    /// undoes its own event, and voiding them would let an earlier
+    /// intruder's factor stay.
+    VoidTokensExceptReports,
+    /// Removes the passkeys, authenticator app and recovery codes added at
+    /// or after this time, and every unfinished passkey ceremony: what an
+    /// intruder reported by the owner may have added.
+    RemoveFactorsSince {
+        since_ms: i64,
+    },
 }
 
 #[async_trait]
@@ -241,6 +260,14 @@ pub trait TokenRepo: Send + Sync {
         changes: &[AccountChange],
         effects: Effects,
     ) -> StoreResult<Option<UserId>>;
+    /// Counts one wrong answer given with a live token; at `max` wrong
+    /// answers the token is deleted and the answer is true.
+    async fn count_token_failure(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        max: u32,
+    ) -> StoreResult<bool>;
 }
 
 #[derive(Debug, Clone)]
@@ -282,9 +309,13 @@ pub trait SessionRepo: Send + Sync {
         token_hash: &str,
         effects: Effects,
     ) -> StoreResult<Option<UserId>>;
+    /// Opens sudo mode on the session and gives it a new token (its hash
+    /// here), so that a token seen before the re-authentication is worth
+    /// less than one seen after.
     async fn mark_reauthenticated(
         &self,
         session_id: i64,
+        new_token_hash: &str,
         now_ms: i64,
         effects: Effects,
     ) -> StoreResult<()>;
@@ -381,8 +412,10 @@ pub trait MailQueue: Send + Sync {
     /// Leases the oldest due message to this worker until `lease_until`, so
     /// that two server processes never send the same message at once.
     async fn claim_mail(&self, now_ms: i64, lease_until: i64) -> StoreResult<Option<QueuedMail>>;
+    /// Marks the message delivered and blanks its body, which may hold a
+    /// live link.
     async fn mark_mail_sent(&self, id: i64, now_ms: i64) -> StoreResult<()>;
-    /// Reschedules, or gives up when `next_attempt_at` is `None`.
+    /// Reschedules, or gives up (and blanks the body) when `next_attempt_at` is `None`.
     async fn mark_mail_failed(
         &self,
         id: i64,
@@ -395,14 +428,16 @@ pub trait MailQueue: Send + Sync {
 pub trait Health: Send + Sync {
     async fn ping(&self) -> StoreResult<()>;
     /// Deletes expired sessions, tokens, flashes and rate-limit windows,
-    /// forgotten devices and failure counters, and the accounts whose
-    /// deletion grace period has ended. Sessions count as expired when last
-    /// seen before `idle_cutoff_ms` or created before `absolute_cutoff_ms`.
+    /// forgotten devices and failure counters, mail delivered or given up
+    /// before `mail_cutoff_ms`, and the accounts whose deletion grace period
+    /// has ended (with their queued mail). Sessions count as expired when
+    /// last seen before `idle_cutoff_ms` or created before `absolute_cutoff_ms`.
     async fn purge_expired(
         &self,
         now_ms: i64,
         idle_cutoff_ms: i64,
         absolute_cutoff_ms: i64,
+        mail_cutoff_ms: i64,
     ) -> StoreResult<()>;
 }
 
@@ -412,6 +447,9 @@ pub struct TotpRecord {
     pub sealed_secret: String,
     /// False while the enrollment waits for its first code.
     pub confirmed: bool,
+    pub created_at: i64,
+    /// The session that started an unconfirmed enrollment: only it sees the secret.
+    pub started_by_session: Option<i64>,
 }
 
 #[async_trait]
@@ -424,6 +462,7 @@ pub trait SecondFactorRepo: Send + Sync {
         user: UserId,
         sealed_secret: &str,
         now_ms: i64,
+        session_id: i64,
     ) -> StoreResult<()>;
     /// Confirms the pending factor with the step of its first code and stores
     /// the recovery codes' hashes; false when nothing was pending.

@@ -136,9 +136,12 @@ impl Accounts {
         &self,
         user: &CurrentUser,
         current_password: &str,
+        device_token: Option<&str>,
         origin: &Origin,
     ) -> Result<i64, ServiceError> {
-        let record = self.reauthenticate(user, current_password).await?;
+        let (record, _) = self
+            .reauthenticate(user, current_password, device_token, origin)
+            .await?;
         let now = self.clock.now_ms();
         let erase_at = now + self.policy.deletion_grace_secs * 1000;
         let mail = deletion_scheduled_mail(

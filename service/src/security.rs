@@ -4,14 +4,22 @@
 
 use domain::{ActivityKind, Email, UserId};
 
-use crate::accounts::{Accounts, CurrentUser};
+use crate::accounts::{Accounts, Browser, CurrentUser};
 use crate::crypto::new_token;
 use crate::error::{FieldIssue, ServiceError, StoreError};
-use crate::mail::{confirm_new_email_mail, email_changed_mail};
+use crate::mail::{confirm_new_email_mail, email_change_requested_mail, email_changed_mail};
 use crate::password::Verified;
 use crate::ports::{
     AccountChange, Effects, NewToken, Origin, SessionRecord, TokenPurpose, UserRecord,
 };
+
+/// What the password form submitted.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordChange<'a> {
+    pub current: &'a str,
+    pub password: &'a str,
+    pub confirmation: &'a str,
+}
 
 impl Accounts {
     /// The account's sessions, most recently used first.
@@ -66,18 +74,26 @@ impl Accounts {
     }
 
     /// Checks the current password of a signed-in account before a
-    /// sensitive change; a wrong one is a field error on `current_password`.
+    /// sensitive change, under the same lock as signing in: a wrong one is a
+    /// field error on `current_password` and counts against this browser's
+    /// counter. Returns the account and the browser, whose counter a second
+    /// factor checked next counts against too.
     pub(crate) async fn reauthenticate(
         &self,
         user: &CurrentUser,
         password: &str,
-    ) -> Result<UserRecord, ServiceError> {
+        device_token: Option<&str>,
+        origin: &Origin,
+    ) -> Result<(UserRecord, Browser), ServiceError> {
         self.limit_account_changes(user).await?;
         let record = self
             .repo
             .find_user(user.id)
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
+        let browser = self.browser(user.id, device_token).await?;
+        self.refuse_while_locked(user.id, &browser, "current_password", origin)
+            .await?;
         if self
             .hasher
             .verify(password, Some(&record.password_hash))
@@ -85,12 +101,20 @@ impl Accounts {
             == Verified::No
         {
             tracing::info!(user_id = %user.id, "re-authentication refused");
+            self.count_failure(
+                &record,
+                &browser.failure_key,
+                ActivityKind::SignInFailed,
+                origin,
+                self.clock.now_ms(),
+            )
+            .await?;
             return Err(ServiceError::Validation(vec![FieldIssue::new(
                 "current_password",
                 "password.current_wrong",
             )]));
         }
-        Ok(record)
+        Ok((record, browser))
     }
 
     /// Changes the password after checking the current one; the policy and
@@ -98,12 +122,18 @@ impl Accounts {
     pub async fn change_password(
         &self,
         user: &CurrentUser,
-        current: &str,
-        password: &str,
-        confirmation: &str,
+        change: PasswordChange<'_>,
+        device_token: Option<&str>,
         origin: &Origin,
     ) -> Result<(), ServiceError> {
-        let record = self.reauthenticate(user, current).await?;
+        let PasswordChange {
+            current,
+            password,
+            confirmation,
+        } = change;
+        let (record, _) = self
+            .reauthenticate(user, current, device_token, origin)
+            .await?;
         let issues = self
             .new_password_issues(&record, password, confirmation)
             .await?;
@@ -160,7 +190,7 @@ impl Accounts {
                 .with_mail(confirm_new_email_mail(
                     record.locale,
                     new_address.as_str(),
-                    &record.display_name,
+                    None,
                     &self.link("/account/email/confirm", &token),
                     self.policy.email_change_link_secs / 3600,
                 ))
@@ -174,6 +204,18 @@ impl Accounts {
                     )
                 });
         }
+        // The current address hears of the request at once (taken address
+        // or not), with a link that stops it and shuts out whoever asked.
+        let (link, report) = self.report_link(now);
+        let effects = effects
+            .with_mail(email_change_requested_mail(
+                record.locale,
+                &record.email,
+                &record.display_name,
+                new_address.as_str(),
+                self.report(&link),
+            ))
+            .with_token(report);
         self.repo.record(user.id, effects).await?;
         tracing::info!(user_id = %user.id, "email change requested");
         Ok(())
@@ -249,6 +291,7 @@ impl Accounts {
         let mut changes = vec![
             AccountChange::EndSessions { except: None },
             AccountChange::ForgetDevices,
+            AccountChange::VoidTokensExceptReports,
         ];
         // Another account may have taken the old address since; then the
         // intruder is still shut out and the owner still gets the new
@@ -273,16 +316,27 @@ impl Accounts {
         .await
     }
 
-    /// "This wasn't me" from a new-device mail: every session ends and every
-    /// browser is forgotten. Returns a fresh password-reset token.
+    /// "This wasn't me" from a new-device, factor or address-change mail:
+    /// every session ends, every browser is forgotten, every other pending
+    /// link is void, and the passkeys, app and recovery codes added since
+    /// the reported event are removed, so the reset that follows asks only
+    /// for the factors the owner had. Returns a fresh password-reset token.
     pub async fn report_not_me(
         &self,
         token: &str,
         origin: &Origin,
     ) -> Result<String, ServiceError> {
+        let (_, since) = self.peek(TokenPurpose::NotMe, token).await?;
+        // Links mailed before reports carried their time cover their whole life.
+        let since_ms = since
+            .and_then(|at| at.parse().ok())
+            .unwrap_or_else(|| self.clock.now_ms() - self.policy.report_link_secs * 1000);
         let changes = [
             AccountChange::EndSessions { except: None },
             AccountChange::ForgetDevices,
+            AccountChange::VoidTokensExceptReports,
+            AccountChange::RemoveFactorsSince { since_ms },
+            AccountChange::DropRecoveryCodesWithoutFactor,
         ];
         self.take_back(
             TokenPurpose::NotMe,

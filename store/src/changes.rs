@@ -1,5 +1,5 @@
 use domain::UserId;
-use service::ports::{AccountChange, StoreResult};
+use service::ports::{AccountChange, StoreResult, TokenPurpose};
 use sqlx::AnyConnection;
 
 use crate::store_error;
@@ -147,6 +147,34 @@ async fn apply_change(
         }
         AccountChange::ReplaceRecoveryCodes(hashes) => {
             insert_recovery_codes(conn, user, hashes, now_ms).await?;
+        }
+        AccountChange::VoidTokensExceptReports => {
+            sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND purpose NOT IN ($2, $3)")
+                .bind(id)
+                .bind(TokenPurpose::NotMe.as_str())
+                .bind(TokenPurpose::RestoreEmail.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        AccountChange::RemoveFactorsSince { since_ms } => {
+            for sql in [
+                "DELETE FROM passkeys WHERE user_id = $1 AND created_at >= $2",
+                "DELETE FROM totp_factors WHERE user_id = $1 AND (created_at >= $2 OR confirmed_at >= $2)",
+                "DELETE FROM recovery_codes WHERE user_id = $1 AND created_at >= $2",
+            ] {
+                sqlx::query(sql)
+                    .bind(id)
+                    .bind(since_ms)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+            }
+            sqlx::query("DELETE FROM webauthn_ceremonies WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
         }
         AccountChange::ScheduleDeletion { at_ms } => {
             sqlx::query("UPDATE users SET delete_after = $2 WHERE id = $1")

@@ -32,8 +32,9 @@ pub(crate) async fn write_effects(
     }
     for mail in &effects.mail {
         sqlx::query(
-            "INSERT INTO mail_queue (to_addr, subject, body_text, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, 0, $4, $4)",
+            "INSERT INTO mail_queue (user_id, to_addr, subject, body_text, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 0, $5, $5)",
         )
+        .bind(user.0)
         .bind(&mail.to)
         .bind(&mail.subject)
         .bind(&mail.body_text)

@@ -41,20 +41,25 @@ impl SqlStore {
             UserKey::Id(id) => query.bind(id.0),
             UserKey::Email(email) => query.bind(email),
         };
-        let Some(row) = query
+        let row = query
             .fetch_optional(&self.pool)
             .await
-            .map_err(store_error)?
-        else {
-            return Ok(None);
+            .map_err(store_error)?;
+        // The roles are read even for no account (id 0 has none), so that
+        // looking up an address costs the same whether or not it exists.
+        let id: i64 = match &row {
+            Some(row) => row.try_get("id").map_err(store_error)?,
+            None => 0,
         };
-        let id: i64 = row.try_get("id").map_err(store_error)?;
         let roles: Vec<String> =
             sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await
                 .map_err(store_error)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
         let roles = roles.iter().filter_map(|r| Role::parse(r)).collect();
         user_from_row(&row, roles).map(Some).map_err(store_error)
     }
@@ -232,6 +237,34 @@ impl TokenRepo for SqlStore {
         tx.commit().await.map_err(store_error)?;
         Ok(Some(user))
     }
+
+    async fn count_token_failure(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        max: u32,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let failures: Option<i64> = sqlx::query_scalar(
+            "UPDATE tokens SET failures = failures + 1 WHERE token_hash = $1 AND purpose = $2 RETURNING failures",
+        )
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let used_up = failures.is_some_and(|n| n >= i64::from(max));
+        if used_up {
+            sqlx::query("DELETE FROM tokens WHERE token_hash = $1 AND purpose = $2")
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(used_up)
+    }
 }
 
 #[async_trait]
@@ -329,15 +362,17 @@ impl SessionRepo for SqlStore {
     async fn mark_reauthenticated(
         &self,
         session_id: i64,
+        new_token_hash: &str,
         now_ms: i64,
         effects: Effects,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let user: Option<i64> = sqlx::query_scalar(
-            "UPDATE sessions SET reauth_at = $2 WHERE id = $1 RETURNING user_id",
+            "UPDATE sessions SET reauth_at = $2, token_hash = $3 WHERE id = $1 RETURNING user_id",
         )
         .bind(session_id)
         .bind(now_ms)
+        .bind(new_token_hash)
         .fetch_optional(&mut *tx)
         .await
         .map_err(store_error)?;
@@ -525,12 +560,14 @@ impl MailQueue for SqlStore {
     }
 
     async fn mark_mail_sent(&self, id: i64, now_ms: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE mail_queue SET sent_at = $1, lease_until = NULL WHERE id = $2")
-            .bind(now_ms)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
+        sqlx::query(
+            "UPDATE mail_queue SET sent_at = $1, lease_until = NULL, body_text = '' WHERE id = $2",
+        )
+        .bind(now_ms)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
         Ok(())
     }
 
@@ -543,7 +580,7 @@ impl MailQueue for SqlStore {
         let error: String = error.chars().take(500).collect();
         let query = match next_attempt_at {
             Some(next) => sqlx::query("UPDATE mail_queue SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3").bind(next),
-            None => sqlx::query("UPDATE mail_queue SET failed_at = next_attempt_at, lease_until = NULL, last_error = $1 WHERE id = $2"),
+            None => sqlx::query("UPDATE mail_queue SET failed_at = next_attempt_at, lease_until = NULL, body_text = '', last_error = $1 WHERE id = $2"),
         };
         query
             .bind(error)
@@ -670,15 +707,16 @@ impl Health for SqlStore {
         now_ms: i64,
         idle_cutoff_ms: i64,
         absolute_cutoff_ms: i64,
+        mail_cutoff_ms: i64,
     ) -> StoreResult<()> {
-        let statements: [(&str, &[i64]); 7] = [
+        let statements: [(&str, &[i64]); 8] = [
             (
                 "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2",
                 &[idle_cutoff_ms, absolute_cutoff_ms],
             ),
             ("DELETE FROM tokens WHERE expires_at <= $1", &[now_ms]),
             // The grace period is over: the account and, by cascade, its
-            // sessions, devices and activity go.
+            // sessions, devices, activity and queued mail go.
             (
                 "DELETE FROM users WHERE delete_after IS NOT NULL AND delete_after <= $1",
                 &[now_ms],
@@ -692,6 +730,10 @@ impl Health for SqlStore {
                 &[now_ms - 24 * 60 * 60 * 1000],
             ),
             ("DELETE FROM flash WHERE expires_at <= $1", &[now_ms]),
+            (
+                "DELETE FROM mail_queue WHERE sent_at < $1 OR failed_at < $1",
+                &[mail_cutoff_ms],
+            ),
             // Windows are at most a day long; older counters can no longer matter.
             (
                 "DELETE FROM rate_limits WHERE window_start < $1",

@@ -10,17 +10,20 @@ use crate::{store_error, SqlStore};
 #[async_trait]
 impl SecondFactorRepo for SqlStore {
     async fn totp_factor(&self, user: UserId) -> StoreResult<Option<TotpRecord>> {
-        let row =
-            sqlx::query("SELECT secret_sealed, confirmed_at FROM totp_factors WHERE user_id = $1")
-                .bind(user.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(store_error)?;
+        let row = sqlx::query(
+            "SELECT secret_sealed, confirmed_at, created_at, started_by_session FROM totp_factors WHERE user_id = $1",
+        )
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
         row.map(|row| {
             let confirmed_at: Option<i64> = row.try_get("confirmed_at")?;
             Ok(TotpRecord {
                 sealed_secret: row.try_get("secret_sealed")?,
                 confirmed: confirmed_at.is_some(),
+                created_at: row.try_get("created_at")?,
+                started_by_session: row.try_get("started_by_session")?,
             })
         })
         .transpose()
@@ -32,6 +35,7 @@ impl SecondFactorRepo for SqlStore {
         user: UserId,
         sealed_secret: &str,
         now_ms: i64,
+        session_id: i64,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NULL")
@@ -40,11 +44,12 @@ impl SecondFactorRepo for SqlStore {
             .await
             .map_err(store_error)?;
         sqlx::query(
-            "INSERT INTO totp_factors (user_id, secret_sealed, confirmed_at, last_step, created_at) VALUES ($1, $2, NULL, -1, $3)",
+            "INSERT INTO totp_factors (user_id, secret_sealed, confirmed_at, last_step, created_at, started_by_session) VALUES ($1, $2, NULL, -1, $3, $4)",
         )
         .bind(user.0)
         .bind(sealed_secret)
         .bind(now_ms)
+        .bind(session_id)
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;

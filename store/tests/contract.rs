@@ -155,6 +155,34 @@ async fn reset(
         .await
 }
 
+/// What a reset form submits, removing no passkey.
+fn reset_form<'a>(
+    token: &'a str,
+    password: &'a str,
+    confirmation: &'a str,
+    second_factor: &'a str,
+) -> service::accounts::ResetForm<'a> {
+    service::accounts::ResetForm {
+        token,
+        password,
+        confirmation,
+        second_factor,
+        remove_passkeys: &[],
+    }
+}
+
+fn password_change<'a>(
+    current: &'a str,
+    password: &'a str,
+    confirmation: &'a str,
+) -> service::security::PasswordChange<'a> {
+    service::security::PasswordChange {
+        current,
+        password,
+        confirmation,
+    }
+}
+
 /// A session for the account, from the browser with this device hash.
 fn session(user: UserId, hash: &str, now: i64) -> NewSession {
     NewSession {
@@ -470,7 +498,7 @@ on_both_backends!(purge_removes_only_what_expired, |store| {
             .await
             .unwrap();
     }
-    store.purge_expired(T0 + 20, T0 + 10, T0).await.unwrap();
+    store.purge_expired(T0 + 20, T0 + 10, T0, T0).await.unwrap();
     assert!(store.find_session("old").await.unwrap().is_none());
     assert!(store.find_session("new").await.unwrap().is_some());
     assert_eq!(
@@ -961,15 +989,12 @@ on_both_backends!(password_recovery_use_case, |store| {
     );
 
     let new_password = "Violet-Harbour-Lantern-58";
-    let stale = accounts
-        .reset_password(&first, new_password, new_password, "", &origin())
-        .await;
     assert!(
-        matches!(stale, Err(ServiceError::TokenInvalid)),
-        "asking again voids earlier links"
+        accounts.reset_factors(&first).await.is_ok(),
+        "asking again keeps the earlier link alive (a stranger's request must not void it)"
     );
     let Err(ServiceError::Validation(issues)) = accounts
-        .reset_password(&second, "weak", "other", "", &origin())
+        .reset_password(reset_form(&second, "weak", "other", ""), None, &origin())
         .await
     else {
         panic!("the policy applies");
@@ -980,7 +1005,11 @@ on_both_backends!(password_recovery_use_case, |store| {
         "{codes:?}"
     );
     accounts
-        .reset_password(&second, new_password, new_password, "", &origin())
+        .reset_password(
+            reset_form(&second, new_password, new_password, ""),
+            None,
+            &origin(),
+        )
         .await
         .expect("a refused password leaves the link usable");
     let changed = store.claim_mail(T0, T0 + 1).await.unwrap().unwrap();
@@ -1011,14 +1040,24 @@ on_both_backends!(password_recovery_use_case, |store| {
         .session();
     let reuse = accounts
         .reset_password(
-            &second,
-            "Another-Fresh-Pass-77",
-            "Another-Fresh-Pass-77",
-            "",
+            reset_form(
+                &second,
+                "Another-Fresh-Pass-77",
+                "Another-Fresh-Pass-77",
+                "",
+            ),
+            None,
             &origin(),
         )
         .await;
     assert!(matches!(reuse, Err(ServiceError::TokenInvalid)));
+    assert!(
+        matches!(
+            accounts.reset_factors(&first).await,
+            Err(ServiceError::TokenInvalid)
+        ),
+        "the new password voided the earlier link"
+    );
 
     accounts
         .request_password_reset("ada@example.com", &origin())
@@ -1049,17 +1088,20 @@ on_both_backends!(reset_links_expire_after_thirty_minutes, |store| {
     clock.advance_secs(30 * 60);
     let late = accounts
         .reset_password(
-            &token,
-            "Violet-Harbour-Lantern-58",
-            "Violet-Harbour-Lantern-58",
-            "",
+            reset_form(
+                &token,
+                "Violet-Harbour-Lantern-58",
+                "Violet-Harbour-Lantern-58",
+                "",
+            ),
+            None,
             &origin(),
         )
         .await;
     assert!(matches!(late, Err(ServiceError::TokenInvalid)));
     assert!(matches!(
         accounts
-            .reset_password("garbage", "x", "x", "", &origin())
+            .reset_password(reset_form("garbage", "x", "x", ""), None, &origin())
             .await,
         Err(ServiceError::TokenInvalid)
     ));
@@ -1295,10 +1337,13 @@ on_both_backends!(new_device_alert_and_not_me_end_every_session, |store| {
     ));
     accounts
         .reset_password(
-            &reset_token,
-            "Fresh-Lantern-Orbit-55",
-            "Fresh-Lantern-Orbit-55",
-            "",
+            reset_form(
+                &reset_token,
+                "Fresh-Lantern-Orbit-55",
+                "Fresh-Lantern-Orbit-55",
+                "",
+            ),
+            None,
             &origin(),
         )
         .await
@@ -1417,7 +1462,7 @@ on_both_backends!(
         assert_eq!(
             field_codes(
                 accounts
-                    .change_password(&me, WRONG, new, new, &origin())
+                    .change_password(&me, password_change(WRONG, new, new), None, &origin())
                     .await
             ),
             ["current_password:password.current_wrong"]
@@ -1425,13 +1470,13 @@ on_both_backends!(
         assert_eq!(
             field_codes(
                 accounts
-                    .change_password(&me, GOOD, GOOD, GOOD, &origin())
+                    .change_password(&me, password_change(GOOD, GOOD, GOOD), None, &origin())
                     .await
             ),
             ["password:password.recently_used"]
         );
         accounts
-            .change_password(&me, GOOD, new, new, &origin())
+            .change_password(&me, password_change(GOOD, new, new), None, &origin())
             .await
             .unwrap();
         assert!(accounts
@@ -1453,13 +1498,13 @@ on_both_backends!(
             .any(|m| m.subject.contains("password was changed")));
         let third = "Copper-Tundra-Wren-61";
         accounts
-            .change_password(&me, new, third, third, &origin())
+            .change_password(&me, password_change(new, third, third), None, &origin())
             .await
             .unwrap();
         assert_eq!(
             field_codes(
                 accounts
-                    .change_password(&me, third, GOOD, GOOD, &origin())
+                    .change_password(&me, password_change(third, GOOD, GOOD), None, &origin())
                     .await
             ),
             ["password:password.recently_used"],
@@ -1481,7 +1526,13 @@ on_both_backends!(
             .request_email_change(&me, "bob@example.com", &origin())
             .await
             .expect("a taken address gets the same answer");
-        assert!(drain_mail(&store, T0).await.is_empty(), "and no mail");
+        assert!(
+            drain_mail(&store, T0)
+                .await
+                .iter()
+                .all(|m| m.to == "ada@example.com"),
+            "and no mail to it (the current address hears of the request)"
+        );
 
         accounts
             .request_email_change(&me, "Ada.New@Example.com", &origin())
@@ -1537,7 +1588,7 @@ on_both_backends!(deletion_waits_out_the_grace_period, |store| {
     assert!(export.activity.iter().any(|a| a.event == "registered"));
 
     accounts
-        .request_deletion(&me, GOOD, &origin())
+        .request_deletion(&me, GOOD, None, &origin())
         .await
         .unwrap();
     assert!(accounts
@@ -1560,7 +1611,7 @@ on_both_backends!(deletion_waits_out_the_grace_period, |store| {
         .session();
     let me = account_of(&accounts, &again.session_token).await;
     accounts
-        .request_deletion(&me, GOOD, &origin())
+        .request_deletion(&me, GOOD, None, &origin())
         .await
         .unwrap();
     clock.advance_secs(13 * 24 * 60 * 60);
@@ -1617,7 +1668,7 @@ on_both_backends!(an_expired_password_must_be_changed_first, |store| {
     assert!(me.password_expired);
     let new = "Marble-Harbor-Quill-38";
     accounts
-        .change_password(&me, GOOD, new, new, &origin())
+        .change_password(&me, password_change(GOOD, new, new), None, &origin())
         .await
         .unwrap();
     let me = account_of(&accounts, &old.session_token).await;
@@ -1788,7 +1839,7 @@ on_both_backends!(
 on_both_backends!(bad_codes_lock_the_account_and_sudo_mode_expires, |store| {
     let clock = Arc::new(ManualClock::at(T0));
     let accounts = accounts(store.clone(), clock.clone());
-    let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+    let (mine, device) = known_account(&accounts, &store, "ada@example.com").await;
     let me = account_of(&accounts, &mine).await;
     let (key, codes) = enroll(&accounts, &me, T0).await;
     drain_mail(&store, T0).await;
@@ -1826,11 +1877,25 @@ on_both_backends!(bad_codes_lock_the_account_and_sudo_mode_expires, |store| {
         accounts.regenerate_recovery_codes(&me, &origin()).await,
         Err(ServiceError::ReauthRequired)
     ));
-    accounts
-        .confirm_identity(&me, GOOD, &app_code(&key, clock.now_ms()), &origin())
+    let renewed = accounts
+        .confirm_identity(
+            &me,
+            GOOD,
+            &app_code(&key, clock.now_ms()),
+            Some(&device),
+            &origin(),
+        )
         .await
         .unwrap();
-    let me = account_of(&accounts, &mine).await;
+    assert!(
+        accounts
+            .current_user(&mine, "192.0.2.1")
+            .await
+            .unwrap()
+            .is_none(),
+        "sudo mode starts with a new session token"
+    );
+    let me = account_of(&accounts, &renewed).await;
     let fresh = accounts
         .regenerate_recovery_codes(&me, &origin())
         .await
@@ -1872,17 +1937,17 @@ on_both_backends!(password_recovery_asks_for_the_second_factor, |store| {
         .await
         .unwrap();
     let token = mailed_reset_token(&store, T0).await;
-    assert!(accounts.reset_needs_code(&token).await.unwrap());
+    assert!(accounts.reset_factors(&token).await.unwrap().needs_code());
     let new = "Marble-Harbor-Quill-38";
     let without = accounts
-        .reset_password(&token, new, new, "", &origin())
+        .reset_password(reset_form(&token, new, new, ""), None, &origin())
         .await;
     assert!(
         matches!(&without, Err(ServiceError::Validation(issues)) if issues[0].field == "code"),
         "the mailbox alone is not enough: {without:?}"
     );
     accounts
-        .reset_password(&token, new, new, &codes[2], &origin())
+        .reset_password(reset_form(&token, new, new, &codes[2]), None, &origin())
         .await
         .expect("a recovery code completes the reset");
     accounts
@@ -1923,7 +1988,7 @@ on_both_backends!(
         );
         let new = "Marble-Harbor-Quill-38";
         accounts
-            .reset_password(&reset, new, new, "", &origin())
+            .reset_password(reset_form(&reset, new, new, ""), None, &origin())
             .await
             .expect("the owner still gets a new password");
     }
@@ -2185,7 +2250,8 @@ on_both_backends!(
         let accounts = accounts(store.clone(), clock.clone());
         let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
         let me = account_of(&accounts, &mine).await;
-        add_passkey(&accounts, &me, &mut soft_passkey(), "Phone").await;
+        let mut phone = soft_passkey();
+        add_passkey(&accounts, &me, &mut phone, "Phone").await;
         let id = accounts.passkeys(&me).await.unwrap()[0].id;
 
         clock.advance_secs(10 * 60);
@@ -2200,10 +2266,21 @@ on_both_backends!(
             accounts.remove_passkey(&me, id, &origin()).await,
             Err(ServiceError::ReauthRequired)
         ));
-        accounts
-            .confirm_identity(&me, GOOD, "", &origin())
+        assert!(
+            refused_with(
+                accounts
+                    .confirm_identity(&me, GOOD, "", None, &origin())
+                    .await,
+                "mfa.code_wrong"
+            ),
+            "the password alone does not open sudo mode of a passkey account"
+        );
+        let ceremony = accounts.start_passkey_reauth(&me).await.unwrap();
+        let answer = phone.sign(&ceremony.options);
+        let mine = accounts
+            .confirm_identity_with_passkey(&me, GOOD, &ceremony.id, &answer, None, &origin())
             .await
-            .expect("a passkey-only account confirms with its password");
+            .expect("the password and the passkey open sudo mode");
         let me = account_of(&accounts, &mine).await;
         accounts
             .rename_passkey(&me, id, "Old phone", &origin())
@@ -2224,3 +2301,6 @@ on_both_backends!(
             .session();
     }
 );
+
+#[path = "support/hardening.rs"]
+mod hardening;

@@ -245,25 +245,30 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     ssr::finish_form("recover", result, &[("email", &email)]).await
 }
 
+/// `remove_passkeys` holds the ids of the passkeys ticked for removal
+/// (`remove_passkeys[]` in the form).
 #[server(prefix = "/api", endpoint = "recover/reset")]
 pub async fn reset_password(
     password: String,
     confirmation: String,
     code: Option<String>,
+    remove_passkeys: Option<Vec<i64>>,
 ) -> Result<(), AppError> {
     let context = ssr::ctx()?;
     let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
+    let device = ssr::cookie(ssr::DEVICE_COOKIE);
+    let form = service::accounts::ResetForm {
+        token: &token,
+        password: &password,
+        confirmation: &confirmation,
+        second_factor: code.as_deref().unwrap_or_default(),
+        remove_passkeys: remove_passkeys.as_deref().unwrap_or_default(),
+    };
     let result = context
         .accounts
-        .reset_password(
-            &token,
-            &password,
-            &confirmation,
-            code.as_deref().unwrap_or_default(),
-            &ssr::origin(),
-        )
+        .reset_password(form, device.as_deref(), &ssr::origin())
         .await;
-    // The link is spent (or dead) unless only the new password was refused.
+    // The link is spent (or dead) unless only what was typed was refused.
     if !matches!(result, Err(service::ServiceError::Validation(_))) {
         ssr::set_cookie(context.cookies.clear(ssr::LINK_COOKIE));
     }

@@ -138,6 +138,44 @@ pub async fn passkey_sign_in_options(second_factor: bool) -> Result<PasskeyCerem
         .map_err(ssr::into_app_error)
 }
 
+/// Options for re-authenticating with one of the account's passkeys.
+#[server(prefix = "/api", endpoint = "auth/reauth/passkey/options")]
+pub async fn passkey_reauth_options() -> Result<PasskeyCeremony, AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    ssr::ctx()?
+        .accounts
+        .start_passkey_reauth(&user)
+        .await
+        .map(ceremony_view)
+        .map_err(ssr::into_app_error)
+}
+
+/// Re-authentication with the password and a passkey; answers where to go next.
+#[server(prefix = "/api", endpoint = "auth/reauth/passkey")]
+pub async fn passkey_reauth(
+    current_password: String,
+    ceremony: String,
+    credential: String,
+    next: Option<String>,
+) -> Result<String, AppError> {
+    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let device = ssr::cookie(ssr::DEVICE_COOKIE);
+    let session_token = ssr::ctx()?
+        .accounts
+        .confirm_identity_with_passkey(
+            &user,
+            &current_password,
+            &ceremony,
+            &credential,
+            device.as_deref(),
+            &ssr::origin(),
+        )
+        .await
+        .map_err(ssr::into_app_error)?;
+    ssr::renew_session_cookie(&session_token);
+    Ok(super::after_sign_in(next.as_deref(), false))
+}
+
 /// Finishes a sign-in with a passkey; answers where to go next.
 #[server(prefix = "/api", endpoint = "auth/passkey")]
 pub async fn passkey_sign_in(

@@ -82,15 +82,15 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let user = ssr::require_allowing_expired_password(domain::Permission::ManageOwnAccount).await?;
     let context = ssr::ctx()?;
+    let change = service::security::PasswordChange {
+        current: &current_password,
+        password: &password,
+        confirmation: &confirmation,
+    };
+    let device = ssr::cookie(ssr::DEVICE_COOKIE);
     let result = context
         .accounts
-        .change_password(
-            &user,
-            &current_password,
-            &password,
-            &confirmation,
-            &ssr::origin(),
-        )
+        .change_password(&user, change, device.as_deref(), &ssr::origin())
         .await
         .map(|()| "/account/security?changed=password".to_owned());
     ssr::finish_form("password", result, &[]).await
@@ -106,6 +106,36 @@ pub async fn change_email(email: String) -> Result<(), AppError> {
         .await
         .map(|()| "/account/security?changed=email_sent".to_owned());
     ssr::finish_form("email", result, &[("email", &email)]).await
+}
+
+/// Which mail link a page acts on, so that the page can name its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkKind {
+    VerifyEmail,
+    ResetPassword,
+    Unlock,
+    NotMe,
+    ChangeEmail,
+    RestoreEmail,
+}
+
+/// The masked address of the account the mail link this browser holds
+/// acts on (`None` when the link is dead), without using the link up: the
+/// page says whose account the button changes, so a link sent by someone
+/// else for their own account is recognised as such.
+#[server(prefix = "/api", endpoint = "link/account")]
+pub async fn link_account(kind: LinkKind) -> Result<Option<String>, AppError> {
+    use service::ports::TokenPurpose;
+    let purpose = match kind {
+        LinkKind::VerifyEmail => TokenPurpose::VerifyEmail,
+        LinkKind::ResetPassword => TokenPurpose::ResetPassword,
+        LinkKind::Unlock => TokenPurpose::Unlock,
+        LinkKind::NotMe => TokenPurpose::NotMe,
+        LinkKind::ChangeEmail => TokenPurpose::ChangeEmail,
+        LinkKind::RestoreEmail => TokenPurpose::RestoreEmail,
+    };
+    let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
+    Ok(ssr::ctx()?.accounts.link_holder(purpose, &token).await.ok())
 }
 
 /// The button behind the link sent to a new address.
@@ -162,7 +192,12 @@ pub async fn delete_account(current_password: String) -> Result<(), AppError> {
     let context = ssr::ctx()?;
     let result = context
         .accounts
-        .request_deletion(&user, &current_password, &ssr::origin())
+        .request_deletion(
+            &user,
+            &current_password,
+            ssr::cookie(ssr::DEVICE_COOKIE).as_deref(),
+            &ssr::origin(),
+        )
         .await
         .map(|_| {
             ssr::set_cookie(context.cookies.clear(ssr::SESSION_COOKIE));

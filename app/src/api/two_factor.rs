@@ -84,25 +84,51 @@ pub async fn reauthenticate(
 ) -> Result<(), AppError> {
     let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
     let context = ssr::ctx()?;
+    let device = ssr::cookie(ssr::DEVICE_COOKIE);
     let result = context
         .accounts
         .confirm_identity(
             &user,
             &current_password,
             code.as_deref().unwrap_or_default(),
+            device.as_deref(),
             &ssr::origin(),
         )
         .await
-        .map(|()| after_sign_in(next.as_deref(), false));
+        .map(|session_token| {
+            ssr::renew_session_cookie(&session_token);
+            after_sign_in(next.as_deref(), false)
+        });
     let next_value = next.clone().unwrap_or_default();
     ssr::finish_form("reauth", result, &[("next", &next_value)]).await
 }
 
-/// Whether re-authentication must ask for a code as well as the password.
-#[server(prefix = "/api", endpoint = "auth/reauth-needs-code")]
-pub async fn reauth_needs_code() -> Result<bool, AppError> {
+/// What re-authentication asks for besides the password.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReauthAsks {
+    /// An app code or a recovery code (any account with a second factor).
+    pub code: bool,
+    /// The account has a passkey, which may stand in for the code.
+    pub passkey: bool,
+}
+
+#[server(prefix = "/api", endpoint = "auth/reauth-needs")]
+pub async fn reauth_needs() -> Result<ReauthAsks, AppError> {
     let (_, state) = two_factor_state().await?;
-    Ok(matches!(state, service::mfa::TwoFactorState::On { .. }))
+    use service::mfa::TwoFactorState;
+    Ok(match state {
+        TwoFactorState::On { .. } => ReauthAsks {
+            code: true,
+            passkey: false,
+        },
+        TwoFactorState::Off {
+            passkey_codes_left: Some(_),
+        } => ReauthAsks {
+            code: true,
+            passkey: true,
+        },
+        _ => ReauthAsks::default(),
+    })
 }
 
 #[server(prefix = "/api", endpoint = "account/two-factor")]
@@ -197,14 +223,33 @@ pub async fn take_recovery_codes() -> Result<Option<Vec<String>>, AppError> {
     }))
 }
 
-/// Whether the reset link this browser holds belongs to an account that
-/// must also give a second-factor code.
-#[server(prefix = "/api", endpoint = "recover/needs-code")]
-pub async fn reset_needs_code() -> Result<bool, AppError> {
+/// The account behind the reset link this browser holds, for the page to
+/// name it and to list its second factors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetFactorsView {
+    pub masked_email: String,
+    pub app: bool,
+    /// Id and name of each passkey.
+    pub passkeys: Vec<(i64, String)>,
+    /// Whether an app code or a recovery code is asked for.
+    pub needs_code: bool,
+}
+
+/// `None` when the browser holds no live reset link.
+#[server(prefix = "/api", endpoint = "recover/factors")]
+pub async fn reset_factors() -> Result<Option<ResetFactorsView>, AppError> {
     let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
-    Ok(ssr::ctx()?
-        .accounts
-        .reset_needs_code(&token)
-        .await
-        .unwrap_or(false))
+    let Ok(factors) = ssr::ctx()?.accounts.reset_factors(&token).await else {
+        return Ok(None);
+    };
+    Ok(Some(ResetFactorsView {
+        needs_code: factors.needs_code(),
+        masked_email: factors.masked_email,
+        app: factors.app,
+        passkeys: factors
+            .passkeys
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect(),
+    }))
 }

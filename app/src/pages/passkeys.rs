@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::i18n::{t, T};
 
 /// A button that starts a passkey ceremony (`purpose`: `register`,
-/// `sign-in` or `second-factor`), where it tells how it is going, and
+/// `sign-in`, `second-factor` or `reauth`), where it tells how it is going, and
 /// the texts the script needs, in the page's language.
 #[component]
 pub fn PasskeyBlock(
@@ -25,7 +25,8 @@ pub fn PasskeyBlock(
             data-msg-waiting=t(T::PasskeyWaiting) data-msg-working=t(T::Working)
             data-msg-failed=t(T::PasskeyFailed) data-msg-cancelled=t(T::PasskeyCancelled)
             data-msg-unsupported=t(T::PasskeyUnsupported) data-msg-busy=t(T::ErrRateLimited)
-            data-msg-name=t(T::PasskeyNameRequired)>
+            data-msg-name=t(T::PasskeyNameRequired) data-msg-password=t(T::ReauthPasswordFirst)
+            data-msg-password-wrong=t(T::PwCurrentWrong)>
             {children.map(|c| c())}
             <p class="hint" data-passkey-note="">{t(T::PasskeyNeedsScript)}</p>
             <button type="button" class="button" data-passkey-start="" hidden=true>{t(label)}</button>

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use super::page_data;
-use crate::api::{link_pending, reset_needs_code, RequestPasswordReset, ResetPassword};
+use super::verify::LinkAccount;
+use crate::api::{reset_factors, RequestPasswordReset, ResetFactorsView, ResetPassword};
 use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
 use crate::error::AppError;
 use crate::i18n::{t, T};
@@ -46,23 +47,24 @@ pub fn RecoverSentPage() -> impl IntoView {
 }
 
 /// `/recover/reset`: where a reset link lands after the server moved its
-/// token into a cookie. Dead links of every kind get one message and a way
-/// to ask for a new one.
+/// token into a cookie. It names the account and its second factors, so
+/// that the owner can drop passkeys they did not add with the same
+/// confirmation. Dead links of every kind get one message and a way to ask
+/// for a new one.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let data = page_data();
     let action = ServerAction::<ResetPassword>::new();
     let error = form_error(action, data.flash_signal(), "reset");
-    let pending = Resource::new(|| (), |_| link_pending());
-    let needs_code = Resource::new(|| (), |_| reset_needs_code());
+    let factors = Resource::new(|| (), |_| reset_factors());
     let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
     view! {
         <PageCard title=T::ResetTitle>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    let has_link = pending.await.unwrap_or(false);
-                    let needs_code = needs_code.await.unwrap_or(false);
+                    let factors = factors.await.ok().flatten();
+                    let has_link = factors.is_some();
                     view! {
                         <ErrorSummary error />
                         <Show
@@ -72,22 +74,61 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                 <p><a class="button" href="/recover">{t(T::AskAgain)}</a></p>
                             }
                         >
-                            <p class="lead">{t(T::ResetIntro)}</p>
-                            <ActionForm action attr:novalidate="" attr:class="stack">
-                                <Field name="password" label=T::NewPasswordLabel kind="password"
-                                    autocomplete="new-password" hint=T::PasswordHint error required=true />
-                                <Field name="confirmation" label=T::ConfirmPasswordLabel kind="password"
-                                    autocomplete="new-password" error required=true />
-                                {needs_code.then(|| view! {
-                                    <Field name="code" label=T::CodeLabel autocomplete="one-time-code"
-                                        hint=T::ResetCodeHint error required=true />
-                                })}
-                                <Submit label=T::ResetButton pending=action.pending().into() />
-                            </ActionForm>
+                            <ResetForm action error factors=factors.clone().unwrap_or_else(no_factors) />
                         </Show>
                     }
                 })}
             </Suspense>
         </PageCard>
+    }
+}
+
+fn no_factors() -> ResetFactorsView {
+    ResetFactorsView {
+        masked_email: String::new(),
+        app: false,
+        passkeys: Vec::new(),
+        needs_code: false,
+    }
+}
+
+#[component]
+fn ResetForm(
+    action: ServerAction<ResetPassword>,
+    error: Signal<Option<AppError>>,
+    factors: ResetFactorsView,
+) -> impl IntoView {
+    let has_factors = factors.app || !factors.passkeys.is_empty();
+    view! {
+        <LinkAccount address=factors.masked_email />
+        <p class="lead">{t(T::ResetIntro)}</p>
+        <ActionForm action attr:novalidate="" attr:class="stack">
+            <Field name="password" label=T::NewPasswordLabel kind="password"
+                autocomplete="new-password" hint=T::PasswordHint error required=true />
+            <Field name="confirmation" label=T::ConfirmPasswordLabel kind="password"
+                autocomplete="new-password" error required=true />
+            {has_factors.then(|| view! {
+                <fieldset class="reset-factors">
+                    <legend>{t(T::ResetFactorsLegend)}</legend>
+                    <ul class="plain">
+                        {factors.app.then(|| view! { <li>{t(T::ResetFactorApp)}</li> })}
+                        {factors.passkeys.into_iter().map(|(id, name)| view! {
+                            <li>
+                                <label class="check">
+                                    <input type="checkbox" name="remove_passkeys[]" value=id.to_string() />
+                                    " "{t(T::ResetRemovePasskey)}" "<strong>{name}</strong>
+                                </label>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    <p class="hint">{t(T::ResetFactorsHint)}</p>
+                </fieldset>
+            })}
+            {factors.needs_code.then(|| view! {
+                <Field name="code" label=T::CodeLabel autocomplete="one-time-code"
+                    hint=T::ResetCodeHint error required=true />
+            })}
+            <Submit label=T::ResetButton pending=action.pending().into() />
+        </ActionForm>
     }
 }

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use super::passkeys::PasskeyBlock;
 use super::{page_data, SignedIn};
 use crate::api::{
-    passkey_offered, reauth_needs_code, take_recovery_codes, two_factor, ConfirmTwoFactor,
+    passkey_offered, reauth_needs, take_recovery_codes, two_factor, ConfirmTwoFactor,
     Reauthenticate, RecoveryCodesLeft, RegenerateRecoveryCodes, RemoveTwoFactor, StartTwoFactor,
     SubmitSecondFactor, TwoFactorView, UserView,
 };
@@ -85,7 +85,7 @@ fn ReauthForm() -> impl IntoView {
     let data = page_data();
     let action = ServerAction::<Reauthenticate>::new();
     let error = form_error(action, data.flash_signal(), "reauth");
-    let needs_code = Resource::new(|| (), |_| reauth_needs_code());
+    let needs = Resource::new(|| (), |_| reauth_needs());
     view! {
         <section class="card narrow">
             <h1>{t(T::ReauthTitle)}</h1>
@@ -93,16 +93,21 @@ fn ReauthForm() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    let needs_code = needs_code.await.unwrap_or(false);
+                    let needs = needs.await.unwrap_or_default();
                     view! {
                         <ErrorSummary error />
-                        <ActionForm action attr:novalidate="" attr:class="stack">
+                        <ActionForm action attr:novalidate="" attr:class="stack" attr:id="reauth-form">
                             <input type="hidden" name="next" value=next_value("reauth") />
                             <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
                                 autocomplete="current-password" error required=true />
-                            {needs_code.then(|| view! { <CodeField error /> })}
+                            {needs.code.then(|| view! { <CodeField error /> })}
                             <Submit label=T::ReauthButton pending=action.pending().into() />
                         </ActionForm>
+                        {needs.passkey.then(|| view! {
+                            <p class="divider"><span>{t(T::OrDivider)}</span></p>
+                            <p class="hint">{t(T::ReauthPasskeyHint)}</p>
+                            <PasskeyBlock purpose="reauth" label=T::UsePasskeyButton next=next_value("reauth") />
+                        })}
                     }
                 })}
             </Suspense>

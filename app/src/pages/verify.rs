@@ -6,16 +6,19 @@ use leptos::prelude::*;
 
 use super::page_data;
 use crate::api::{
-    link_pending, ConfirmEmail, ConfirmEmailChange, ReportNotMe, RestoreEmail, UnlockAccount,
+    link_account, ConfirmEmail, ConfirmEmailChange, LinkKind, ReportNotMe, RestoreEmail,
+    UnlockAccount,
 };
 use crate::components::{form_error, ErrorSummary, PageCard, Submit};
 use crate::error::AppError;
 use crate::i18n::{t, T};
 
 /// The page around a link's confirm button: the button only while this
-/// browser holds a live link, else how to get one.
+/// browser holds a live link, with the (masked) account it acts on, else
+/// how to get one.
 #[component]
 fn LinkConfirm(
+    kind: LinkKind,
     title: T,
     body: T,
     no_link: T,
@@ -23,7 +26,7 @@ fn LinkConfirm(
     children: ChildrenFn,
 ) -> impl IntoView {
     let data = page_data();
-    let pending = Resource::new(|| (), |_| link_pending());
+    let account = Resource::new(|| (), move |_| link_account(kind));
     let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
     view! {
         <PageCard title>
@@ -32,10 +35,12 @@ fn LinkConfirm(
                     let children = children.clone();
                     Suspend::new(async move {
                         let _ = data.flash.await;
-                        let has_link = pending.await.unwrap_or(false);
+                        let account = account.await.ok().flatten();
+                        let has_link = account.is_some();
                         view! {
                             <ErrorSummary error />
                             <Show when=move || has_link && !link_dead() fallback=move || view! { <p>{t(no_link)}</p> }>
+                                <LinkAccount address=account.clone().unwrap_or_default() />
                                 <p>{t(body)}</p>
                                 {children()}
                             </Show>
@@ -47,12 +52,21 @@ fn LinkConfirm(
     }
 }
 
+/// Names the account a mail link acts on, so that a link someone sent for
+/// their own account is not taken for one's own.
+#[component]
+pub fn LinkAccount(address: String) -> impl IntoView {
+    view! {
+        <p class="link-account">{t(T::LinkAccountIs)}" "<strong translate="no">{address}</strong></p>
+    }
+}
+
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     let action = ServerAction::<ConfirmEmail>::new();
     let error = form_error(action, page_data().flash_signal(), "verify");
     view! {
-        <LinkConfirm title=T::VerifyTitle body=T::VerifyBody no_link=T::VerifyNoLink error>
+        <LinkConfirm kind=LinkKind::VerifyEmail title=T::VerifyTitle body=T::VerifyBody no_link=T::VerifyNoLink error>
             <ActionForm action>
                 <Submit label=T::VerifyButton pending=action.pending().into() />
             </ActionForm>
@@ -65,7 +79,7 @@ pub fn UnlockPage() -> impl IntoView {
     let action = ServerAction::<UnlockAccount>::new();
     let error = form_error(action, page_data().flash_signal(), "unlock");
     view! {
-        <LinkConfirm title=T::UnlockTitle body=T::UnlockBody no_link=T::MailLinkNeeded error>
+        <LinkConfirm kind=LinkKind::Unlock title=T::UnlockTitle body=T::UnlockBody no_link=T::MailLinkNeeded error>
             <ActionForm action>
                 <Submit label=T::UnlockButton pending=action.pending().into() />
             </ActionForm>
@@ -79,7 +93,7 @@ pub fn NotMePage() -> impl IntoView {
     let action = ServerAction::<ReportNotMe>::new();
     let error = form_error(action, page_data().flash_signal(), "not_me");
     view! {
-        <LinkConfirm title=T::NotMeTitle body=T::NotMeBody no_link=T::MailLinkNeeded error>
+        <LinkConfirm kind=LinkKind::NotMe title=T::NotMeTitle body=T::NotMeBody no_link=T::MailLinkNeeded error>
             <ActionForm action>
                 <Submit label=T::NotMeButton pending=action.pending().into() />
             </ActionForm>
@@ -92,7 +106,7 @@ pub fn ConfirmEmailChangePage() -> impl IntoView {
     let action = ServerAction::<ConfirmEmailChange>::new();
     let error = form_error(action, page_data().flash_signal(), "email_confirm");
     view! {
-        <LinkConfirm title=T::ConfirmEmailTitle body=T::ConfirmEmailBody no_link=T::MailLinkNeeded error>
+        <LinkConfirm kind=LinkKind::ChangeEmail title=T::ConfirmEmailTitle body=T::ConfirmEmailBody no_link=T::MailLinkNeeded error>
             <ActionForm action>
                 <Submit label=T::ConfirmEmailButton pending=action.pending().into() />
             </ActionForm>
@@ -105,7 +119,7 @@ pub fn RestoreEmailPage() -> impl IntoView {
     let action = ServerAction::<RestoreEmail>::new();
     let error = form_error(action, page_data().flash_signal(), "restore");
     view! {
-        <LinkConfirm title=T::RestoreEmailTitle body=T::RestoreEmailBody no_link=T::MailLinkNeeded error>
+        <LinkConfirm kind=LinkKind::RestoreEmail title=T::RestoreEmailTitle body=T::RestoreEmailBody no_link=T::MailLinkNeeded error>
             <ActionForm action>
                 <Submit label=T::RestoreEmailButton pending=action.pending().into() />
             </ActionForm>
