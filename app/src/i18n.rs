@@ -182,7 +182,7 @@ messages! {
     UnlockedNotice => "Your account is unlocked. Sign in to continue.", "您的账户已解除锁定。请登录以继续。";
     ChooseNewPassword => "Choose a new password instead", "改为设置新密码";
     NotMeTitle => "Secure your account", "保护您的账户";
-    NotMeBody => "Press the button to sign out every browser on your account at once; then choose a new password.", "点击按钮，立即让所有浏览器退出您的账户，然后设置新密码。";
+    NotMeBody => "Press the button to sign out every browser on your account at once and remove the passkeys, authenticator app and recovery codes added since what our mail told you about; then choose a new password.", "点击按钮，立即让所有浏览器退出您的账户，并移除自邮件所述事件以来添加的通行密钥、身份验证器应用和恢复码；然后设置新密码。";
     NotMeButton => "Sign out everywhere and change my password", "全部退出并更改密码";
     ConfirmEmailTitle => "Use this email address", "使用此邮箱地址";
     ConfirmEmailBody => "Press the button to make this address the one of your account.", "点击按钮，将此地址设为您账户的邮箱地址。";
