@@ -164,14 +164,16 @@ impl Accounts {
         Ok(())
     }
 
-    /// Turns the pending app on with its first code; returns the recovery
-    /// codes, to be shown once.
+    /// Turns the pending app on with its first code. Returns recovery codes,
+    /// to be shown once, when the app is the account's first second factor;
+    /// an account with a passkey keeps the codes it has (so an app added by
+    /// someone else and removed again leaves the owner's codes working).
     pub async fn confirm_totp_enrollment(
         &self,
         user: &CurrentUser,
         code: &str,
         origin: &Origin,
-    ) -> Result<Vec<String>, ServiceError> {
+    ) -> Result<Option<Vec<String>>, ServiceError> {
         self.require_recent_auth(user)?;
         let factor = self
             .repo
@@ -186,8 +188,10 @@ impl Accounts {
             _ => None,
         }
         .ok_or_else(|| code_issue("code", "mfa.code_wrong"))?;
-        let codes = new_recovery_codes();
-        let hashes: Vec<String> = codes.iter().map(|c| self.key.token_hash(c)).collect();
+        let codes = (!self.has_passkey(user.id).await?).then(new_recovery_codes);
+        let hashes: Option<Vec<String>> = codes
+            .as_ref()
+            .map(|codes| codes.iter().map(|c| self.key.token_hash(c)).collect());
         let record = self.user_record(user.id).await?;
         let (link, report) = self.report_link(now);
         let mail = factor_changed_mail(
@@ -201,7 +205,7 @@ impl Accounts {
             .with_token(report);
         if !self
             .repo
-            .confirm_totp(user.id, step, &hashes, effects)
+            .confirm_totp(user.id, step, hashes.as_deref(), effects)
             .await?
         {
             return Err(ServiceError::TokenInvalid);

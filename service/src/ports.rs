@@ -464,13 +464,14 @@ pub trait SecondFactorRepo: Send + Sync {
         now_ms: i64,
         session_id: i64,
     ) -> StoreResult<()>;
-    /// Confirms the pending factor with the step of its first code and stores
-    /// the recovery codes' hashes; false when nothing was pending.
+    /// Confirms the pending factor with the step of its first code and, when
+    /// given, stores the recovery codes' hashes in place of the account's
+    /// (`None` keeps them); false when nothing was pending.
     async fn confirm_totp(
         &self,
         user: UserId,
         step: i64,
-        recovery_hashes: &[String],
+        recovery_hashes: Option<&[String]>,
         effects: Effects,
     ) -> StoreResult<bool>;
     /// Records that a code of `step` was used; false when that step or a

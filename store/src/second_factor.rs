@@ -60,7 +60,7 @@ impl SecondFactorRepo for SqlStore {
         &self,
         user: UserId,
         step: i64,
-        recovery_hashes: &[String],
+        recovery_hashes: Option<&[String]>,
         effects: Effects,
     ) -> StoreResult<bool> {
         let now = effects_time(&effects, 0);
@@ -79,7 +79,9 @@ impl SecondFactorRepo for SqlStore {
         if !confirmed {
             return Ok(false);
         }
-        insert_recovery_codes(&mut tx, user, recovery_hashes, now).await?;
+        if let Some(hashes) = recovery_hashes {
+            insert_recovery_codes(&mut tx, user, hashes, now).await?;
+        }
         write_effects(&mut tx, user, &effects, now).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(true)

@@ -1701,7 +1701,8 @@ async fn enroll(accounts: &Accounts, me: &CurrentUser, now: i64) -> (String, Vec
     let codes = accounts
         .confirm_totp_enrollment(me, &app_code(&setup.manual_key, now), &origin())
         .await
-        .unwrap();
+        .unwrap()
+        .unwrap_or_default();
     (setup.manual_key, codes)
 }
 

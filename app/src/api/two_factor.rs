@@ -170,11 +170,16 @@ pub async fn start_two_factor() -> Result<(), AppError> {
 pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
     let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
     let context = ssr::ctx()?;
-    let codes = context
+    let result = match context
         .accounts
         .confirm_totp_enrollment(&user, &code, &ssr::origin())
-        .await;
-    let result = ssr::show_recovery_codes(&user, codes).await;
+        .await
+    {
+        Ok(Some(codes)) => ssr::show_recovery_codes(&user, Ok(codes)).await,
+        // The account's passkey came with codes; they stay.
+        Ok(None) => Ok("/account/two-factor?enabled=1".to_owned()),
+        Err(error) => Err(error),
+    };
     ssr::finish_form("totp_confirm", result, &[]).await
 }
 

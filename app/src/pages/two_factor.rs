@@ -146,11 +146,13 @@ fn TwoFactorSettings() -> impl IntoView {
         |_| two_factor(),
     );
     let removed = move || use_query_map().read().get("removed").is_some();
+    let enabled = move || use_query_map().read().get("enabled").is_some();
     view! {
         <section class="card">
             <h1>{t(T::TwoFactorTitle)}</h1>
             <p class="lead">{t(T::TwoFactorIntro)}</p>
             {move || removed().then(|| view! { <div class="alert alert-info" role="status"><p>{t(T::TwoFactorRemovedNotice)}</p></div> })}
+            {move || enabled().then(|| view! { <div class="alert alert-info" role="status"><p>{t(T::TwoFactorEnabledNotice)}</p></div> })}
             <Transition>
                 {move || Suspend::new(async move {
                     // After the flash is read, so a no-JavaScript post's error shows.

@@ -585,3 +585,30 @@ on_both_backends!(mail_links_name_their_account, |store| {
         Err(ServiceError::TokenInvalid)
     ));
 });
+
+on_both_backends!(
+    an_app_added_beside_a_passkey_keeps_the_recovery_codes,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+        let me = account_of(&accounts, &mine).await;
+        let codes = add_passkey(&accounts, &me, &mut soft_passkey(), "Phone")
+            .await
+            .unwrap();
+        let (_, new_codes) = enroll(&accounts, &me, T0).await;
+        assert!(new_codes.is_empty(), "no new set replaces the passkey's");
+        assert_eq!(store.recovery_codes_left(me.id).await.unwrap(), 10);
+        accounts.remove_totp(&me, &origin()).await.unwrap();
+        let pending = pending_token(
+            accounts
+                .sign_in("ada@example.com", GOOD, None, &origin())
+                .await
+                .unwrap(),
+        );
+        accounts
+            .complete_second_factor(&pending, &codes[0], None, &origin())
+            .await
+            .expect("the codes that came with the passkey still work");
+    }
+);
