@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page, type TestInfo } from "@playwright/test";
 import * as OTPAuth from "otpauth";
-import { linkIn, mailTo, open, PASSWORD, settled, signIn, verifiedAccount } from "./support";
+import { expectAccessible, linkIn, mailTo, open, PASSWORD, settled, signIn, verifiedAccount } from "./support";
 
 /** The account page itself, not the second step's `?next=/account`. */
 const SIGNED_IN = /^[^?]*\/account$/;
@@ -110,4 +110,54 @@ test("this wasn't me from the new-device mail removes the app an intruder turned
   await signIn(page, testInfo, email, PASSWORD);
   await expect(page).toHaveURL(/\/login/);
   await intruder.context().close();
+});
+
+test("a reset names the account and its factors, and removes a ticked passkey", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== "js", "adding a passkey is a browser API");
+  const email = await verifiedAccount(page, testInfo, "Owner Three");
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "usb",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  await signIn(page, testInfo, email);
+  await expect(page).toHaveURL(SIGNED_IN);
+  await open(page, "/account/security", testInfo);
+  await page.getByLabel("Name of the new passkey").fill("Drawer key");
+  await page.getByRole("button", { name: "Add a passkey or security key" }).click();
+  await expect(page).toHaveURL(/\/account\/recovery-codes$/);
+  const codes = await page.locator("ol.recovery-codes code").allTextContents();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+
+  await open(page, "/recover", testInfo);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByRole("button", { name: "Send me a link" }).click();
+  await expect(page).toHaveURL(/\/recover\/sent$/);
+  await open(page, linkIn(await mailTo(email, "recover/reset")), testInfo);
+  await expect(page.locator(".link-account strong")).toHaveText(`${email[0]}•••@example.com`);
+  await expect(page.getByText("Your second factors")).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("reset-factors-desktop.png"), fullPage: true });
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.screenshot({ path: testInfo.outputPath("reset-factors-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await expectAccessible(page);
+  await page.getByRole("checkbox", { name: /Drawer key/ }).check();
+  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+  await page.getByLabel("New password again").fill(NEW_PASSWORD);
+  await page.getByLabel("Code", { exact: true }).fill(codes[0]);
+  await page.getByRole("button", { name: "Change my password" }).click();
+  await expect(page).toHaveURL(/\/login\?reset=1$/);
+
+  await signIn(page, testInfo, email, NEW_PASSWORD);
+  await expect(page).toHaveURL(SIGNED_IN);
+  await open(page, "/account/security", testInfo);
+  await expect(page.locator("li.passkey-item")).toHaveCount(0);
 });
