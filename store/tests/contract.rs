@@ -14,6 +14,7 @@ use store::testing::TestDatabase;
 use store::{Backend, SqlStore};
 
 mod support {
+    pub mod recording;
     pub mod soft_passkey;
 }
 use support::soft_passkey::SoftPasskey;
@@ -509,6 +510,11 @@ on_both_backends!(purge_removes_only_what_expired, |store| {
 });
 
 fn accounts(store: SqlStore, clock: Arc<ManualClock>) -> Accounts {
+    accounts_on(Arc::new(store), clock)
+}
+
+/// [`accounts`] on any repository, such as one that notes its calls.
+fn accounts_on(repository: Arc<dyn Repository>, clock: Arc<ManualClock>) -> Accounts {
     let policy = Policy {
         argon2: Argon2Params {
             memory_kib: 64,
@@ -522,7 +528,7 @@ fn accounts(store: SqlStore, clock: Arc<ManualClock>) -> Accounts {
         ..Policy::default()
     };
     Accounts::new(
-        Arc::new(store),
+        repository,
         clock,
         ServerKey::generate(),
         policy,

@@ -3,6 +3,7 @@
 //! the code the review read.
 
 use super::*;
+use crate::support::recording::Recording;
 
 /// The "this wasn't me" link in the newest mail whose subject has `subject`.
 fn report_link(mails: &[QueuedMail], subject: &str) -> String {
@@ -610,5 +611,34 @@ on_both_backends!(
             .complete_second_factor(&pending, &codes[0], None, &origin())
             .await
             .expect("the codes that came with the passkey still work");
+    }
+);
+
+on_both_backends!(
+    a_wrong_password_and_an_unknown_address_do_the_same_work,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let recording = Recording::new(store.clone());
+        let accounts = accounts_on(recording.clone(), clock.clone());
+        known_account(&accounts, &store, "ada@example.com").await;
+        recording.take();
+        let _ = accounts
+            .sign_in("ada@example.com", WRONG, None, &origin())
+            .await;
+        let real = recording.take();
+        let _ = accounts
+            .sign_in("nobody@example.com", WRONG, None, &origin())
+            .await;
+        let unknown = recording.take();
+        assert_eq!(
+            real[..real.len() - 1],
+            unknown[..unknown.len() - 1],
+            "the same reads, in the same order"
+        );
+        assert_eq!(
+            (real.last(), unknown.last()),
+            (Some(&"record_sign_in_failure"), Some(&"count_hit")),
+            "and one write each"
+        );
     }
 );
