@@ -14,7 +14,7 @@ WORK=bench/out
 DURATION=${BENCH_SECONDS:-15}
 rm -rf "$WORK" && mkdir -p "$WORK"
 
-cargo leptos build --release >/dev/null 2>&1
+cargo leptos build --release --precompress >/dev/null 2>&1
 cargo build --release -q -p service --example hash_rate
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

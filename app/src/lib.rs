@@ -16,7 +16,7 @@ pub mod ssr;
 
 use domain::Locale;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
@@ -44,6 +44,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // The bundle's names follow its content hash in release builds.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 // Passkey ceremonies; plain script, allowed by the CSP's 'self'.
                 <script src="/passkeys.js" defer></script>
@@ -84,7 +86,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/latchkey.css" />
         <Title formatter=|page: String| if page.contains("Latchkey") { page } else { format!("{page} · Latchkey") } />
         <Router>
             <Layout />

@@ -25,6 +25,11 @@ pub struct Config {
     pub secret_key_file: Option<PathBuf>,
     pub trusted_proxies: Vec<IpNet>,
     pub site_root: String,
+    /// Set when the bundle's file names carry a content hash (cargo-leptos'
+    /// `hash-files`): the file listing the hashes (`hash.txt` beside the
+    /// binary), from which the pages name the files; `/pkg/` then answers
+    /// with year-long immutable caching.
+    pub hash_file: Option<PathBuf>,
     pub policy: Policy,
 }
 
@@ -308,8 +313,34 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
         secret_key_file,
         trusted_proxies,
         site_root: env.text("LEPTOS_SITE_ROOT", "target/site"),
+        hash_file: hash_file(env)?,
         policy,
     })
+}
+
+/// The hash listing of a build with hashed file names: cargo-leptos writes
+/// `hash.txt` beside the binary (`LEPTOS_HASH_FILE_NAME` names another file,
+/// relative to the binary's folder or absolute). `LEPTOS_HASH_FILES` says
+/// whether names are hashed; by default, whether the listing is there.
+fn hash_file<F: Fn(&str) -> Option<String>>(
+    env: &Settings<F>,
+) -> Result<Option<PathBuf>, ConfigError> {
+    let name = env.text("LEPTOS_HASH_FILE_NAME", "hash.txt");
+    let path = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&name)))
+        .unwrap_or_else(|| PathBuf::from(&name));
+    let hashed = env.parsed("LEPTOS_HASH_FILES", path.is_file())?;
+    if hashed && !path.is_file() {
+        return Err(error(
+            "LEPTOS_HASH_FILES",
+            format!(
+                "hashed file names need {}, which is missing",
+                path.display()
+            ),
+        ));
+    }
+    Ok(hashed.then_some(path))
 }
 
 impl Config {

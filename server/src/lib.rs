@@ -108,9 +108,60 @@ fn leptos_options(config: &Config) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "latchkey".to_owned()))
         .site_root(config.site_root.clone())
-        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".to_owned()))
+        .site_pkg_dir(PKG_DIR)
         .site_addr(config.site_addr)
+        .hash_files(config.hash_file.is_some())
+        .hash_file(
+            config
+                .hash_file
+                .as_ref()
+                .map(|path| path.display().to_string())
+                .unwrap_or_else(|| "hash.txt".to_owned())
+                .into(),
+        )
         .build()
+}
+
+/// The stylesheet's path as the pages link it: with the hash the build
+/// listed, when names are hashed.
+fn stylesheet_href(config: &Config, options: &LeptosOptions) -> String {
+    let hash = config
+        .hash_file
+        .as_ref()
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|listing| {
+            listing.lines().find_map(|line| {
+                let (kind, hash) = line.split_once(':')?;
+                (kind.trim() == "css").then(|| format!(".{}", hash.trim()))
+            })
+        })
+        .unwrap_or_default();
+    format!("/{PKG_DIR}/{}{hash}.css", options.output_name)
+}
+
+/// Where the bundle (WASM, JS, CSS) is served from, under the site root.
+const PKG_DIR: &str = "pkg";
+
+/// The bundle: the brotli or gzip file cargo-leptos wrote beside each one
+/// when the browser takes it, and, when the names carry a content hash, a
+/// year of caching (a new build has new names). A name that is not there
+/// is a plain 404, never the app's page.
+fn bundle_service(config: &Config) -> Router {
+    let files =
+        tower_http::services::ServeDir::new(std::path::Path::new(&config.site_root).join(PKG_DIR))
+            .precompressed_br()
+            .precompressed_gzip();
+    let caching = if config.hash_file.is_some() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    Router::new().fallback_service(files).layer(
+        tower_http::set_header::SetResponseHeaderLayer::overriding(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static(caching),
+        ),
+    )
 }
 
 /// Everything started and ready to accept connections.
@@ -162,15 +213,16 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
     let cookies = CookiePolicy {
         secure: config.is_https(),
     };
+    let leptos = leptos_options(&config);
     let guard = Guard {
         public_origin: config.public_origin().into(),
         public_host: config.public_host().into(),
+        stylesheet: stylesheet_href(&config, &leptos).into(),
         https: config.is_https(),
         trusted_proxies: config.trusted_proxies.clone().into(),
         cookies,
         link_cookie_secs: config.policy.link_cookie_secs,
     };
-    let leptos = leptos_options(&config);
     let routes = route_list().to_vec();
     let context = AppContext { accounts, cookies };
     let state = ServerState {
@@ -183,6 +235,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/lang/{tag}", get(set_language))
+        .nest_service(&format!("/{PKG_DIR}"), bundle_service(&config))
         .leptos_routes_with_context(&state, routes, provide.clone(), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())

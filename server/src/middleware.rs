@@ -29,6 +29,8 @@ pub struct Guard {
     pub public_origin: Arc<str>,
     /// `host[:port]` of the public URL, as browsers send it in `Host`.
     pub public_host: Arc<str>,
+    /// The stylesheet's path, hashed name included, for pages built here.
+    pub stylesheet: Arc<str>,
     pub https: bool,
     pub trusted_proxies: Arc<[IpNet]>,
     pub cookies: CookiePolicy,
@@ -145,9 +147,11 @@ pub async fn security_headers(
             "max-age=31536000; includeSubDomains",
         );
     }
-    // Pages and answers are personal; only the static bundle may be cached.
-    let cache = if is_asset { "no-cache" } else { "no-store" };
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+    // Pages and answers are personal; only the static bundle may be cached,
+    // as its service says.
+    if !is_asset {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 
@@ -337,11 +341,12 @@ pub async fn readable_errors(State(guard): State<Guard>, request: Request, next:
     let html = format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Latchkey</title><link rel=\"stylesheet\" href=\"/pkg/latchkey.css\"></head>\
+         <title>{title} · Latchkey</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
          <body><header class=\"site-header\"><a class=\"brand\" href=\"/\">Latchkey</a></header>\
          <main id=\"main\"><section class=\"card narrow\"><h1>{title}</h1><p>{body}</p>\
          <p><a class=\"button\" href=\"{back}\">{go_back}</a></p></section></main></body></html>",
         lang = locale.tag(),
+        stylesheet = guard.stylesheet,
         go_back = text(T::GoBack),
     );
     let mut page = (status, html).into_response();

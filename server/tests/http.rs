@@ -1741,3 +1741,71 @@ async fn the_readable_429_page_escapes_the_page_it_links_back_to() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bundle_goes_out_compressed_and_cached_and_stale_names_are_404() {
+    let site = std::env::temp_dir().join(format!("latchkey-site-{}", rand::random::<u64>()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("latchkey.0a1b2c.js"), "console.log('plain');").unwrap();
+    std::fs::write(pkg.join("latchkey.0a1b2c.js.br"), b"brotli bytes").unwrap();
+    std::fs::write(pkg.join("latchkey.0a1b2c.js.gz"), b"gzip bytes").unwrap();
+    let listing = site.join("hash.txt");
+    std::fs::write(&listing, "js: 0a1b2c\nwasm: 0a1b2c\ncss: 3d4e5f\n").unwrap();
+    let root = site.display().to_string();
+    let listing = listing.display().to_string();
+    let Some(server) = TestServer::start_with(
+        Backend::Sqlite,
+        &[
+            ("LEPTOS_SITE_ROOT", &root),
+            ("LEPTOS_HASH_FILE_NAME", &listing),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let client = server.browser();
+    let fetch = |encoding: &'static str, path: &'static str| {
+        client
+            .get(server.url(path))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+
+    let brotli = fetch("gzip, deflate, br", "/pkg/latchkey.0a1b2c.js")
+        .await
+        .unwrap();
+    assert_eq!(brotli.status(), StatusCode::OK);
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    assert_eq!(
+        brotli.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(brotli.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+    assert_eq!(brotli.bytes().await.unwrap().as_ref(), b"brotli bytes");
+
+    let gzip = fetch("gzip", "/pkg/latchkey.0a1b2c.js").await.unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    assert_eq!(gzip.bytes().await.unwrap().as_ref(), b"gzip bytes");
+
+    let stale = fetch("br", "/pkg/latchkey.9f9f9f.js").await.unwrap();
+    assert_eq!(stale.status(), StatusCode::NOT_FOUND);
+    assert!(
+        !stale.text().await.unwrap().contains("<html"),
+        "a stale name is not answered with the app's page"
+    );
+
+    let login = fetch("br", "/login").await.unwrap();
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    let html = login.text().await.unwrap();
+    assert!(
+        html.contains("/pkg/latchkey.3d4e5f.css") && html.contains("latchkey.0a1b2c.js"),
+        "the page names the hashed files: {html}"
+    );
+    server.stop().await;
+    std::fs::remove_dir_all(site).ok();
+}
