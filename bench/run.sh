@@ -76,10 +76,40 @@ for clients in 16 64; do
 done
 
 # The sign-in runs above left thousands of activity rows; the page shows the newest 50.
-out=$(wrk -t2 -c4 -d${DURATION}s --latency -H "Cookie: $cookie" "$BASE/account/activity")
-echo "/account/activity (50 rows, signed in, 4 clients): $(awk '/Requests\/sec/ {print $2}' <<<"$out") req/s; p50 $(awk '$1 == "50%" {print $2}' <<<"$out"), p99 $(awk '$1 == "99%" {print $2}' <<<"$out")"
+activity() {
+  local out
+  out=$(wrk -t1 -c4 -d${DURATION}s --latency -H "Cookie: $cookie" "$BASE/account/activity")
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") req/s; p50 $(awk '$1 == "50%" {print $2}' <<<"$out"), p99 $(awk '$1 == "99%" {print $2}' <<<"$out")"
+}
+echo "/account/activity (50 rows, signed in, 4 clients): $(activity)"
+wrk -t1 -c16 -d$((DURATION + 4))s -s "$WORK/sign-in.lua" "$BASE/api/auth/login" > /dev/null &
+flood=$!
+sleep 2
+echo "/account/activity (4 clients) during a 16-client sign-in flood: $(activity)"
+wait $flood
 echo "peak RSS: $(( $(rss_kib $server VmHWM) / 1024 )) MiB"
 
-sizes=$(for f in target/site/pkg/latchkey.wasm target/site/pkg/latchkey.js target/site/pkg/latchkey.css; do brotli -c -q 11 "$f" | wc -c; done)
-read -r wasm js css <<<"$(echo $sizes)"
-echo "first-visit download, brotli: WASM $((wasm / 1024)) KiB + JS $((js / 1024)) KiB = $(((wasm + js) / 1024)) KiB; CSS $((css / 1024)) KiB"
+# What a first visit downloads, as the browser receives it: every script and
+# WASM file the page names, asked for with brotli allowed, counted on the wire.
+first_visit() {
+  local path=$1 session=${2:-} html asset bytes total=0
+  html=$(curl -sf -H "Cookie: $session" "$BASE$path")
+  for asset in $(grep -oE '/(pkg/[^"'"'"' )]+\.(js|wasm)|[a-z]+\.js)\b' <<<"$html" | sort -u); do
+    bytes=$(curl -sf -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br, gzip' "$BASE$asset")
+    total=$((total + bytes))
+  done
+  echo "$total"
+}
+for route in /login /register; do
+  echo "first visit to $route: JS + WASM on the wire (brotli): $(( $(first_visit $route) / 1024 )) KiB"
+done
+for route in /account /account/security; do
+  echo "first visit to $route (signed in): JS + WASM on the wire (brotli): $(( $(first_visit $route "$cookie") / 1024 )) KiB"
+done
+css=$(curl -sf -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br' "$BASE$(grep -oE '/pkg/[^"]+\.css' <<<"$(curl -sf "$BASE/login")" | head -1)")
+echo "CSS on the wire (brotli): $((css / 1024)) KiB"
+
+# What the WASM's bytes are, largest first.
+command -v twiggy >/dev/null || cargo install twiggy --locked -q
+echo "twiggy top of the WASM:"
+twiggy top -n 15 target/site/pkg/latchkey.*.wasm

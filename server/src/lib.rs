@@ -277,9 +277,19 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
 impl Prepared {
     /// Serves until the process is asked to stop.
     pub async fn serve(self, listener: TcpListener) -> std::io::Result<()> {
+        use axum::serve::ListenerExt;
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
+        // A page goes out in several writes as its parts resolve; with
+        // Nagle's algorithm on, each later write waits for the client's
+        // delayed acknowledgement of the one before (about 40 ms): the
+        // activity page's p99 of 45 ms against a p50 of 3 ms.
+        let listener = listener.tap_io(|connection| {
+            if let Err(error) = connection.set_nodelay(true) {
+                tracing::warn!(%error, "cannot turn Nagle's algorithm off on a connection");
+            }
+        });
         axum::serve(listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await

@@ -67,20 +67,23 @@ impl HashPool {
             let queued = Arc::clone(&queued);
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
-                .spawn(move || loop {
-                    // The lock is released before the job runs.
-                    let next = match receiver.lock() {
-                        Ok(queue) => queue.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(job) = next else { return };
-                    queued.fetch_sub(1, Ordering::SeqCst);
-                    // A panicking job must not take the thread with it.
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                    // Under load the memory is reused by the next job; when
-                    // nothing waits, it goes back to the system.
-                    if queued.load(Ordering::SeqCst) == 0 {
-                        release_working_memory();
+                .spawn(move || {
+                    yield_to_requests();
+                    loop {
+                        // The lock is released before the job runs.
+                        let next = match receiver.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = next else { return };
+                        queued.fetch_sub(1, Ordering::SeqCst);
+                        // A panicking job must not take the thread with it.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        // Under load the memory is reused by the next job; when
+                        // nothing waits, it goes back to the system.
+                        if queued.load(Ordering::SeqCst) == 0 {
+                            release_working_memory();
+                        }
                     }
                 })
                 .map_err(|e| ServiceError::Internal(format!("cannot start hashing thread: {e}")))?;
@@ -194,6 +197,25 @@ thread_local! {
     /// argon2's working memory, kept per hashing thread and reused, so a
     /// flood of sign-ins does not churn 19 MiB allocations.
     static WORKING_MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How much lower than the rest of the server the hashing threads run.
+const HASHING_NICENESS: i32 = 10;
+
+/// Lowers the calling hashing thread's scheduling priority, so that when a
+/// sign-in flood keeps every core hashing, page requests still get a core
+/// at once: the flood slows sign-ins (which queue anyway), not the pages.
+/// The throughput of hashing alone is unchanged.
+fn yield_to_requests() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: setpriority only reads its integer arguments; on Linux,
+        // `who = 0` with PRIO_PROCESS names the calling thread alone.
+        let status = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS) };
+        if status != 0 {
+            tracing::warn!("cannot lower the hashing threads' priority");
+        }
+    }
 }
 
 fn release_working_memory() {
