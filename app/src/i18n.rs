@@ -301,6 +301,7 @@ messages! {
     ErrPasswordExpired => "Your password has expired. Change it to continue.", "您的密码已过期。请更改后继续。";
     InvalidField => "Check this field.", "请检查此字段。";
     TwoFactorEnabledNotice => "Two-factor sign-in with your authenticator app is on. Your recovery codes stay as they were.", "身份验证器应用的两步验证已开启。您的恢复码保持不变。";
+    MfaCodeRequired => "Enter the code from your authenticator app, or one of your recovery codes.", "请输入身份验证器应用中的验证码，或一个恢复码。";
     MfaPaused => "Too many wrong attempts: this is paused for a while. Try again later; the mail we sent has a link that ends the pause.", "错误次数过多：已暂停一段时间。请稍后再试；我们发送的邮件中有解除暂停的链接。";
     LinkAccountIs => "This link is for the account", "此链接对应的账户：";
     ResetFactorsLegend => "Your second factors", "您的第二验证方式";
@@ -345,6 +346,7 @@ pub fn code_text(code: &str) -> T {
         "email.unchanged" => T::EmailUnchanged,
         "mfa.code_wrong" => T::MfaCodeWrong,
         "mfa.paused" => T::MfaPaused,
+        "mfa.code_required" => T::MfaCodeRequired,
         "passkey.failed" => T::PasskeyFailed,
         "passkey.name_required" => T::PasskeyNameRequired,
         "mfa.needs_verified_email" => T::MfaNeedsVerifiedEmail,

@@ -1,5 +1,5 @@
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { expectAccessible, mailTo, open, settled, signIn, verifiedAccount } from "./support";
+import { expectAccessible, mailTo, open, PASSWORD, settled, signIn, verifiedAccount } from "./support";
 
 /** The account page itself, not the second step's `?next=/account`. */
 const SIGNED_IN = /^[^?]*\/account$/;
@@ -158,6 +158,32 @@ test.describe("with JavaScript", () => {
     await signIn(page, testInfo, email);
     await expect(page).toHaveURL(/\/login\/mfa/);
   });
+});
+
+test("a passkey account confirms sudo mode with its password and the passkey, not the password alone", async ({ page, javaScriptEnabled }, testInfo) => {
+  test.skip(!javaScriptEnabled, "WebAuthn is a browser API");
+  const email = await verifiedAccount(page, testInfo, "Sudo Key");
+  await virtualAuthenticator(page, "internal");
+  await signIn(page, testInfo, email);
+  await expect(page).toHaveURL(SIGNED_IN);
+  await addPasskey(page, testInfo, "Desk key");
+  await expect(page).toHaveURL(/\/account\/recovery-codes$/);
+  // The e2e server lets a sign-in count for 20 seconds.
+  await page.waitForTimeout(21_000);
+
+  await open(page, "/login/reauth?next=/account/security", testInfo);
+  await expectAccessible(page);
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Confirm", exact: true }).click();
+  await expect(page.locator("#field-code-error")).toContainText("Enter the code from your authenticator app");
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Use your passkey or security key" }).click();
+  await expect(page).toHaveURL(/\/account\/security$/);
+  const item = page.locator("li.passkey-item");
+  await settled(page, testInfo);
+  await item.getByLabel("Name").fill("Office key");
+  await item.getByRole("button", { name: "Rename" }).click();
+  await expect(page.getByText("The passkey was renamed.")).toBeVisible();
 });
 
 test("without JavaScript, the pages say passkeys need it and passwords keep working", async ({ page, javaScriptEnabled }, testInfo) => {

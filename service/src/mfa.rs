@@ -291,6 +291,10 @@ impl Accounts {
         typed: &str,
         origin: &Origin,
     ) -> Result<(), ServiceError> {
+        // An empty field is no guess: it is neither checked nor counted.
+        if typed.trim().is_empty() {
+            return Err(code_issue("code", "mfa.code_required"));
+        }
         let now = self.clock.now_ms();
         let failed = match SecondFactorInput::parse(typed) {
             Some(SecondFactorInput::Totp(digits)) => {

@@ -2278,7 +2278,7 @@ on_both_backends!(
                 accounts
                     .confirm_identity(&me, GOOD, "", None, &origin())
                     .await,
-                "mfa.code_wrong"
+                "mfa.code_required"
             ),
             "the password alone does not open sudo mode of a passkey account"
         );
