@@ -1809,3 +1809,31 @@ async fn the_bundle_goes_out_compressed_and_cached_and_stale_names_are_404() {
     server.stop().await;
     std::fs::remove_dir_all(site).ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_client_is_the_first_untrusted_hop_from_the_right() {
+    let Some(server) = TestServer::start_with(
+        Backend::Sqlite,
+        &[("LATCHKEY_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")],
+    )
+    .await
+    else {
+        return;
+    };
+    let browser = server.browser();
+    register(&server, &browser, "ravi@example.com", "Ravi").await;
+    // The client wrote the first line; our proxies appended the rest.
+    browser
+        .post(server.url("/api/auth/login"))
+        .header("referer", server.url("/login"))
+        .header("x-forwarded-for", "6.6.6.6")
+        .header("x-forwarded-for", "203.0.113.77:51000, 10.1.2.3")
+        .form(&[("email", "ravi@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let (_, activity) = page(&browser, &server, "/account/activity").await;
+    assert!(activity.contains("203.0.113.77"), "{activity}");
+    assert!(!activity.contains("6.6.6.6"));
+    server.stop().await;
+}
