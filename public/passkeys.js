@@ -176,6 +176,25 @@
     window.location.assign(next);
   };
 
+  // A password reset: the passkey stands in for the code. The answer goes
+  // into the reset form's hidden fields and the form is sent as usual.
+  const confirmReset = async (block) => {
+    const form = document.getElementById('reset-form');
+    const fields = form ? [...form.querySelectorAll('input[type="password"]')] : [];
+    const empty = fields.find((field) => !field.value);
+    if (!form || empty) {
+      if (empty) empty.focus();
+      throw Object.assign(new Error('no password'), { name: 'PasswordMissing' });
+    }
+    const start = await call('recover/passkey/options', {});
+    const credential = await navigator.credentials.get(requestOptions(JSON.parse(start.options)));
+    const answer = [['ceremony', start.ceremony], ['credential', encode(credential)]]
+      .map(([name, value]) => Object.assign(form.querySelector(`input[name="${name}"]`), { value }));
+    form.requestSubmit();
+    // The form was read as it was sent; a refused reset asks for a new answer.
+    answer.forEach((field) => { field.value = ''; });
+  };
+
   const run = async (block, button) => {
     button.disabled = true;
     await stopAutofill();
@@ -184,6 +203,7 @@
     try {
       if (block.dataset.passkey === 'register') await register(block);
       else if (block.dataset.passkey === 'reauth') await reauthenticate(block);
+      else if (block.dataset.passkey === 'reset') await confirmReset(block);
       else await signIn(block, null);
     } catch (error) {
       explain(block, error);

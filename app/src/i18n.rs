@@ -309,7 +309,8 @@ messages! {
     ResetRemovePasskey => "Remove the passkey", "移除通行密钥";
     ResetFactorsHint => "Tick a passkey you did not add: it is removed with the new password. You still confirm with a code below.", "勾选您没有添加过的通行密钥：设置新密码时将其移除。您仍需在下方输入验证码确认。";
     ReauthPasskeyHint => "Or confirm with your passkey: type your password above, then press the button.", "或使用通行密钥确认：先在上方输入密码，然后点击按钮。";
-    ReauthPasswordFirst => "Type your current password first.", "请先输入当前密码。";
+    ResetPasskeyHint => "Or confirm with your passkey instead of a code: type the new password twice above, then press the button.", "或使用通行密钥代替验证码确认：先在上方两次输入新密码，然后点击按钮。";
+    PasswordFirst => "Type the password above first.", "请先在上方输入密码。";
 }
 
 /// The text for a stable error code (field or page level).

@@ -161,3 +161,42 @@ test("a reset names the account and its factors, and removes a ticked passkey", 
   await open(page, "/account/security", testInfo);
   await expect(page.locator("li.passkey-item")).toHaveCount(0);
 });
+
+test("a passkey stands in for the code when resetting the password", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== "js", "WebAuthn is a browser API");
+  const email = await verifiedAccount(page, testInfo, "Owner Four");
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  await signIn(page, testInfo, email);
+  await expect(page).toHaveURL(SIGNED_IN);
+  await open(page, "/account/security", testInfo);
+  await page.getByLabel("Name of the new passkey").fill("Phone");
+  await page.getByRole("button", { name: "Add a passkey or security key" }).click();
+  await expect(page).toHaveURL(/\/account\/recovery-codes$/);
+  await page.context().clearCookies();
+
+  await open(page, "/recover", testInfo);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByRole("button", { name: "Send me a link" }).click();
+  await expect(page).toHaveURL(/\/recover\/sent$/);
+  await open(page, linkIn(await mailTo(email, "recover/reset")), testInfo);
+  // The passkey needs the new password typed first.
+  await page.getByRole("button", { name: "Use your passkey or security key" }).click();
+  await expect(page.locator("[data-passkey-status]")).toContainText("Type the password above first.");
+  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+  await page.getByLabel("New password again").fill(NEW_PASSWORD);
+  await page.getByRole("button", { name: "Use your passkey or security key" }).click();
+  await expect(page).toHaveURL(/\/login\?reset=1$/);
+  // (The sign-in page's passkey autofill would sign straight in here.)
+  await mailTo(email, "was just changed");
+});

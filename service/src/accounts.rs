@@ -94,6 +94,8 @@ pub struct ResetForm<'a> {
     pub second_factor: &'a str,
     /// Passkeys the owner does not recognise, to remove with the reset.
     pub remove_passkeys: &'a [i64],
+    /// A passkey's answer given instead of a code.
+    pub passkey: Option<crate::passkeys::PasskeyAnswer<'a>>,
 }
 
 /// How a correct password ends.
@@ -963,8 +965,9 @@ impl Accounts {
         Ok(user_id)
     }
 
-    /// The second factor of a reset, checked like the second step of a
-    /// sign-in; a wrong entry also counts against the link.
+    /// The second factor of a reset (a code, or a passkey's answer),
+    /// checked like the second step of a sign-in; a wrong entry also counts
+    /// against the link.
     async fn check_reset_code(
         &self,
         user: &UserRecord,
@@ -975,10 +978,17 @@ impl Accounts {
         let browser = self.browser(user.id, device_token).await?;
         self.refuse_while_locked(user.id, &browser, "code", origin)
             .await?;
-        let Err(wrong) = self
-            .check_second_factor(user, &browser.failure_key, form.second_factor, origin)
-            .await
-        else {
+        let checked = match form.passkey {
+            Some(answer) => {
+                self.check_reset_passkey(user, answer, device_token, origin)
+                    .await
+            }
+            None => {
+                self.check_second_factor(user, &browser.failure_key, form.second_factor, origin)
+                    .await
+            }
+        };
+        let Err(wrong) = checked else {
             return Ok(());
         };
         let used_up = self

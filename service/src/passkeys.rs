@@ -41,6 +41,8 @@ enum Purpose {
     Passwordless,
     /// Re-authentication in a session: the password and the passkey.
     Reauth,
+    /// A password reset's second factor.
+    Reset,
 }
 
 impl Purpose {
@@ -50,6 +52,7 @@ impl Purpose {
             Purpose::SecondFactor => "second_factor",
             Purpose::Passwordless => "passwordless",
             Purpose::Reauth => "reauth",
+            Purpose::Reset => "reset",
         }
     }
 }
@@ -60,6 +63,14 @@ impl Purpose {
 pub struct Ceremony {
     pub id: String,
     pub options: String,
+}
+
+/// The browser's answer to a passkey ceremony: the ceremony's id and the
+/// credential, as JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct PasskeyAnswer<'a> {
+    pub ceremony: &'a str,
+    pub credential: &'a str,
 }
 
 /// A passkey as its owner sees it in the list.
@@ -462,18 +473,58 @@ impl Accounts {
         &self,
         user: &CurrentUser,
         password: &str,
-        ceremony: &str,
-        response: &str,
+        answer: PasskeyAnswer<'_>,
         device_token: Option<&str>,
         origin: &Origin,
     ) -> Result<String, ServiceError> {
         let (record, _) = self
             .reauthenticate(user, password, device_token, origin)
             .await?;
+        self.check_own_passkey(Purpose::Reauth, &record, answer, device_token, origin)
+            .await?;
+        self.open_sudo(user, origin).await
+    }
+
+    /// Options for confirming a password reset with a passkey of the
+    /// account behind the reset link.
+    pub async fn start_passkey_reset(
+        &self,
+        reset_token: &str,
+        origin: &Origin,
+    ) -> Result<Ceremony, ServiceError> {
+        self.limit_ip("passkey", origin, self.policy.sign_in_per_ip)
+            .await?;
+        let (user, _) = self.peek(TokenPurpose::ResetPassword, reset_token).await?;
+        self.start_assertion(Purpose::Reset, user.id).await
+    }
+
+    /// A reset's second factor given as a passkey.
+    pub(crate) async fn check_reset_passkey(
+        &self,
+        user: &UserRecord,
+        answer: PasskeyAnswer<'_>,
+        device_token: Option<&str>,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        self.check_own_passkey(Purpose::Reset, user, answer, device_token, origin)
+            .await
+            .map(|_| ())
+    }
+
+    /// Checks an answer to a ceremony started for `user` with only its
+    /// passkeys (`purpose`), counting a failure like a wrong code.
+    async fn check_own_passkey(
+        &self,
+        purpose: Purpose,
+        user: &UserRecord,
+        answer: PasskeyAnswer<'_>,
+        device_token: Option<&str>,
+        origin: &Origin,
+    ) -> Result<Browser, ServiceError> {
         let credential: PublicKeyCredential =
-            serde_json::from_str(response).map_err(|_| passkey_failed())?;
+            serde_json::from_str(answer.credential).map_err(|_| passkey_failed())?;
         let (owner, state): (_, PasskeyAuthentication) =
-            self.take_ceremony(Purpose::Reauth, ceremony).await?;
+            self.take_ceremony(purpose, answer.ceremony).await?;
         if owner != Some(user.id) {
             return Err(passkey_failed());
         }
@@ -482,13 +533,12 @@ impl Accounts {
             .passkey_by_credential(&credential_key(credential.get_credential_id()))
             .await?
             .filter(|p| p.user_id == user.id);
-        self.check_assertion(&record, stored.as_ref(), device_token, origin, |passkey| {
+        self.check_assertion(user, stored.as_ref(), device_token, origin, |passkey| {
             self.webauthn
                 .finish_passkey_authentication(&credential, &state)
                 .map(|result| (passkey, result))
         })
-        .await?;
-        self.open_sudo(user, origin).await
+        .await
     }
 
     /// Finishes a sign-in with a passkey and opens the session. With a

@@ -169,6 +169,7 @@ fn reset_form<'a>(
         confirmation,
         second_factor,
         remove_passkeys: &[],
+        passkey: None,
     }
 }
 
@@ -2285,7 +2286,16 @@ on_both_backends!(
         let ceremony = accounts.start_passkey_reauth(&me).await.unwrap();
         let answer = phone.sign(&ceremony.options);
         let mine = accounts
-            .confirm_identity_with_passkey(&me, GOOD, &ceremony.id, &answer, None, &origin())
+            .confirm_identity_with_passkey(
+                &me,
+                GOOD,
+                service::passkeys::PasskeyAnswer {
+                    ceremony: &ceremony.id,
+                    credential: &answer,
+                },
+                None,
+                &origin(),
+            )
             .await
             .expect("the password and the passkey open sudo mode");
         let me = account_of(&accounts, &mine).await;

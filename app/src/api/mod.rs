@@ -246,13 +246,16 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 }
 
 /// `remove_passkeys` holds the ids of the passkeys ticked for removal
-/// (`remove_passkeys[]` in the form).
+/// (`remove_passkeys[]` in the form); `ceremony` and `credential` a
+/// passkey's answer, filled in by `passkeys.js`, given instead of a code.
 #[server(prefix = "/api", endpoint = "recover/reset")]
 pub async fn reset_password(
     password: String,
     confirmation: String,
     code: Option<String>,
     remove_passkeys: Option<Vec<i64>>,
+    ceremony: Option<String>,
+    credential: Option<String>,
 ) -> Result<(), AppError> {
     let context = ssr::ctx()?;
     let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
@@ -263,6 +266,14 @@ pub async fn reset_password(
         confirmation: &confirmation,
         second_factor: code.as_deref().unwrap_or_default(),
         remove_passkeys: remove_passkeys.as_deref().unwrap_or_default(),
+        passkey: ceremony
+            .as_deref()
+            .zip(credential.as_deref())
+            .filter(|(ceremony, _)| !ceremony.is_empty())
+            .map(|(ceremony, credential)| service::passkeys::PasskeyAnswer {
+                ceremony,
+                credential,
+            }),
     };
     let result = context
         .accounts

@@ -165,8 +165,10 @@ pub async fn passkey_reauth(
         .confirm_identity_with_passkey(
             &user,
             &current_password,
-            &ceremony,
-            &credential,
+            service::passkeys::PasskeyAnswer {
+                ceremony: &ceremony,
+                credential: &credential,
+            },
             device.as_deref(),
             &ssr::origin(),
         )
@@ -174,6 +176,19 @@ pub async fn passkey_reauth(
         .map_err(ssr::into_app_error)?;
     ssr::renew_session_cookie(&session_token);
     Ok(super::after_sign_in(next.as_deref(), false))
+}
+
+/// Options for confirming a password reset with a passkey of the account
+/// behind the reset link this browser holds.
+#[server(prefix = "/api", endpoint = "recover/passkey/options")]
+pub async fn passkey_reset_options() -> Result<PasskeyCeremony, AppError> {
+    let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
+    ssr::ctx()?
+        .accounts
+        .start_passkey_reset(&token, &ssr::origin())
+        .await
+        .map(ceremony_view)
+        .map_err(ssr::into_app_error)
 }
 
 /// Finishes a sign-in with a passkey; answers where to go next.

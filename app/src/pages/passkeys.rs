@@ -25,7 +25,7 @@ pub fn PasskeyBlock(
             data-msg-waiting=t(T::PasskeyWaiting) data-msg-working=t(T::Working)
             data-msg-failed=t(T::PasskeyFailed) data-msg-cancelled=t(T::PasskeyCancelled)
             data-msg-unsupported=t(T::PasskeyUnsupported) data-msg-busy=t(T::ErrRateLimited)
-            data-msg-name=t(T::PasskeyNameRequired) data-msg-password=t(T::ReauthPasswordFirst)
+            data-msg-name=t(T::PasskeyNameRequired) data-msg-password=t(T::PasswordFirst)
             data-msg-password-wrong=t(T::PwCurrentWrong)>
             {children.map(|c| c())}
             <p class="hint" data-passkey-note="">{t(T::PasskeyNeedsScript)}</p>

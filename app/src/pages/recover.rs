@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::page_data;
+use super::passkeys::PasskeyBlock;
 use super::verify::LinkAccount;
 use crate::api::{reset_factors, RequestPasswordReset, ResetFactorsView, ResetPassword};
 use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
@@ -99,10 +100,14 @@ fn ResetForm(
     factors: ResetFactorsView,
 ) -> impl IntoView {
     let has_factors = factors.app || !factors.passkeys.is_empty();
+    let has_passkeys = !factors.passkeys.is_empty();
     view! {
         <LinkAccount address=factors.masked_email />
         <p class="lead">{t(T::ResetIntro)}</p>
-        <ActionForm action attr:novalidate="" attr:class="stack">
+        <ActionForm action attr:novalidate="" attr:class="stack" attr:id="reset-form">
+            // A passkey's answer, filled in by passkeys.js when one is used.
+            <input type="hidden" name="ceremony" value="" />
+            <input type="hidden" name="credential" value="" />
             <Field name="password" label=T::NewPasswordLabel kind="password"
                 autocomplete="new-password" hint=T::PasswordHint error required=true />
             <Field name="confirmation" label=T::ConfirmPasswordLabel kind="password"
@@ -130,5 +135,10 @@ fn ResetForm(
             })}
             <Submit label=T::ResetButton pending=action.pending().into() />
         </ActionForm>
+        {has_passkeys.then(|| view! {
+            <p class="divider"><span>{t(T::OrDivider)}</span></p>
+            <p class="hint">{t(T::ResetPasskeyHint)}</p>
+            <PasskeyBlock purpose="reset" label=T::UsePasskeyButton />
+        })}
     }
 }

@@ -642,3 +642,57 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(a_passkey_can_stand_in_for_the_reset_code, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = Arc::new(accounts(store.clone(), clock.clone()));
+    let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+    let me = account_of(&accounts, &mine).await;
+    let mut phone = soft_passkey();
+    add_passkey(&accounts, &me, &mut phone, "Phone").await;
+    let mut stranger = soft_passkey();
+    drain_mail(&store, T0).await;
+    accounts
+        .request_password_reset("ada@example.com", &origin())
+        .await
+        .unwrap();
+    let token = mailed_reset_token(&store, T0).await;
+    let new = "Marble-Harbor-Quill-38";
+    let with_answer = |ceremony: &service::passkeys::Ceremony, answer: String| {
+        let accounts = accounts.clone();
+        let token = token.clone();
+        let id = ceremony.id.clone();
+        async move {
+            let form = service::accounts::ResetForm {
+                passkey: Some(service::passkeys::PasskeyAnswer {
+                    ceremony: &id,
+                    credential: &answer,
+                }),
+                ..reset_form(&token, new, new, "")
+            };
+            accounts.reset_password(form, None, &origin()).await
+        }
+    };
+
+    let ceremony = accounts
+        .start_passkey_reset(&token, &origin())
+        .await
+        .unwrap();
+    let foreign = stranger.sign(&ceremony.options);
+    assert!(
+        passkey_refused(with_answer(&ceremony, foreign).await),
+        "a passkey of no account (or another) does not confirm the reset"
+    );
+    let ceremony = accounts
+        .start_passkey_reset(&token, &origin())
+        .await
+        .unwrap();
+    let answer = phone.sign(&ceremony.options);
+    with_answer(&ceremony, answer.clone())
+        .await
+        .expect("the account's passkey confirms the reset");
+    accounts
+        .sign_in("ada@example.com", new, None, &origin())
+        .await
+        .unwrap();
+});
