@@ -1,6 +1,17 @@
 import { expect, test, type Browser, type Page, type TestInfo } from "@playwright/test";
 import * as OTPAuth from "otpauth";
-import { expectAccessible, linkIn, mailTo, open, PASSWORD, settled, signIn, verifiedAccount } from "./support";
+import {
+  addPasskey,
+  expectAccessible,
+  linkIn,
+  mailTo,
+  open,
+  PASSWORD,
+  settled,
+  signIn,
+  verifiedAccount,
+  virtualAuthenticator,
+} from "./support";
 
 /** The account page itself, not the second step's `?next=/account`. */
 const SIGNED_IN = /^[^?]*\/account$/;
@@ -45,23 +56,10 @@ test("this wasn't me: the passkey an intruder added with the password alone is g
 
   // The intruder knows the password, signs in from elsewhere and adds a passkey.
   const intruder = await anotherBrowser(browser, testInfo);
-  const cdp = await intruder.context().newCDPSession(intruder);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  await virtualAuthenticator(intruder, "internal");
   await signIn(intruder, testInfo, email);
   await expect(intruder).toHaveURL(SIGNED_IN);
-  await open(intruder, "/account/security", testInfo);
-  await intruder.getByLabel("Name of the new passkey").fill("Not yours");
-  await intruder.getByRole("button", { name: "Add a passkey or security key" }).click();
+  await addPasskey(intruder, testInfo, "Not yours");
   await expect(intruder).toHaveURL(/\/account\/recovery-codes$/);
 
   await ownerTakesBack(page, testInfo, email, "Not yours\u201d was just added");
@@ -115,23 +113,10 @@ test("this wasn't me from the new-device mail removes the app an intruder turned
 test("a reset names the account and its factors, and removes a ticked passkey", async ({ page }, testInfo) => {
   test.skip(testInfo.project.name !== "js", "adding a passkey is a browser API");
   const email = await verifiedAccount(page, testInfo, "Owner Three");
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "usb",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  await virtualAuthenticator(page, "usb");
   await signIn(page, testInfo, email);
   await expect(page).toHaveURL(SIGNED_IN);
-  await open(page, "/account/security", testInfo);
-  await page.getByLabel("Name of the new passkey").fill("Drawer key");
-  await page.getByRole("button", { name: "Add a passkey or security key" }).click();
+  await addPasskey(page, testInfo, "Drawer key");
   await expect(page).toHaveURL(/\/account\/recovery-codes$/);
   const codes = await page.locator("ol.recovery-codes code").allTextContents();
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -165,23 +150,10 @@ test("a reset names the account and its factors, and removes a ticked passkey", 
 test("a passkey stands in for the code when resetting the password", async ({ page }, testInfo) => {
   test.skip(testInfo.project.name !== "js", "WebAuthn is a browser API");
   const email = await verifiedAccount(page, testInfo, "Owner Four");
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  await virtualAuthenticator(page, "internal");
   await signIn(page, testInfo, email);
   await expect(page).toHaveURL(SIGNED_IN);
-  await open(page, "/account/security", testInfo);
-  await page.getByLabel("Name of the new passkey").fill("Phone");
-  await page.getByRole("button", { name: "Add a passkey or security key" }).click();
+  await addPasskey(page, testInfo, "Phone");
   await expect(page).toHaveURL(/\/account\/recovery-codes$/);
   await page.context().clearCookies();
 

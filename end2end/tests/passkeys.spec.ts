@@ -1,35 +1,8 @@
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { expectAccessible, mailTo, open, PASSWORD, settled, signIn, verifiedAccount } from "./support";
+import { addPasskey, expectAccessible, mailTo, open, PASSWORD, settled, signIn, verifiedAccount, virtualAuthenticator } from "./support";
 
 /** The account page itself, not the second step's `?next=/account`. */
 const SIGNED_IN = /^[^?]*\/account$/;
-
-/**
- * Chromium's virtual authenticator (CDP WebAuthn domain): a built-in
- * platform passkey ("internal") or a roaming USB security key, both with
- * resident keys and user verification, answering every prompt at once.
- */
-async function virtualAuthenticator(page: Page, transport: "internal" | "usb") {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport,
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
-
-async function addPasskey(page: Page, testInfo: TestInfo, name: string) {
-  await open(page, "/account/security", testInfo);
-  await page.getByLabel("Name of the new passkey").fill(name);
-  await page.getByRole("button", { name: "Add a passkey or security key" }).click();
-}
 
 async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out" }).click();

@@ -95,3 +95,31 @@ export async function expectAccessible(page: Page) {
   const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
 }
+
+/**
+ * Chromium's virtual authenticator (CDP WebAuthn domain): a built-in
+ * platform passkey ("internal") or a roaming USB security key, both with
+ * resident keys and user verification, answering every prompt at once.
+ */
+export async function virtualAuthenticator(page: Page, transport: "internal" | "usb") {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport,
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, authenticatorId };
+}
+
+/** Adds a passkey from the security page (the browser must be signed in, in sudo mode). */
+export async function addPasskey(page: Page, testInfo: TestInfo, name: string) {
+  await open(page, "/account/security", testInfo);
+  await page.getByLabel("Name of the new passkey").fill(name);
+  await page.getByRole("button", { name: "Add a passkey or security key" }).click();
+}
