@@ -163,12 +163,6 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Whether this browser holds a mail link (verification or reset) moved out of the URL.
-#[server(prefix = "/api", endpoint = "link/pending")]
-pub async fn link_pending() -> Result<bool, AppError> {
-    Ok(ssr::cookie(ssr::LINK_COOKIE).is_some())
-}
-
 #[server(prefix = "/api", endpoint = "verify/confirm")]
 pub async fn confirm_email() -> Result<(), AppError> {
     let context = ssr::ctx()?;

@@ -230,7 +230,7 @@ pub async fn take_recovery_codes() -> Result<Option<Vec<String>>, AppError> {
 
 /// The account behind the reset link this browser holds, for the page to
 /// name it and to list its second factors.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResetFactorsView {
     pub masked_email: String,
     pub app: bool,

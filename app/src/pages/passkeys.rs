@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::i18n::{t, T};
 
 /// A button that starts a passkey ceremony (`purpose`: `register`,
-/// `sign-in`, `second-factor` or `reauth`), where it tells how it is going, and
+/// `sign-in`, `second-factor`, `reauth` or `reset`), where it tells how it is going, and
 /// the texts the script needs, in the page's language.
 #[component]
 pub fn PasskeyBlock(

@@ -75,21 +75,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                 <p><a class="button" href="/recover">{t(T::AskAgain)}</a></p>
                             }
                         >
-                            <ResetForm action error factors=factors.clone().unwrap_or_else(no_factors) />
+                            <ResetForm action error factors=factors.clone().unwrap_or_default() />
                         </Show>
                     }
                 })}
             </Suspense>
         </PageCard>
-    }
-}
-
-fn no_factors() -> ResetFactorsView {
-    ResetFactorsView {
-        masked_email: String::new(),
-        app: false,
-        passkeys: Vec::new(),
-        needs_code: false,
     }
 }
 
