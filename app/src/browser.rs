@@ -1,7 +1,17 @@
-//! What only the hydrated app in the browser does.
+//! What only the browser does, once the page's islands are hydrated.
+
+use std::time::Duration;
 
 use domain::Locale;
 use wasm_bindgen::JsCast;
+
+/// Runs after `hydrate_islands`: the loader hydrates the islands right after
+/// this returns (in microtasks), so a zero timeout marks the page once they
+/// are all interactive.
+pub fn start() {
+    remember_time_zone("lk_tz");
+    leptos::prelude::set_timeout(mark_hydrated, Duration::ZERO);
+}
 
 /// The page language the server chose, read back from `<html lang>` so the
 /// hydrated app renders exactly what the server did.
@@ -16,7 +26,7 @@ pub fn document_locale() -> Locale {
 
 /// Tells the server the browser's time zone (an IANA name, not sensitive) so
 /// activity times are shown in it.
-pub fn remember_time_zone(cookie_base_name: &str) {
+fn remember_time_zone(cookie_base_name: &str) {
     let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
         .resolved_options();
     let Some(zone) = js_sys::Reflect::get(&options, &"timeZone".into())
@@ -54,7 +64,7 @@ pub fn remember_time_zone(cookie_base_name: &str) {
 
 /// Marks the document as hydrated: styles may then show script-only
 /// controls, and tests know the page is interactive.
-pub fn mark_hydrated() {
+fn mark_hydrated() {
     if let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())

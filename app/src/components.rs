@@ -1,35 +1,32 @@
 //! Pieces every form page shares.
 
 use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
 
 use crate::api::FormFlash;
 use crate::error::AppError;
 use crate::i18n::{code_text, t, T};
 
-/// The error to show for a form: the latest script-driven submission's, or,
-/// before any, the one a no-JavaScript post left in the flash.
-pub fn form_error<I>(
+/// The error a form shows: the latest script-driven submission's, or,
+/// before any, the one the page was drawn with.
+pub fn action_error<I>(
     action: ServerAction<I>,
-    flash: Signal<Option<FormFlash>>,
-    form: &'static str,
+    drawn_with: Option<AppError>,
 ) -> Signal<Option<AppError>>
 where
     I: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
 {
-    let from_flash = flash_error(flash, form);
     Signal::derive(move || {
         if action.version().get() > 0 {
             action.value().get().and_then(Result::err)
         } else {
-            from_flash.get()
+            drawn_with.clone()
         }
     })
 }
 
-/// The error a no-JavaScript post of `form` left in the flash (also what a
-/// plain form, which never runs as a script-driven action, shows).
+/// The error a no-JavaScript post of `form` left in the flash.
 pub fn flash_error(
     flash: Signal<Option<FormFlash>>,
     form: &'static str,
@@ -37,23 +34,35 @@ pub fn flash_error(
     Signal::derive(move || flash.get().filter(|f| f.form == form).and_then(|f| f.error))
 }
 
-/// A value the user typed, restored from the flash after a no-JS redirect.
-pub fn kept_value(
-    flash: Signal<Option<FormFlash>>,
-    form: &'static str,
-    field: &'static str,
-) -> String {
+/// What a no-JavaScript post of `form` left (its error and typed values),
+/// or nothing; a form island starts from it.
+pub fn flash_of(flash: Signal<Option<FormFlash>>, form: &'static str) -> FormFlash {
     flash
         .get_untracked()
         .filter(|f| f.form == form)
-        .and_then(|f| f.values.get(field).cloned())
         .unwrap_or_default()
+}
+
+/// The path of the page, on the server and in an island alike (islands
+/// have no router).
+fn current_path() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked()
+    }
 }
 
 /// The page-level message for an error, announced to screen readers.
 #[component]
 pub fn ErrorSummary(error: Signal<Option<AppError>>) -> impl IntoView {
-    let location = use_location();
     move || {
         error.get().map(|error| {
             let reference = match &error {
@@ -63,7 +72,7 @@ pub fn ErrorSummary(error: Signal<Option<AppError>>) -> impl IntoView {
             // Without JavaScript the server redirects there itself; a
             // script-driven form gets the way to it here.
             let reauth = (error == AppError::ReauthRequired).then(|| {
-                let here = location.pathname.get_untracked();
+                let here = current_path();
                 view! {
                     " " <a href=format!("/login/reauth?next={}", crate::encode_query_value(&here))>{t(T::ReauthTitle)}</a>
                 }
@@ -168,9 +177,15 @@ pub fn Field(
 
 /// A submit button that says it is working while the request runs.
 #[component]
-pub fn Submit(label: T, pending: Signal<bool>) -> impl IntoView {
+pub fn Submit(
+    label: T,
+    #[prop(optional, into)] pending: Signal<bool>,
+    /// Styled as an action that destroys something.
+    #[prop(optional)]
+    danger: bool,
+) -> impl IntoView {
     view! {
-        <button type="submit" class="button primary" aria-disabled=move || pending.get().then_some("true")>
+        <button type="submit" class=if danger { "button danger" } else { "button primary" } aria-disabled=move || pending.get().then_some("true")>
             {move || if pending.get() { t(T::Working) } else { t(label) }}
         </button>
     }
@@ -191,5 +206,47 @@ pub fn PageCard(
             {lead.map(|lead| view! { <p class="lead">{t(lead)}</p> })}
             {children()}
         </section>
+    }
+}
+
+/// Where a server function takes a plain form post.
+pub fn post_path<S: leptos::server_fn::ServerFn>() -> String {
+    S::PATH.to_owned()
+}
+
+/// A form of buttons only (confirm a link, end a session): posted by the
+/// browser itself, with and without JavaScript, so the answer is a whole new
+/// page. With JavaScript its buttons say they are working and a second press
+/// sends nothing.
+#[island]
+pub fn PostForm(
+    action: String,
+    #[prop(optional, into)] form_class: Option<String>,
+    children: Children,
+) -> impl IntoView {
+    let working = t(T::Working);
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        let form = event_target::<leptos::web_sys::HtmlFormElement>(&event);
+        if form.has_attribute("data-sending") {
+            event.prevent_default();
+            return;
+        }
+        let _ = form.set_attribute("data-sending", "");
+        if let Ok(buttons) = form.query_selector_all("button[type=submit]") {
+            for index in 0..buttons.length() {
+                let button = buttons
+                    .get(index)
+                    .and_then(|node| node.dyn_into::<leptos::web_sys::Element>().ok());
+                if let Some(button) = button {
+                    button.set_text_content(Some(working));
+                    let _ = button.set_attribute("aria-disabled", "true");
+                }
+            }
+        }
+    };
+    view! {
+        <form method="post" action=action class=form_class on:submit=on_submit>
+            {children()}
+        </form>
     }
 }

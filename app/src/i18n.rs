@@ -359,7 +359,19 @@ pub fn code_text(code: &str) -> T {
 
 /// The language of this page, provided once by the app shell.
 pub fn use_locale() -> Locale {
-    use_context::<Locale>().unwrap_or_default()
+    use_context::<Locale>().unwrap_or_else(page_locale)
+}
+
+/// Islands hydrate without the server's context: in the browser the page's
+/// own `<html lang>` says which language the server drew it in.
+#[cfg(feature = "hydrate")]
+fn page_locale() -> Locale {
+    crate::browser::document_locale()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn page_locale() -> Locale {
+    Locale::default()
 }
 
 /// Shorthand for the current page's text of a message.

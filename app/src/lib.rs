@@ -6,7 +6,7 @@
 
 pub mod api;
 #[cfg(feature = "hydrate")]
-mod browser;
+pub mod browser;
 pub mod components;
 pub mod error;
 pub mod i18n;
@@ -46,7 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 // The bundle's names follow its content hash in release builds.
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 // Passkey ceremonies; plain script, allowed by the CSP's 'self'.
                 <script src="/passkeys.js" defer></script>
                 <MetaTags />
@@ -75,15 +75,6 @@ impl PageData {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    if use_context::<Locale>().is_none() {
-        #[cfg(feature = "hydrate")]
-        provide_context(browser::document_locale());
-    }
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        browser::remember_time_zone("lk_tz");
-        browser::mark_hydrated();
-    });
 
     view! {
         <Title formatter=|page: String| if page.contains("Latchkey") { page } else { format!("{page} · Latchkey") } />

@@ -1,8 +1,9 @@
 #![recursion_limit = "256"]
-//! The browser entry point: hydrates the server-rendered page.
+//! The browser entry point: hydrates the islands of the server-rendered page.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
+    app::browser::start();
 }

@@ -39,6 +39,13 @@ pub struct FormFlash {
     pub error: Option<AppError>,
 }
 
+impl FormFlash {
+    /// A value the user typed, to draw the form with again.
+    pub fn value(&self, field: &str) -> String {
+        self.values.get(field).cloned().unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityRow {
     pub id: i64,

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{page_data, SignedIn};
 use crate::api::{ResendVerification, UserView};
-use crate::components::{form_error, ErrorSummary, Submit};
+use crate::components::{flash_error, post_path, ErrorSummary, PostForm, Submit};
 use crate::i18n::{t, T};
 
 #[component]
@@ -17,12 +17,9 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountDetails(user: UserView) -> impl IntoView {
-    let resend = ServerAction::<ResendVerification>::new();
-    let error = form_error(resend, page_data().flash_signal(), "resend");
+    let error = flash_error(page_data().flash_signal(), "resend");
     let query = use_query_map();
-    let resent = move || {
-        query.read().get("resent").is_some() || resend.value().get().is_some_and(|r| r.is_ok())
-    };
+    let resent = move || query.read().get("resent").is_some();
     let verified = user.email_verified;
     view! {
         <section class="card">
@@ -32,9 +29,9 @@ fn AccountDetails(user: UserView) -> impl IntoView {
                     <p>{t(T::UnverifiedBanner)}</p>
                     <ErrorSummary error />
                     {move || resent().then(|| view! { <p class="notice">{t(T::ResentNotice)}</p> })}
-                    <ActionForm action=resend>
-                        <Submit label=T::ResendButton pending=resend.pending().into() />
-                    </ActionForm>
+                    <PostForm action={post_path::<ResendVerification>()}>
+                        <Submit label=T::ResendButton />
+                    </PostForm>
                 </div>
             })}
             <h2>{t(T::ProfileHeading)}</h2>

@@ -3,16 +3,14 @@ use leptos_router::hooks::use_query_map;
 
 use super::page_data;
 use super::passkeys::PasskeyBlock;
-use crate::api::SignIn;
-use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
+use crate::api::{FormFlash, SignIn};
+use crate::components::{action_error, flash_of, ErrorSummary, Field, PageCard, Submit};
 use crate::i18n::{t, T};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let data = page_data();
     let flash = data.flash_signal();
-    let action = ServerAction::<SignIn>::new();
-    let error = form_error(action, flash, "login");
     let query = use_query_map();
     let notice = move || {
         let query = query.read();
@@ -38,26 +36,35 @@ pub fn LoginPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    let next = query.read_untracked().get("next").unwrap_or_else(|| kept_value(flash, "login", "next"));
-                    let passkey_next = next.clone();
+                    let flash = flash_of(flash, "login");
+                    let next = query.read_untracked().get("next").unwrap_or_else(|| flash.value("next"));
                     view! {
-                        <ErrorSummary error />
-                        <ActionForm action attr:novalidate="" attr:class="stack">
-                            <input type="hidden" name="next" value=next />
-                            // `webauthn` lets the browser offer passkeys in the address field.
-                            <Field name="email" label=T::EmailLabel kind="email" autocomplete="username webauthn"
-                                value=kept_value(flash, "login", "email") error required=true />
-                            <Field name="password" label=T::PasswordLabel kind="password" autocomplete="current-password"
-                                error required=true />
-                            <Submit label=T::SignInButton pending=action.pending().into() />
-                        </ActionForm>
+                        <LoginForm next=next.clone() flash />
                         <p class="divider"><span>{t(T::OrDivider)}</span></p>
-                        <PasskeyBlock purpose="sign-in" label=T::SignInWithPasskey next=passkey_next />
+                        <PasskeyBlock purpose="sign-in" label=T::SignInWithPasskey next />
                     }
                 })}
             </Suspense>
             <p class="aside"><a href="/recover">{t(T::ForgotPassword)}</a></p>
             <p class="aside">{t(T::NewHere)} " " <a href="/register">{t(T::CreateAccountLink)}</a></p>
         </PageCard>
+    }
+}
+
+#[island]
+fn LoginForm(next: String, flash: FormFlash) -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let error = action_error(action, flash.error.clone());
+    view! {
+        <ErrorSummary error />
+        <ActionForm action attr:novalidate="" attr:class="stack">
+            <input type="hidden" name="next" value=next />
+            // `webauthn` lets the browser offer passkeys in the address field.
+            <Field name="email" label=T::EmailLabel kind="email" autocomplete="username webauthn"
+                value=flash.value("email") error required=true />
+            <Field name="password" label=T::PasswordLabel kind="password" autocomplete="current-password"
+                error required=true />
+            <Submit label=T::SignInButton pending=action.pending() />
+        </ActionForm>
     }
 }

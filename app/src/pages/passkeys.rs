@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use crate::api::{PasskeyView, RemovePasskey, RenamePasskey};
-use crate::components::{form_error, ErrorSummary};
+use crate::components::{flash_error, post_path, ErrorSummary, PostForm};
 use crate::error::AppError;
 use crate::i18n::{t, T};
 
@@ -39,15 +39,10 @@ pub fn PasskeyBlock(
 /// loaded with its other data. Renaming and removing are plain forms (they
 /// work without script); adding needs the browser's WebAuthn and so script.
 #[component]
-pub fn PasskeySection(
-    list: Result<Vec<PasskeyView>, AppError>,
-    can_add: bool,
-    rename: ServerAction<RenamePasskey>,
-    remove: ServerAction<RemovePasskey>,
-) -> impl IntoView {
+pub fn PasskeySection(list: Result<Vec<PasskeyView>, AppError>, can_add: bool) -> impl IntoView {
     let flash = super::page_data().flash_signal();
-    let rename_error = form_error(rename, flash, "passkey_rename");
-    let remove_error = form_error(remove, flash, "passkey_remove");
+    let rename_error = flash_error(flash, "passkey_rename");
+    let remove_error = flash_error(flash, "passkey_remove");
     let error = Signal::derive(move || rename_error.get().or_else(|| remove_error.get()));
     let list = match list {
         Ok(list) => list,
@@ -63,7 +58,7 @@ pub fn PasskeySection(
         <ErrorSummary error />
         {list.is_empty().then(|| view! { <p>{t(T::PasskeysNone)}</p> })}
         <ul class="passkeys">
-            {list.into_iter().map(|passkey| view! { <PasskeyItem passkey rename remove /> }).collect_view()}
+            {list.into_iter().map(|passkey| view! { <PasskeyItem passkey /> }).collect_view()}
         </ul>
         {if can_add {
             view! {
@@ -84,11 +79,7 @@ pub fn PasskeySection(
 }
 
 #[component]
-fn PasskeyItem(
-    passkey: PasskeyView,
-    rename: ServerAction<RenamePasskey>,
-    remove: ServerAction<RemovePasskey>,
-) -> impl IntoView {
+fn PasskeyItem(passkey: PasskeyView) -> impl IntoView {
     let field_id = format!("passkey-name-{}", passkey.id);
     let rename_id = passkey.id.to_string();
     let remove_id = rename_id.clone();
@@ -110,16 +101,16 @@ fn PasskeyItem(
                 }}</dd>
             </dl>
             <div class="passkey-actions">
-                <ActionForm action=rename attr:class="rename">
+                <PostForm action={post_path::<RenamePasskey>()} form_class="rename">
                     <input type="hidden" name="passkey" value=rename_id />
                     <label for=field_id.clone()>{t(T::PasskeyNameLabel)}</label>
                     <input id=field_id name="name" type="text" value=passkey.name maxlength="100" autocomplete="off" required=true />
                     <button type="submit" class="button">{t(T::RenamePasskeyButton)}</button>
-                </ActionForm>
-                <ActionForm action=remove>
+                </PostForm>
+                <PostForm action={post_path::<RemovePasskey>()}>
                     <input type="hidden" name="passkey" value=remove_id />
                     <button type="submit" class="button danger" aria-label=remove_label>{t(T::RemovePasskeyButton)}</button>
-                </ActionForm>
+                </PostForm>
             </div>
         </li>
     }

@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{page_data, SignedIn};
-use crate::api::{deletion_grace_days, DeleteAccount, ExportData, UserView};
-use crate::components::{flash_error, ErrorSummary, Field};
+use crate::api::{deletion_grace_days, DeleteAccount, ExportData, FormFlash, UserView};
+use crate::components::{action_error, flash_of, ErrorSummary, Field, Submit};
 use crate::i18n::{t, T};
 
 /// `/account/privacy`: download everything, or close the account.
@@ -18,10 +18,9 @@ pub fn PrivacyPage() -> impl IntoView {
 #[component]
 fn PrivacyControls() -> impl IntoView {
     let data = page_data();
-    let error = flash_error(data.flash_signal(), "delete");
+    let flash = data.flash_signal();
     let grace = Resource::new(|| (), |_| deletion_grace_days());
     let export_path = <ExportData as leptos::server_fn::ServerFn>::PATH;
-    let delete_path = <DeleteAccount as leptos::server_fn::ServerFn>::PATH;
     view! {
         <section class="card">
             <h1>{t(T::PrivacyTitle)}</h1>
@@ -35,16 +34,26 @@ fn PrivacyControls() -> impl IntoView {
                     let days = grace.await.unwrap_or_default();
                     view! {
                         <div class="alert alert-warning"><p>{t(T::DeleteWarning).replace("{days}", &days.to_string())}</p></div>
-                        <ErrorSummary error />
-                        // A full page load after deleting: nothing of the closed account stays on screen.
-                        <form method="post" action=delete_path class="stack" novalidate="" aria-labelledby="delete-heading">
-                            <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
-                                autocomplete="current-password" error required=true />
-                            <button type="submit" class="button danger">{t(T::DeleteButton)}</button>
-                        </form>
+                        <DeleteForm flash=flash_of(flash, "delete") />
                     }
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// Deleting ends in a whole new page (the redirect of an island's form is a
+/// browser navigation), so nothing of the closed account stays on screen.
+#[island]
+fn DeleteForm(flash: FormFlash) -> impl IntoView {
+    let action = ServerAction::<DeleteAccount>::new();
+    let error = action_error(action, flash.error);
+    view! {
+        <ErrorSummary error />
+        <ActionForm action attr:novalidate="" attr:class="stack" attr:aria-labelledby="delete-heading">
+            <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
+                autocomplete="current-password" error required=true />
+            <Submit label=T::DeleteButton pending=action.pending() danger=true />
+        </ActionForm>
     }
 }

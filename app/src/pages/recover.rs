@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use super::page_data;
 use super::passkeys::PasskeyBlock;
 use super::verify::LinkAccount;
-use crate::api::{reset_factors, RequestPasswordReset, ResetFactorsView, ResetPassword};
-use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
+use crate::api::{reset_factors, FormFlash, RequestPasswordReset, ResetFactorsView, ResetPassword};
+use crate::components::{action_error, flash_of, ErrorSummary, Field, PageCard, Submit};
 use crate::error::AppError;
 use crate::i18n::{t, T};
 
@@ -14,25 +14,30 @@ use crate::i18n::{t, T};
 pub fn RecoverPage() -> impl IntoView {
     let data = page_data();
     let flash = data.flash_signal();
-    let action = ServerAction::<RequestPasswordReset>::new();
-    let error = form_error(action, flash, "recover");
     view! {
         <PageCard title=T::RecoverTitle lead=T::RecoverIntro>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    view! {
-                        <ErrorSummary error />
-                        <ActionForm action attr:novalidate="" attr:class="stack">
-                            <Field name="email" label=T::EmailLabel kind="email" autocomplete="email"
-                                value=kept_value(flash, "recover", "email") error required=true />
-                            <Submit label=T::RecoverButton pending=action.pending().into() />
-                        </ActionForm>
-                    }
+                    view! { <RecoverForm flash=flash_of(flash, "recover") /> }
                 })}
             </Suspense>
             <p class="aside"><a href="/login">{t(T::NavSignIn)}</a></p>
         </PageCard>
+    }
+}
+
+#[island]
+fn RecoverForm(flash: FormFlash) -> impl IntoView {
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let error = action_error(action, flash.error.clone());
+    view! {
+        <ErrorSummary error />
+        <ActionForm action attr:novalidate="" attr:class="stack">
+            <Field name="email" label=T::EmailLabel kind="email" autocomplete="email"
+                value=flash.value("email") error required=true />
+            <Submit label=T::RecoverButton pending=action.pending() />
+        </ActionForm>
     }
 }
 
@@ -55,28 +60,17 @@ pub fn RecoverSentPage() -> impl IntoView {
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let data = page_data();
-    let action = ServerAction::<ResetPassword>::new();
-    let error = form_error(action, data.flash_signal(), "reset");
+    let flash = data.flash_signal();
     let factors = Resource::new(|| (), |_| reset_factors());
-    let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
     view! {
         <PageCard title=T::ResetTitle>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    let factors = factors.await.ok().flatten();
-                    let has_link = factors.is_some();
-                    view! {
-                        <ErrorSummary error />
-                        <Show
-                            when=move || has_link && !link_dead()
-                            fallback=|| view! {
-                                <p>{t(T::ResetNoLink)}</p>
-                                <p><a class="button" href="/recover">{t(T::AskAgain)}</a></p>
-                            }
-                        >
-                            <ResetForm action error factors=factors.clone().unwrap_or_default() />
-                        </Show>
+                    let flash = flash_of(flash, "reset");
+                    match factors.await.ok().flatten() {
+                        Some(factors) => view! { <ResetForm flash factors /> }.into_any(),
+                        None => view! { <ErrorSummary error=Signal::stored(flash.error) /> <NoResetLink /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -85,7 +79,28 @@ pub fn ResetPasswordPage() -> impl IntoView {
 }
 
 #[component]
-fn ResetForm(
+fn NoResetLink() -> impl IntoView {
+    view! {
+        <p>{t(T::ResetNoLink)}</p>
+        <p><a class="button" href="/recover">{t(T::AskAgain)}</a></p>
+    }
+}
+
+#[island]
+fn ResetForm(flash: FormFlash, factors: ResetFactorsView) -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let error = action_error(action, flash.error.clone());
+    let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
+    view! {
+        <ErrorSummary error />
+        <Show when=move || !link_dead() fallback=NoResetLink>
+            <ResetFields action error factors=factors.clone() />
+        </Show>
+    }
+}
+
+#[component]
+fn ResetFields(
     action: ServerAction<ResetPassword>,
     error: Signal<Option<AppError>>,
     factors: ResetFactorsView,
@@ -124,7 +139,7 @@ fn ResetForm(
                 <Field name="code" label=T::CodeLabel autocomplete="one-time-code"
                     hint=T::ResetCodeHint error required=true />
             })}
-            <Submit label=T::ResetButton pending=action.pending().into() />
+            <Submit label=T::ResetButton pending=action.pending() />
         </ActionForm>
         {has_passkeys.then(|| view! {
             <p class="divider"><span>{t(T::OrDivider)}</span></p>

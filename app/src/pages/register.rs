@@ -2,22 +2,37 @@ use domain::{Email, PasswordPolicy};
 use leptos::prelude::*;
 
 use super::page_data;
-use crate::api::{get_password_policy, Register};
-use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
+use crate::api::{get_password_policy, FormFlash, Register};
+use crate::components::{action_error, flash_of, ErrorSummary, Field, PageCard, Submit};
 use crate::i18n::{code_text, t, T};
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let data = page_data();
     let flash = data.flash_signal();
-    let action = ServerAction::<Register>::new();
-    let error = form_error(action, flash, "register");
     let policy = Resource::new(|| (), |_| get_password_policy());
+    view! {
+        <PageCard title=T::RegisterTitle lead=T::RegisterIntro>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    let policy = policy.await.unwrap_or_default();
+                    view! { <RegisterForm flash=flash_of(flash, "register") policy /> }
+                })}
+            </Suspense>
+            <p class="aside">{t(T::HaveAccount)} " " <a href="/login">{t(T::NavSignIn)}</a></p>
+        </PageCard>
+    }
+}
 
-    // Checked as the user types, with the same rules the server enforces;
-    // the dictionary check runs on the server only.
-    let typed_email = RwSignal::new(String::new());
-    let typed_name = RwSignal::new(String::new());
+/// The form, with the password's rules checked as the user types (the same
+/// rules the server enforces; the dictionary check runs on the server only).
+#[island]
+fn RegisterForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
+    let action = ServerAction::<Register>::new();
+    let error = action_error(action, flash.error.clone());
+    let typed_email = RwSignal::new(flash.value("email"));
+    let typed_name = RwSignal::new(flash.value("display_name"));
     let typed_password = RwSignal::new(String::new());
     // Once the password is edited after a refusal, the live list replaces
     // the server's (now stale) list instead of repeating it.
@@ -39,7 +54,6 @@ pub fn RegisterPage() -> impl IntoView {
         if password.is_empty() || !edited_since_submit.get() {
             return Vec::new();
         }
-        let policy: PasswordPolicy = policy.get().and_then(Result::ok).unwrap_or_default();
         let email = Email::parse(&typed_email.get()).ok();
         policy.check(
             &password,
@@ -47,40 +61,29 @@ pub fn RegisterPage() -> impl IntoView {
             &typed_name.get(),
         )
     };
-
     view! {
-        <PageCard title=T::RegisterTitle lead=T::RegisterIntro>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    let _ = data.flash.await;
-                    view! {
-                        <ErrorSummary error />
-                        <ActionForm action attr:novalidate="" attr:class="stack">
-                            <Field name="email" label=T::EmailLabel kind="email" autocomplete="email"
-                                value=kept_value(flash, "register", "email") error required=true
-                                on_input=move |v| typed_email.set(v) />
-                            <Field name="display_name" label=T::NameLabel autocomplete="name" hint=T::NameHint
-                                value=kept_value(flash, "register", "display_name") error required=true
-                                on_input=move |v| typed_name.set(v) />
-                            <Field name="password" label=T::PasswordLabel kind="password" autocomplete="new-password"
-                                hint=T::PasswordHint error=field_error required=true
-                                on_input=move |v| {
-                                    typed_password.set(v);
-                                    edited_since_submit.set(true);
-                                }>
-                                <ul class="live-check" aria-live="polite">
-                                    {move || live_issues().into_iter()
-                                        .map(|issue| view! { <li>{t(code_text(issue.code()))}</li> })
-                                        .collect_view()}
-                                </ul>
-                            </Field>
-                            <Submit label=T::CreateAccountButton pending=action.pending().into() />
-                        </ActionForm>
-                    }
-                })}
-            </Suspense>
-            <p class="aside">{t(T::HaveAccount)} " " <a href="/login">{t(T::NavSignIn)}</a></p>
-        </PageCard>
+        <ErrorSummary error />
+        <ActionForm action attr:novalidate="" attr:class="stack">
+            <Field name="email" label=T::EmailLabel kind="email" autocomplete="email"
+                value=flash.value("email") error required=true
+                on_input=move |v| typed_email.set(v) />
+            <Field name="display_name" label=T::NameLabel autocomplete="name" hint=T::NameHint
+                value=flash.value("display_name") error required=true
+                on_input=move |v| typed_name.set(v) />
+            <Field name="password" label=T::PasswordLabel kind="password" autocomplete="new-password"
+                hint=T::PasswordHint error=field_error required=true
+                on_input=move |v| {
+                    typed_password.set(v);
+                    edited_since_submit.set(true);
+                }>
+                <ul class="live-check" aria-live="polite">
+                    {move || live_issues().into_iter()
+                        .map(|issue| view! { <li>{t(code_text(issue.code()))}</li> })
+                        .collect_view()}
+                </ul>
+            </Field>
+            <Submit label=T::CreateAccountButton pending=action.pending() />
+        </ActionForm>
     }
 }
 

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use super::activity::device_text;
 use super::{page_data, SignedIn};
 use crate::api::{list_sessions, RevokeOtherSessions, RevokeSession, SessionView, UserView};
-use crate::components::{form_error, ErrorSummary, Submit};
+use crate::components::{flash_error, post_path, ErrorSummary, PostForm, Submit};
 use crate::i18n::{t, use_locale, T};
 
 #[component]
@@ -18,17 +18,10 @@ pub fn SessionsPage() -> impl IntoView {
 
 #[component]
 fn SessionList() -> impl IntoView {
-    let revoke = ServerAction::<RevokeSession>::new();
-    let revoke_others = ServerAction::<RevokeOtherSessions>::new();
     let data = page_data();
-    let flash = data.flash_signal();
     let flash_loaded = data.flash;
-    let error = form_error(revoke, flash, "revoke");
-    let others_error = form_error(revoke_others, flash, "revoke");
-    let sessions = Resource::new(
-        move || (revoke.version().get(), revoke_others.version().get()),
-        |_| list_sessions(),
-    );
+    let error = flash_error(data.flash_signal(), "revoke");
+    let sessions = Resource::new(|| (), |_| list_sessions());
     let query = use_query_map();
     let notice = move || match query.read().get("revoked").as_deref() {
         Some("others") => Some(T::OthersRevokedNotice),
@@ -41,11 +34,11 @@ fn SessionList() -> impl IntoView {
             <h1>{t(T::SessionsTitle)}</h1>
             <p class="lead">{t(T::SessionsIntro)}</p>
             {move || notice().map(|n| view! { <div class="alert alert-info" role="status"><p>{t(n)}</p></div> })}
-            <Transition>
+            <Suspense>
                 {move || Suspend::new(async move {
                     // After the flash is read, so a no-JavaScript post's error shows.
                     let _ = flash_loaded.await;
-                    let summary = view! { <ErrorSummary error=Signal::derive(move || error.get().or_else(|| others_error.get())) /> };
+                    let summary = view! { <ErrorSummary error /> };
                     let list = match sessions.await {
                         Err(error) => view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                         Ok(list) => {
@@ -66,10 +59,10 @@ fn SessionList() -> impl IntoView {
                                                     <dt>{t(T::LastActive)}</dt><dd><time>{session.last_active.clone()}</time></dd>
                                                 </dl>
                                                 {(!session.current).then(|| view! {
-                                                    <ActionForm action=revoke>
+                                                    <PostForm action={post_path::<RevokeSession>()}>
                                                         <input type="hidden" name="session" value=session.id.to_string() />
                                                         <button type="submit" class="button">{t(T::SignOutSession)}</button>
-                                                    </ActionForm>
+                                                    </PostForm>
                                                 })}
                                             </li>
                                         }
@@ -77,9 +70,9 @@ fn SessionList() -> impl IntoView {
                                 </ul>
                                 {if others > 0 {
                                     view! {
-                                        <ActionForm action=revoke_others>
-                                            <Submit label=T::SignOutOthers pending=revoke_others.pending().into() />
-                                        </ActionForm>
+                                        <PostForm action={post_path::<RevokeOtherSessions>()}>
+                                            <Submit label=T::SignOutOthers />
+                                        </PostForm>
                                     }.into_any()
                                 } else {
                                     view! { <p>{t(T::NoOtherSessions)}</p> }.into_any()
@@ -89,7 +82,7 @@ fn SessionList() -> impl IntoView {
                     };
                     view! { {summary} {list} }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }

@@ -8,21 +8,22 @@ use leptos_router::hooks::use_query_map;
 use super::passkeys::PasskeyBlock;
 use super::{page_data, SignedIn};
 use crate::api::{
-    passkey_offered, reauth_needs, take_recovery_codes, two_factor, ConfirmTwoFactor,
+    passkey_offered, reauth_needs, take_recovery_codes, two_factor, ConfirmTwoFactor, FormFlash,
     Reauthenticate, RecoveryCodesLeft, RegenerateRecoveryCodes, RemoveTwoFactor, StartTwoFactor,
     SubmitSecondFactor, TwoFactorView, UserView,
 };
-use crate::components::{form_error, kept_value, ErrorSummary, Field, PageCard, Submit};
+use crate::components::{
+    action_error, flash_error, flash_of, post_path, ErrorSummary, Field, PageCard, PostForm, Submit,
+};
 use crate::error::AppError;
 use crate::i18n::{t, T};
 
 /// The `next` a page was opened with, else what a failed no-JS post kept.
-fn next_value(flash_form: &'static str) -> String {
-    let flash = page_data().flash_signal();
+fn next_value(flash: &FormFlash) -> String {
     use_query_map()
         .read_untracked()
         .get("next")
-        .unwrap_or_else(|| kept_value(flash, flash_form, "next"))
+        .unwrap_or_else(|| flash.value("next"))
 }
 
 /// The one field that takes an app code or a recovery code.
@@ -38,36 +39,44 @@ fn CodeField(error: Signal<Option<AppError>>) -> impl IntoView {
 #[component]
 pub fn SecondFactorPage() -> impl IntoView {
     let data = page_data();
-    let action = ServerAction::<SubmitSecondFactor>::new();
-    let error = form_error(action, data.flash_signal(), "mfa");
-    let expired = move || matches!(error.get(), Some(AppError::TokenInvalid));
     let passkey = Resource::new(|| (), |_| passkey_offered());
     view! {
         <PageCard title=T::MfaTitle lead=T::MfaIntro>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
+                    let flash = flash_of(data.flash_signal(), "mfa");
                     let passkey = passkey.await.unwrap_or(false);
-                    view! {
-                        <Show when=move || !expired() fallback=|| view! {
-                            <div class="alert alert-warning" role="alert"><p>{t(T::MfaExpired)}</p></div>
-                            <p><a class="button" href="/login">{t(T::GoToSignIn)}</a></p>
-                        }>
-                            <ErrorSummary error />
-                            <ActionForm action attr:novalidate="" attr:class="stack">
-                                <input type="hidden" name="next" value=next_value("mfa") />
-                                <CodeField error />
-                                <Submit label=T::VerifyCodeButton pending=action.pending().into() />
-                            </ActionForm>
-                            {passkey.then(|| view! {
-                                <p class="divider"><span>{t(T::OrDivider)}</span></p>
-                                <PasskeyBlock purpose="second-factor" label=T::UsePasskeyButton next=next_value("mfa") />
-                            })}
-                        </Show>
-                    }
+                    let next = next_value(&flash);
+                    view! { <SecondFactorForm next flash passkey /> }
                 })}
             </Suspense>
         </PageCard>
+    }
+}
+
+#[island]
+fn SecondFactorForm(next: String, flash: FormFlash, passkey: bool) -> impl IntoView {
+    let action = ServerAction::<SubmitSecondFactor>::new();
+    let error = action_error(action, flash.error);
+    let expired = move || matches!(error.get(), Some(AppError::TokenInvalid));
+    let next = StoredValue::new(next);
+    view! {
+        <Show when=move || !expired() fallback=|| view! {
+            <div class="alert alert-warning" role="alert"><p>{t(T::MfaExpired)}</p></div>
+            <p><a class="button" href="/login">{t(T::GoToSignIn)}</a></p>
+        }>
+            <ErrorSummary error />
+            <ActionForm action attr:novalidate="" attr:class="stack">
+                <input type="hidden" name="next" value=next.get_value() />
+                <CodeField error />
+                <Submit label=T::VerifyCodeButton pending=action.pending() />
+            </ActionForm>
+            {passkey.then(|| view! {
+                <p class="divider"><span>{t(T::OrDivider)}</span></p>
+                <PasskeyBlock purpose="second-factor" label=T::UsePasskeyButton next=next.get_value() />
+            })}
+        </Show>
     }
 }
 
@@ -76,15 +85,13 @@ pub fn SecondFactorPage() -> impl IntoView {
 pub fn ReauthPage() -> impl IntoView {
     view! {
         <Title text=t(T::ReauthTitle) />
-        <SignedIn content=|_user: UserView| view! { <ReauthForm /> } />
+        <SignedIn content=|_user: UserView| view! { <ReauthCard /> } />
     }
 }
 
 #[component]
-fn ReauthForm() -> impl IntoView {
+fn ReauthCard() -> impl IntoView {
     let data = page_data();
-    let action = ServerAction::<Reauthenticate>::new();
-    let error = form_error(action, data.flash_signal(), "reauth");
     let needs = Resource::new(|| (), |_| reauth_needs());
     view! {
         <section class="card narrow">
@@ -93,25 +100,37 @@ fn ReauthForm() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
+                    let flash = flash_of(data.flash_signal(), "reauth");
                     let needs = needs.await.unwrap_or_default();
+                    let next = next_value(&flash);
                     view! {
-                        <ErrorSummary error />
-                        <ActionForm action attr:novalidate="" attr:class="stack" attr:id="reauth-form">
-                            <input type="hidden" name="next" value=next_value("reauth") />
-                            <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
-                                autocomplete="current-password" error required=true />
-                            {needs.code.then(|| view! { <CodeField error /> })}
-                            <Submit label=T::ReauthButton pending=action.pending().into() />
-                        </ActionForm>
+                        <ReauthForm next=next.clone() flash code=needs.code />
                         {needs.passkey.then(|| view! {
                             <p class="divider"><span>{t(T::OrDivider)}</span></p>
                             <p class="hint">{t(T::ReauthPasskeyHint)}</p>
-                            <PasskeyBlock purpose="reauth" label=T::UsePasskeyButton next=next_value("reauth") />
+                            <PasskeyBlock purpose="reauth" label=T::UsePasskeyButton next />
                         })}
                     }
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// `code`: the account has an app or recovery codes to ask for.
+#[island]
+fn ReauthForm(next: String, flash: FormFlash, code: bool) -> impl IntoView {
+    let action = ServerAction::<Reauthenticate>::new();
+    let error = action_error(action, flash.error);
+    view! {
+        <ErrorSummary error />
+        <ActionForm action attr:novalidate="" attr:class="stack" attr:id="reauth-form">
+            <input type="hidden" name="next" value=next />
+            <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
+                autocomplete="current-password" error required=true />
+            {code.then(|| view! { <CodeField error /> })}
+            <Submit label=T::ReauthButton pending=action.pending() />
+        </ActionForm>
     }
 }
 
@@ -129,22 +148,13 @@ pub fn TwoFactorPage() -> impl IntoView {
 fn TwoFactorSettings() -> impl IntoView {
     let data = page_data();
     let flash = data.flash_signal();
-    let start = ServerAction::<StartTwoFactor>::new();
-    let confirm = ServerAction::<ConfirmTwoFactor>::new();
-    let new_codes = ServerAction::<RegenerateRecoveryCodes>::new();
-    let remove = ServerAction::<RemoveTwoFactor>::new();
     let errors = [
-        form_error(start, flash, "totp_start"),
-        form_error(confirm, flash, "totp_confirm"),
-        form_error(new_codes, flash, "totp_codes"),
-        form_error(remove, flash, "totp_remove"),
+        flash_error(flash, "totp_start"),
+        flash_error(flash, "totp_codes"),
+        flash_error(flash, "totp_remove"),
     ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
-    let confirm_error = errors[1];
-    let state = Resource::new(
-        move || (start.version().get(), remove.version().get()),
-        |_| two_factor(),
-    );
+    let state = Resource::new(|| (), |_| two_factor());
     let removed = move || use_query_map().read().get("removed").is_some();
     let enabled = move || use_query_map().read().get("enabled").is_some();
     view! {
@@ -153,7 +163,7 @@ fn TwoFactorSettings() -> impl IntoView {
             <p class="lead">{t(T::TwoFactorIntro)}</p>
             {move || removed().then(|| view! { <div class="alert alert-info" role="status"><p>{t(T::TwoFactorRemovedNotice)}</p></div> })}
             {move || enabled().then(|| view! { <div class="alert alert-info" role="status"><p>{t(T::TwoFactorEnabledNotice)}</p></div> })}
-            <Transition>
+            <Suspense>
                 {move || Suspend::new(async move {
                     // After the flash is read, so a no-JavaScript post's error shows.
                     let _ = data.flash.await;
@@ -162,12 +172,12 @@ fn TwoFactorSettings() -> impl IntoView {
                         Err(error) => view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
                         Ok(TwoFactorView::Off { can_start, passkey_codes }) => view! {
                             <p>{t(if passkey_codes.is_some() { T::TwoFactorPasskeysOnly } else { T::TwoFactorOff })}</p>
-                            {passkey_codes.map(|codes| view! { <CodesLeft codes new_codes /> })}
+                            {passkey_codes.map(|codes| view! { <CodesLeft codes /> })}
                             {if can_start {
                                 view! {
-                                    <ActionForm action=start>
-                                        <Submit label=T::StartTwoFactorButton pending=start.pending().into() />
-                                    </ActionForm>
+                                    <PostForm action={post_path::<StartTwoFactor>()}>
+                                        <Submit label=T::StartTwoFactorButton />
+                                    </PostForm>
                                 }.into_any()
                             } else {
                                 view! { <p class="alert alert-warning">{t(T::TwoFactorNeedsVerified)}</p> }.into_any()
@@ -179,39 +189,45 @@ fn TwoFactorSettings() -> impl IntoView {
                             <p>{t(T::ManualKeyLabel)}</p>
                             <p><code class="manual-key" translate="no">{manual_key}</code></p>
                             <h2 id="first-code">{t(T::EnterFirstCode)}</h2>
-                            <ActionForm action=confirm attr:novalidate="" attr:class="stack" attr:aria-labelledby="first-code">
-                                <Field name="code" label=T::CodeLabel autocomplete="one-time-code"
-                                    error=confirm_error required=true />
-                                <Submit label=T::TurnOnButton pending=confirm.pending().into() />
-                            </ActionForm>
+                            <ConfirmTwoFactorForm flash=flash_of(flash, "totp_confirm") />
                         }.into_any(),
                         Ok(TwoFactorView::On(codes)) => view! {
                             <p><span class="badge ok">{t(T::TwoFactorOn)}</span></p>
-                            <CodesLeft codes new_codes />
-                            <ActionForm action=remove>
-                                <button type="submit" class="button danger">{t(T::RemoveTwoFactorButton)}</button>
-                            </ActionForm>
+                            <CodesLeft codes />
+                            <PostForm action={post_path::<RemoveTwoFactor>()}>
+                                <Submit label=T::RemoveTwoFactorButton danger=true />
+                            </PostForm>
                         }.into_any(),
                     };
                     view! { {summary} {state} }
                 })}
-            </Transition>
+            </Suspense>
         </section>
+    }
+}
+
+#[island]
+fn ConfirmTwoFactorForm(flash: FormFlash) -> impl IntoView {
+    let action = ServerAction::<ConfirmTwoFactor>::new();
+    let error = action_error(action, flash.error);
+    view! {
+        <ErrorSummary error />
+        <ActionForm action attr:novalidate="" attr:class="stack" attr:aria-labelledby="first-code">
+            <Field name="code" label=T::CodeLabel autocomplete="one-time-code" error required=true />
+            <Submit label=T::TurnOnButton pending=action.pending() />
+        </ActionForm>
     }
 }
 
 /// How many recovery codes are left, a warning when few, and new ones.
 #[component]
-fn CodesLeft(
-    codes: RecoveryCodesLeft,
-    new_codes: ServerAction<RegenerateRecoveryCodes>,
-) -> impl IntoView {
+fn CodesLeft(codes: RecoveryCodesLeft) -> impl IntoView {
     view! {
         <p>{t(T::CodesLeft)} " " <strong class="codes-left">{codes.left}</strong></p>
         {codes.few.then(|| view! { <div class="alert alert-warning" role="status"><p>{t(T::FewCodesWarning)}</p></div> })}
-        <ActionForm action=new_codes>
-            <Submit label=T::NewCodesButton pending=new_codes.pending().into() />
-        </ActionForm>
+        <PostForm action={post_path::<RegenerateRecoveryCodes>()}>
+            <Submit label=T::NewCodesButton />
+        </PostForm>
     }
 }
 

@@ -9,7 +9,7 @@ use crate::api::{
     link_account, ConfirmEmail, ConfirmEmailChange, LinkKind, ReportNotMe, RestoreEmail,
     UnlockAccount,
 };
-use crate::components::{form_error, ErrorSummary, PageCard, Submit};
+use crate::components::{flash_error, post_path, ErrorSummary, PageCard, PostForm, Submit};
 use crate::error::AppError;
 use crate::i18n::{t, T};
 
@@ -63,26 +63,24 @@ pub fn LinkAccount(address: String) -> impl IntoView {
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
-    let action = ServerAction::<ConfirmEmail>::new();
-    let error = form_error(action, page_data().flash_signal(), "verify");
+    let error = flash_error(page_data().flash_signal(), "verify");
     view! {
         <LinkConfirm kind=LinkKind::VerifyEmail title=T::VerifyTitle body=T::VerifyBody no_link=T::VerifyNoLink error>
-            <ActionForm action>
-                <Submit label=T::VerifyButton pending=action.pending().into() />
-            </ActionForm>
+            <PostForm action={post_path::<ConfirmEmail>()}>
+                <Submit label=T::VerifyButton />
+            </PostForm>
         </LinkConfirm>
     }
 }
 
 #[component]
 pub fn UnlockPage() -> impl IntoView {
-    let action = ServerAction::<UnlockAccount>::new();
-    let error = form_error(action, page_data().flash_signal(), "unlock");
+    let error = flash_error(page_data().flash_signal(), "unlock");
     view! {
         <LinkConfirm kind=LinkKind::Unlock title=T::UnlockTitle body=T::UnlockBody no_link=T::MailLinkNeeded error>
-            <ActionForm action>
-                <Submit label=T::UnlockButton pending=action.pending().into() />
-            </ActionForm>
+            <PostForm action={post_path::<UnlockAccount>()}>
+                <Submit label=T::UnlockButton />
+            </PostForm>
             <p class="aside"><a href="/recover">{t(T::ChooseNewPassword)}</a></p>
         </LinkConfirm>
     }
@@ -90,39 +88,36 @@ pub fn UnlockPage() -> impl IntoView {
 
 #[component]
 pub fn NotMePage() -> impl IntoView {
-    let action = ServerAction::<ReportNotMe>::new();
-    let error = form_error(action, page_data().flash_signal(), "not_me");
+    let error = flash_error(page_data().flash_signal(), "not_me");
     view! {
         <LinkConfirm kind=LinkKind::NotMe title=T::NotMeTitle body=T::NotMeBody no_link=T::MailLinkNeeded error>
-            <ActionForm action>
-                <Submit label=T::NotMeButton pending=action.pending().into() />
-            </ActionForm>
+            <PostForm action={post_path::<ReportNotMe>()}>
+                <Submit label=T::NotMeButton />
+            </PostForm>
         </LinkConfirm>
     }
 }
 
 #[component]
 pub fn ConfirmEmailChangePage() -> impl IntoView {
-    let action = ServerAction::<ConfirmEmailChange>::new();
-    let error = form_error(action, page_data().flash_signal(), "email_confirm");
+    let error = flash_error(page_data().flash_signal(), "email_confirm");
     view! {
         <LinkConfirm kind=LinkKind::ChangeEmail title=T::ConfirmEmailTitle body=T::ConfirmEmailBody no_link=T::MailLinkNeeded error>
-            <ActionForm action>
-                <Submit label=T::ConfirmEmailButton pending=action.pending().into() />
-            </ActionForm>
+            <PostForm action={post_path::<ConfirmEmailChange>()}>
+                <Submit label=T::ConfirmEmailButton />
+            </PostForm>
         </LinkConfirm>
     }
 }
 
 #[component]
 pub fn RestoreEmailPage() -> impl IntoView {
-    let action = ServerAction::<RestoreEmail>::new();
-    let error = form_error(action, page_data().flash_signal(), "restore");
+    let error = flash_error(page_data().flash_signal(), "restore");
     view! {
         <LinkConfirm kind=LinkKind::RestoreEmail title=T::RestoreEmailTitle body=T::RestoreEmailBody no_link=T::MailLinkNeeded error>
-            <ActionForm action>
-                <Submit label=T::RestoreEmailButton pending=action.pending().into() />
-            </ActionForm>
+            <PostForm action={post_path::<RestoreEmail>()}>
+                <Submit label=T::RestoreEmailButton />
+            </PostForm>
         </LinkConfirm>
     }
 }
