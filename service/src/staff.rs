@@ -62,6 +62,18 @@ impl Actor {
     }
 }
 
+/// For the log: which account acted, and from which session.
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::System => f.write_str("system"),
+            Actor::Member(member) => {
+                write!(f, "user {} (session {})", member.id, member.session_id)
+            }
+        }
+    }
+}
+
 /// What an invitation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitation {
@@ -83,14 +95,6 @@ pub struct Staff {
 fn reason_of(text: &str) -> Result<Reason, ServiceError> {
     Reason::parse(text)
         .map_err(|e| ServiceError::Validation(vec![FieldIssue::new("reason", e.code())]))
-}
-
-fn require(holds: &Permissions, permission: Permission) -> Result<(), ServiceError> {
-    if holds.contains(&permission) {
-        Ok(())
-    } else {
-        Err(RoleError::NotPermitted(permission).into())
-    }
 }
 
 /// What the actor holds, computed from the roles read under the role lock.
@@ -151,8 +155,13 @@ impl Staff {
         ))
     }
 
+    /// Refuses unless the actor holds the permission now.
     async fn require(&self, actor: &Actor, permission: Permission) -> Result<(), ServiceError> {
-        require(&self.holds(actor).await?, permission)
+        if self.holds(actor).await?.contains(&permission) {
+            Ok(())
+        } else {
+            Err(RoleError::NotPermitted(permission).into())
+        }
     }
 
     /// Every role, for whoever hands roles out or edits them.
@@ -223,7 +232,7 @@ impl Staff {
             .grant_role(change, role, &check)
             .await??;
         if granted {
-            tracing::info!(actor = ?actor.account(), target = %target, %role, "role granted");
+            tracing::info!(actor = %actor, target = %target, %role, "role granted");
         }
         Ok(granted)
     }
@@ -251,7 +260,7 @@ impl Staff {
             .revoke_role(change, role, &check)
             .await??;
         if revoked {
-            tracing::info!(actor = ?actor.account(), target = %target, %role, "role revoked");
+            tracing::info!(actor = %actor, target = %target, %role, "role revoked");
         }
         Ok(revoked)
     }
@@ -310,7 +319,7 @@ impl Staff {
             check_role_change(granter, target, &carried)
         };
         let revoked = self.accounts.repo.offboard(change, &check).await??;
-        tracing::info!(actor = ?actor.account(), target = %target, roles = ?revoked, "staff member offboarded");
+        tracing::info!(actor = %actor, target = %target, roles = ?revoked, "staff member offboarded");
         Ok(revoked)
     }
 
@@ -466,7 +475,25 @@ impl Staff {
             .repo
             .put_role(actor.account(), &role, now, &check)
             .await??;
-        tracing::info!(actor = ?actor.account(), role = %role.name, "role saved");
+        tracing::info!(actor = %actor, role = %role.name, "role saved");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_names_the_acting_session() {
+        let member = Actor::Member(Member {
+            id: UserId(5),
+            session_id: 9,
+            has_second_factor: true,
+        });
+        assert_eq!(member.to_string(), "user 5 (session 9)");
+        assert_eq!(Actor::System.to_string(), "system");
+        assert_eq!(member.account(), Some(UserId(5)));
+        assert_eq!(Actor::System.account(), None);
     }
 }
