@@ -31,6 +31,9 @@ pub enum AppError {
     /// Unknown account and wrong password alike.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The password was right, but the account is disabled.
+    #[error("account disabled")]
+    AccountDisabled,
     #[error("invalid input")]
     Validation(Vec<FieldError>),
     /// Expired, used, malformed and unknown links alike.
@@ -58,6 +61,7 @@ impl AppError {
             AppError::ReauthRequired => "error.reauth_required",
             AppError::NotFound => "error.not_found",
             AppError::InvalidCredentials => "error.invalid_credentials",
+            AppError::AccountDisabled => "error.account_disabled",
             AppError::Validation(_) => "error.validation",
             AppError::TokenInvalid => "error.token_invalid",
             AppError::RateLimited { .. } => "error.rate_limited",

@@ -311,6 +311,17 @@ messages! {
     ReauthPasskeyHint => "Or confirm with your passkey: type your password above, then press the button.", "或使用通行密钥确认：先在上方输入密码，然后点击按钮。";
     ResetPasskeyHint => "Or confirm with your passkey instead of a code: type the new password twice above, then press the button.", "或使用通行密钥代替验证码确认：先在上方两次输入新密码，然后点击按钮。";
     PasswordFirst => "Type the password above first.", "请先在上方输入密码。";
+    ErrAccountDisabled => "This account is disabled, so it cannot sign in. If you think this is a mistake, contact support.", "此账户已被停用，无法登录。如果您认为有误，请联系客服。";
+    ReasonRequired => "Give a reason.", "请填写原因。";
+    ReasonTooLong => "Use at most 500 characters.", "最多 500 个字符。";
+    ReasonInvalid => "The reason cannot contain line breaks, control or invisible formatting characters.", "原因不能包含换行符、控制字符或不可见的格式字符。";
+    RoleUnknown => "There is no role by that name.", "没有这个名称的角色。";
+    RoleCycle => "A role cannot include itself, even through other roles.", "角色不能包含自身，通过其他角色间接包含也不行。";
+    RoleNameInvalid => "Use 1 to 40 lower-case letters, digits or underscores, starting with a letter.", "请使用 1 到 40 个小写字母、数字或下划线，并以字母开头。";
+    RoleBuiltin => "Built-in roles cannot be changed.", "内置角色不能更改。";
+    RoleOwnRoles => "Nobody grants or revokes their own roles.", "任何人都不能授予或撤销自己的角色。";
+    RoleBeyondOwn => "This role carries permissions you do not hold.", "此角色包含您不具备的权限。";
+    RoleDescriptionInvalid => "The description cannot contain control or invisible formatting characters.", "描述不能包含控制字符或不可见的格式字符。";
 }
 
 /// The text for a stable error code (field or page level).
@@ -353,6 +364,17 @@ pub fn code_text(code: &str) -> T {
         "mfa.needs_verified_email" => T::MfaNeedsVerifiedEmail,
         "error.reauth_required" => T::ErrReauthRequired,
         "error.password_expired" => T::ErrPasswordExpired,
+        "error.account_disabled" => T::ErrAccountDisabled,
+        "reason.required" => T::ReasonRequired,
+        "reason.too_long" => T::ReasonTooLong,
+        "reason.invalid" => T::ReasonInvalid,
+        "role.unknown" => T::RoleUnknown,
+        "role.cycle" => T::RoleCycle,
+        "role.name_invalid" => T::RoleNameInvalid,
+        "role.builtin" => T::RoleBuiltin,
+        "role.own_roles" => T::RoleOwnRoles,
+        "role.beyond_own" => T::RoleBeyondOwn,
+        "role.description_invalid" => T::RoleDescriptionInvalid,
         _ => T::InvalidField,
     }
 }
@@ -407,6 +429,30 @@ mod tests {
         ] {
             assert_ne!(code_text(error.code()), T::InvalidField);
         }
+        for error in [
+            domain::ReasonError::Required,
+            domain::ReasonError::TooLong,
+            domain::ReasonError::Invalid,
+        ] {
+            assert_ne!(code_text(error.code()), T::InvalidField);
+        }
+        use domain::RoleError;
+        for error in [
+            RoleError::UnknownRole(String::new()),
+            RoleError::Cycle(Vec::new()),
+            RoleError::InvalidName(String::new()),
+            RoleError::Builtin(String::new()),
+            RoleError::NotPermitted(domain::Permission::RoleAssign),
+            RoleError::OwnRoles,
+            RoleError::BeyondOwn(Vec::new()),
+        ] {
+            assert_ne!(code_text(error.code()), T::InvalidField, "{error}");
+        }
+        assert_ne!(code_text("role.description_invalid"), T::InvalidField);
+        assert_ne!(
+            code_text(crate::error::AppError::AccountDisabled.code()),
+            T::InvalidField
+        );
         for error in [
             domain::NameError::Required,
             domain::NameError::TooLong,

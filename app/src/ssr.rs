@@ -233,6 +233,9 @@ pub fn into_app_error(error: ServiceError) -> AppError {
                 .collect(),
         ),
         ServiceError::InvalidCredentials => AppError::InvalidCredentials,
+        ServiceError::AccountDisabled => AppError::AccountDisabled,
+        ServiceError::NotFound(_) => AppError::NotFound,
+        ServiceError::Role(refusal) => role_refusal(refusal),
         ServiceError::Unauthenticated => AppError::Unauthenticated,
         ServiceError::ReauthRequired => AppError::ReauthRequired,
         ServiceError::TokenInvalid => AppError::TokenInvalid,
@@ -252,6 +255,19 @@ pub fn into_app_error(error: ServiceError) -> AppError {
     reject(app_error)
 }
 
+/// A refused change to roles: a missing permission is an access refusal;
+/// the rest are answers about the role field, each with its own code.
+fn role_refusal(refusal: domain::RoleError) -> AppError {
+    tracing::warn!(%refusal, ip = %origin().ip, "role change refused");
+    if let domain::RoleError::NotPermitted(_) = refusal {
+        return AppError::Forbidden;
+    }
+    AppError::Validation(vec![FieldError {
+        field: "role".to_owned(),
+        code: refusal.code().to_owned(),
+    }])
+}
+
 /// Sets the HTTP status (and `Retry-After`) that goes with an error the
 /// server function is about to return; without it every error is a 500.
 pub fn reject(error: AppError) -> AppError {
@@ -269,9 +285,10 @@ pub fn reject(error: AppError) -> AppError {
 pub fn status_of(error: &AppError) -> StatusCode {
     match error {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden | AppError::PasswordExpired | AppError::ReauthRequired => {
-            StatusCode::FORBIDDEN
-        }
+        AppError::Forbidden
+        | AppError::PasswordExpired
+        | AppError::ReauthRequired
+        | AppError::AccountDisabled => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::InvalidCredentials | AppError::Validation(_) | AppError::TokenInvalid => {
             StatusCode::BAD_REQUEST

@@ -267,6 +267,24 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
                 ))
             }
         },
+        staff_password_max_age_days: match env.parsed::<i64>(
+            "LATCHKEY_STAFF_PASSWORD_MAX_AGE_DAYS",
+            defaults.staff_password_max_age_days.unwrap_or(0),
+        )? {
+            0 => None,
+            days if days > 0 => Some(days),
+            _ => {
+                return Err(error(
+                    "LATCHKEY_STAFF_PASSWORD_MAX_AGE_DAYS",
+                    "must be 0 (off) or a positive number of days",
+                ))
+            }
+        },
+        staff_session_idle_secs: env.positive(
+            "LATCHKEY_STAFF_SESSION_IDLE_SECS",
+            defaults.staff_session_idle_secs,
+        )?,
+        invite_link_secs: defaults.invite_link_secs,
         unlock_link_secs: defaults.unlock_link_secs,
         report_link_secs: defaults.report_link_secs,
         email_change_link_secs: defaults.email_change_link_secs,
@@ -386,6 +404,17 @@ mod tests {
         assert_eq!(config.outbox, PathBuf::from("data/outbox"));
         assert!(!config.is_https());
         assert_eq!(config.policy.argon2, Argon2Params::default());
+        assert_eq!(config.policy.staff_password_max_age_days, Some(90));
+        assert_eq!(config.policy.staff_session_idle_secs, 900);
+        assert_eq!(config.policy.customer_password_max_age_days, None);
+    }
+
+    #[test]
+    fn staff_password_age_can_be_turned_off() {
+        let off = config(&[("LATCHKEY_STAFF_PASSWORD_MAX_AGE_DAYS", "0")]).unwrap();
+        assert_eq!(off.policy.staff_password_max_age_days, None);
+        let month = config(&[("LATCHKEY_STAFF_PASSWORD_MAX_AGE_DAYS", "30")]).unwrap();
+        assert_eq!(month.policy.staff_password_max_age_days, Some(30));
     }
 
     #[test]
@@ -414,6 +443,14 @@ mod tests {
                 "LATCHKEY_SESSION_IDLE_SECS",
             ),
             (&[("LATCHKEY_SMTP_URL", "::")], "LATCHKEY_SMTP_URL"),
+            (
+                &[("LATCHKEY_STAFF_PASSWORD_MAX_AGE_DAYS", "-1")],
+                "LATCHKEY_STAFF_PASSWORD_MAX_AGE_DAYS",
+            ),
+            (
+                &[("LATCHKEY_STAFF_SESSION_IDLE_SECS", "0")],
+                "LATCHKEY_STAFF_SESSION_IDLE_SECS",
+            ),
         ];
         for (pairs, setting) in cases {
             let err = config(pairs).unwrap_err();

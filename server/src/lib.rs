@@ -1,6 +1,7 @@
 //! The `latchkey` server: configuration, storage, router, middleware, mail
 //! delivery and periodic jobs. `main.rs` is only the command line.
 
+pub mod cli;
 pub mod config;
 pub mod mailer;
 mod middleware;
@@ -23,7 +24,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use service::mail::{run_delivery, Mailer};
 use service::ports::Health;
-use service::{Accounts, Clock, SystemClock};
+use service::{Accounts, Clock, Staff, SystemClock};
 use store::SqlStore;
 use tokio::net::TcpListener;
 
@@ -64,6 +65,27 @@ pub async fn open_store(config: &Config) -> Result<SqlStore, StartError> {
     let store = store::connect(&config.database_url).await?;
     store.migrate().await?;
     Ok(store)
+}
+
+/// The staff use cases over the deployment's database and server key, for
+/// the operators' CLI: no mailer, jobs or listener, so it runs beside a
+/// serving instance. Like the server, it creates the database and the key
+/// on first use (an operator may add the first member before any start).
+pub async fn operator_services(config: &Config) -> Result<Staff, StartError> {
+    let store = open_store(config).await?;
+    let key = secret::load_or_create(config)?;
+    let accounts = Accounts::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+        key,
+        config.policy.clone(),
+        config.public_url.as_str(),
+    )
+    .map_err(|e| StartError::Setting {
+        setting: "LATCHKEY_ARGON2_*",
+        reason: e.to_string(),
+    })?;
+    Ok(Staff::new(Arc::new(accounts)))
 }
 
 fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {

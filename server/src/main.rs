@@ -1,28 +1,41 @@
-//! `latchkey [serve]` runs the portal; `latchkey migrate` only applies migrations.
+//! `latchkey [serve]` runs the portal; `latchkey migrate` only applies
+//! migrations; `latchkey staff …` and `latchkey roles` are the operators'
+//! commands (see `server::cli`).
 
 use std::process::ExitCode;
 
+use clap::Parser;
+use server::cli::{Cli, Command};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    let operator = matches!(command, Command::Staff(_) | Command::Roles);
+    // An operator's command prints its answer on standard output (a new
+    // member's link last); its log goes to standard error, warnings only.
+    let default_filter = if operator { "warn" } else { "info,sqlx=warn" };
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
         )
-        .with_ansi(false)
-        .init();
-    let command = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "serve".to_owned());
-    let outcome = match command.as_str() {
-        "serve" => serve().await,
-        "migrate" => migrate().await,
-        "help" | "--help" | "-h" => {
-            println!("usage: latchkey [serve|migrate]\nConfiguration comes from the environment; see README.md.");
-            Ok(())
+        .with_ansi(false);
+    if operator {
+        logs.with_writer(std::io::stderr).init();
+    } else {
+        logs.init();
+    }
+    let outcome = match command {
+        Command::Serve => serve().await,
+        Command::Migrate => migrate().await,
+        Command::Staff(staff_command) => {
+            operate(|staff| async move { server::cli::run_staff(&staff, staff_command).await })
+                .await
         }
-        other => Err(format!("unknown command {other:?}; try `latchkey --help`")),
+        Command::Roles => {
+            operate(|staff| async move { server::cli::run_roles(&staff).await }).await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,5 +67,20 @@ async fn migrate() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!("migrations applied");
+    Ok(())
+}
+
+/// Runs an operator's command against the deployment the environment
+/// names, and prints its answer.
+async fn operate<F, Fut>(command: F) -> Result<(), String>
+where
+    F: FnOnce(service::Staff) -> Fut,
+    Fut: std::future::Future<Output = Result<String, String>>,
+{
+    let config = server::config::from_env().map_err(|e| e.to_string())?;
+    let staff = server::operator_services(&config)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{}", command(staff).await?);
     Ok(())
 }

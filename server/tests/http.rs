@@ -1837,3 +1837,6 @@ async fn behind_a_trusted_proxy_the_client_is_the_first_untrusted_hop_from_the_r
     assert!(!activity.contains("6.6.6.6"));
     server.stop().await;
 }
+
+/// The operators' CLI against a running server (after the macros it uses).
+mod cli;

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use domain::email::MAX_EMAIL_LEN;
-use domain::{ActivityKind, DisplayName, Email, Locale, Permission, Role, UserId};
+use domain::role::{account_permissions, BASELINE};
+use domain::{ActivityKind, DisplayName, Email, Locale, Permission, Permissions, UserId};
 use tokio::sync::Semaphore;
 
 use crate::clock::Clock;
@@ -34,8 +35,17 @@ pub struct CurrentUser {
     pub display_name: String,
     pub email_verified: bool,
     pub locale: Locale,
-    pub roles: Vec<Role>,
-    /// Past the maximum age its role allows: only a password change may follow.
+    /// The names of the roles it holds; none for a customer.
+    pub roles: Vec<String>,
+    /// What it may do now: the baseline every account has, plus what its
+    /// roles carry once it has a second factor.
+    pub permissions: Permissions,
+    /// Whether an authenticator app or a passkey is enrolled; read only
+    /// for staff (`None` for an account without roles, whose permissions do
+    /// not depend on it).
+    pub has_second_factor: Option<bool>,
+    /// Past the maximum age it is held to (staff and customers differ):
+    /// only a password change may follow.
     pub password_expired: bool,
     /// When the owner last proved themselves in this session.
     pub reauth_at: i64,
@@ -43,7 +53,12 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn may(&self, permission: Permission) -> bool {
-        domain::role::roles_grant(&self.roles, permission)
+        self.permissions.contains(&permission)
+    }
+
+    /// Holds a role: staff rules (password age, idle time) apply.
+    pub fn is_staff(&self) -> bool {
+        !self.roles.is_empty()
     }
 }
 
@@ -205,7 +220,7 @@ impl Accounts {
             display_name: name.as_str().to_owned(),
             password_hash: hash,
             locale: form.locale,
-            role: Role::Customer,
+            email_verified_at: None,
             created_at: now,
         };
         let effects = Effects::activity(ActivityKind::Registered, origin, now).with_mail(mail);
@@ -468,6 +483,12 @@ impl Accounts {
                 return Err(ServiceError::InvalidCredentials);
             }
         };
+        // Said only to whoever knows the password, so it reveals nothing
+        // to a stranger; the second factor is not asked for in vain.
+        if user.disabled_at.is_some() {
+            tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "disabled", "sign-in refused");
+            return Err(ServiceError::AccountDisabled);
+        }
         if let Verified::YesRehashed(rehashed) = &outcome {
             self.repo.set_password_hash(user.id, rehashed).await?;
         }
@@ -549,6 +570,11 @@ impl Accounts {
         origin: &Origin,
         now: i64,
     ) -> Result<SignedIn, ServiceError> {
+        // Every way in ends here (password, second step, passkey).
+        if user.disabled_at.is_some() {
+            tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "disabled", "sign-in refused");
+            return Err(ServiceError::AccountDisabled);
+        }
         let token = new_token();
         let device_token = browser.device_token.clone().unwrap_or_else(new_token);
         // The first sign-in of an account has nothing to compare with.
@@ -744,18 +770,26 @@ impl Accounts {
     }
 
     fn password_expired(&self, user: &UserRecord, now: i64) -> bool {
-        let max_age_days = user
-            .roles
-            .iter()
-            .filter_map(|role| match role {
-                Role::Customer => self.policy.customer_password_max_age_days,
-            })
-            .min();
+        let max_age_days = if user.roles.is_empty() {
+            self.policy.customer_password_max_age_days
+        } else {
+            self.policy.staff_password_max_age_days
+        };
         max_age_days.is_some_and(|days| now >= user.password_changed_at + days * 86_400_000)
     }
 
-    /// The account behind a session cookie. Malformed, unknown, expired and
-    /// revoked tokens, and tokens of deleted accounts, are all "signed out".
+    /// Staff sessions idle out sooner; the absolute limit is everyone's.
+    fn staff_session(&self) -> domain::SessionLifetime {
+        domain::SessionLifetime {
+            idle_secs: self.policy.staff_session_idle_secs,
+            absolute_secs: self.policy.session.absolute_secs,
+        }
+    }
+
+    /// The account behind a session cookie, with what it may do now (its
+    /// roles are re-read on every request). Malformed, unknown, expired and
+    /// revoked tokens, and tokens of deleted or disabled accounts, are all
+    /// "signed out".
     pub async fn current_user(
         &self,
         session_token: &str,
@@ -779,11 +813,33 @@ impl Accounts {
         {
             return Ok(None);
         }
+        let Some(user) = self.repo.find_user(session.user_id).await? else {
+            return Ok(None);
+        };
+        if user.disabled_at.is_some() {
+            tracing::info!(user_id = %user.id, ip = %ip, "session of a disabled account refused");
+            return Ok(None);
+        }
+        let staff = !user.roles.is_empty();
+        if staff
+            && !self
+                .staff_session()
+                .is_live(session.created_at, session.last_seen_at, now)
+        {
+            return Ok(None);
+        }
         if now - session.last_seen_at >= SESSION_TOUCH_INTERVAL_MS || session.origin.ip != ip {
             self.repo.touch_session(session.id, now, ip).await?;
         }
-        let Some(user) = self.repo.find_user(session.user_id).await? else {
-            return Ok(None);
+        let (permissions, has_second_factor) = if staff {
+            let has_factor = self.has_second_factor(user.id).await?;
+            let catalog = self.repo.role_catalog().await?;
+            (
+                account_permissions(&catalog, &user.roles, has_factor),
+                Some(has_factor),
+            )
+        } else {
+            (BASELINE.into_iter().collect(), None)
         };
         Ok(Some(CurrentUser {
             id: user.id,
@@ -795,6 +851,8 @@ impl Accounts {
             email_verified: user.email_verified_at.is_some(),
             locale: user.locale,
             roles: user.roles,
+            permissions,
+            has_second_factor,
         }))
     }
 
@@ -915,7 +973,9 @@ impl Accounts {
     /// second factor is asked for (under the same lock as signing in; a few
     /// wrong codes use the link up), every session, known browser and other
     /// pending link ends, the passkeys the owner ticked go, the address
-    /// counts as verified, and the owner is told. Unknown, used, expired and
+    /// counts as verified, and the owner is told. An invited staff member's
+    /// set-password link works here the same way (the mail then tells them
+    /// if someone else used their link first). Unknown, used, expired and
     /// malformed links are one error.
     pub async fn reset_password(
         &self,
@@ -925,7 +985,7 @@ impl Accounts {
     ) -> Result<UserId, ServiceError> {
         self.limit_ip("reset_submit", origin, self.policy.sign_in_per_ip)
             .await?;
-        let (user, _) = self.peek(TokenPurpose::ResetPassword, form.token).await?;
+        let (user, purpose) = self.peek_password_link(form.token).await?;
         let issues = self
             .new_password_issues(&user, form.password, form.confirmation)
             .await?;
@@ -936,7 +996,7 @@ impl Accounts {
         // or a recovery code is asked for too. (Factors exist only on
         // verified addresses, so no never-verified account has one to clear.)
         if self.has_second_factor(user.id).await? {
-            self.check_reset_code(&user, &form, device_token, origin)
+            self.check_reset_code(&user, purpose, &form, device_token, origin)
                 .await?;
         }
         let now = self.clock.now_ms();
@@ -958,9 +1018,7 @@ impl Accounts {
             effects = effects.and(Effects::activity(ActivityKind::PasskeyRemoved, origin, now));
         }
         changes.push(AccountChange::DropRecoveryCodesWithoutFactor);
-        let user_id = self
-            .redeem(TokenPurpose::ResetPassword, form.token, &changes, effects)
-            .await?;
+        let user_id = self.redeem(purpose, form.token, &changes, effects).await?;
         tracing::info!(user_id = %user_id, ip = %origin.ip, "password reset; every session ended");
         Ok(user_id)
     }
@@ -971,6 +1029,7 @@ impl Accounts {
     async fn check_reset_code(
         &self,
         user: &UserRecord,
+        purpose: TokenPurpose,
         form: &ResetForm<'_>,
         device_token: Option<&str>,
         origin: &Origin,
@@ -994,7 +1053,7 @@ impl Accounts {
         let used_up = self
             .repo
             .count_token_failure(
-                TokenPurpose::ResetPassword,
+                purpose,
                 &self.key.token_hash(form.token),
                 self.policy.reset_code_attempts,
             )
@@ -1086,14 +1145,35 @@ impl Accounts {
         Ok((user, peeked.payload))
     }
 
+    /// The account behind a link that sets a password: a reset link, or the
+    /// link an invited staff member sets their first password with (both
+    /// open the reset page), and which of the two it is.
+    pub(crate) async fn peek_password_link(
+        &self,
+        token: &str,
+    ) -> Result<(UserRecord, TokenPurpose), ServiceError> {
+        match self.peek(TokenPurpose::ResetPassword, token).await {
+            Ok((user, _)) => Ok((user, TokenPurpose::ResetPassword)),
+            Err(ServiceError::TokenInvalid) => {
+                let (user, _) = self.peek(TokenPurpose::SetPassword, token).await?;
+                Ok((user, TokenPurpose::SetPassword))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     /// The masked address of the account a live mailed token acts on, for
-    /// the page the link opens; the token stays usable.
+    /// the page the link opens; the token stays usable. A reset link's
+    /// page serves invitation links too.
     pub async fn link_holder(
         &self,
         purpose: TokenPurpose,
         token: &str,
     ) -> Result<String, ServiceError> {
-        let (user, _) = self.peek(purpose, token).await?;
+        let user = match purpose {
+            TokenPurpose::ResetPassword => self.peek_password_link(token).await?.0,
+            _ => self.peek(purpose, token).await?.0,
+        };
         Ok(domain::email::masked(&user.email))
     }
 

@@ -65,6 +65,13 @@ pub struct Policy {
     pub password_history: u32,
     /// Days after which a customer's password must be changed; `None` is never.
     pub customer_password_max_age_days: Option<i64>,
+    /// The same for staff (accounts holding a role); `None` is never.
+    pub staff_password_max_age_days: Option<i64>,
+    /// Staff sessions end after this long without a request (besides the
+    /// general idle and absolute limits in `session`).
+    pub staff_session_idle_secs: i64,
+    /// The single-use link an invited staff member sets a password with.
+    pub invite_link_secs: i64,
     pub unlock_link_secs: i64,
     /// "This wasn't me" links in new-device and email-changed mail.
     pub report_link_secs: i64,
@@ -140,6 +147,9 @@ impl Default for Policy {
             lockout: LockoutPolicy::default(),
             password_history: 5,
             customer_password_max_age_days: None,
+            staff_password_max_age_days: Some(90),
+            staff_session_idle_secs: 15 * 60,
+            invite_link_secs: 24 * 60 * 60,
             unlock_link_secs: 24 * 60 * 60,
             report_link_secs: 7 * 24 * 60 * 60,
             email_change_link_secs: 24 * 60 * 60,

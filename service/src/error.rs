@@ -33,6 +33,17 @@ pub enum ServiceError {
     /// Expired, used, malformed and unknown tokens alike.
     #[error("token invalid")]
     TokenInvalid,
+    /// The account was disabled (by support or an offboarding): the right
+    /// password is refused and its sessions are over.
+    #[error("account disabled")]
+    AccountDisabled,
+    /// No account or record by that key; said only to staff and operators,
+    /// never on a path a stranger can probe.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A change to roles the rules refuse, or a staff action the actor may not take.
+    #[error(transparent)]
+    Role(#[from] domain::RoleError),
     #[error("rate limited")]
     RateLimited { retry_after_secs: i64 },
     #[error("storage failed")]

@@ -15,6 +15,7 @@ pub mod password;
 pub mod ports;
 pub mod privacy;
 pub mod security;
+pub mod staff;
 pub mod time_format;
 pub mod totp;
 
@@ -23,3 +24,4 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Policy;
 pub use crypto::ServerKey;
 pub use error::{FieldIssue, ServiceError};
+pub use staff::{Actor, Staff};

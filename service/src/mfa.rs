@@ -458,7 +458,7 @@ impl Accounts {
     /// For password recovery: the factors of the account behind a reset
     /// link, without using the link up.
     pub async fn reset_factors(&self, reset_token: &str) -> Result<ResetFactors, ServiceError> {
-        let (user, _) = self.peek(TokenPurpose::ResetPassword, reset_token).await?;
+        let (user, _) = self.peek_password_link(reset_token).await?;
         let passkeys = self
             .repo
             .passkeys(user.id)

@@ -494,7 +494,7 @@ impl Accounts {
     ) -> Result<Ceremony, ServiceError> {
         self.limit_ip("passkey", origin, self.policy.sign_in_per_ip)
             .await?;
-        let (user, _) = self.peek(TokenPurpose::ResetPassword, reset_token).await?;
+        let (user, _) = self.peek_password_link(reset_token).await?;
         self.start_assertion(Purpose::Reset, user.id).await
     }
 

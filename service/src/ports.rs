@@ -5,7 +5,8 @@
 //! change that was rolled back.
 
 use async_trait::async_trait;
-use domain::{ActivityKind, FailureCount, Locale, LockoutPolicy, PasskeyKind, Role, UserId};
+use domain::role::{RoleCatalog, RoleDefinition, RoleError};
+use domain::{ActivityKind, FailureCount, Locale, LockoutPolicy, PasskeyKind, UserId};
 
 use crate::error::StoreError;
 use crate::password::PasswordHash;
@@ -90,11 +91,14 @@ pub struct UserRecord {
     pub password_hash: PasswordHash,
     pub email_verified_at: Option<i64>,
     pub locale: Locale,
-    pub roles: Vec<Role>,
+    /// The names of the roles it holds, in name order; none for a customer.
+    pub roles: Vec<String>,
     pub created_at: i64,
     pub password_changed_at: i64,
     /// When a requested deletion erases the account, unless cancelled.
     pub delete_after: Option<i64>,
+    /// Set while the account may not sign in.
+    pub disabled_at: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,7 +107,9 @@ pub struct NewUser {
     pub display_name: String,
     pub password_hash: PasswordHash,
     pub locale: Locale,
-    pub role: Role,
+    /// Set when the address is known to be right from the start (an
+    /// operator's invitation); a registration confirms it by mail.
+    pub email_verified_at: Option<i64>,
     pub created_at: i64,
 }
 
@@ -123,6 +129,9 @@ pub enum TokenPurpose {
     /// A correct password waiting for the second factor (payload: the
     /// browser's device hash and failure key). Lives in a cookie, not a mail.
     SignInPending,
+    /// The link an invited staff member sets their first password with.
+    /// Handed to the inviter, never mailed or logged.
+    SetPassword,
 }
 
 impl TokenPurpose {
@@ -135,6 +144,7 @@ impl TokenPurpose {
             TokenPurpose::ChangeEmail => "change_email",
             TokenPurpose::RestoreEmail => "restore_email",
             TokenPurpose::SignInPending => "sign_in_pending",
+            TokenPurpose::SetPassword => "set_password",
         }
     }
 }
@@ -549,6 +559,129 @@ pub trait PasskeyRepo: Send + Sync {
     ) -> StoreResult<Option<CeremonyRecord>>;
 }
 
+/// Who changes roles, and why: the subject of a role change is separate
+/// from its actor. `actor` is `None` for the operators' CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleChange<'a> {
+    pub actor: Option<UserId>,
+    pub target: UserId,
+    pub reason: &'a str,
+    pub at_ms: i64,
+}
+
+/// What a role change is checked against, read under the role lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSnapshot {
+    pub catalog: RoleCatalog,
+    /// The roles the actor holds (none for the CLI).
+    pub actor_roles: Vec<String>,
+    /// The roles the target holds.
+    pub target_roles: Vec<String>,
+}
+
+/// The rule a role change must pass, decided by the service and run by the
+/// store inside the transaction that writes the change.
+pub type RoleCheck<'a> = &'a (dyn Fn(&RoleSnapshot) -> Result<(), RoleError> + Send + Sync);
+
+/// A staff member (an account holding a role), for the team list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    /// The newest session's start, if any.
+    pub last_sign_in_at: Option<i64>,
+    /// A confirmed authenticator app or a passkey.
+    pub has_second_factor: bool,
+    pub disabled_at: Option<i64>,
+}
+
+/// What a grant log row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleAction {
+    Grant,
+    Revoke,
+    /// The account disabled as part of an offboarding.
+    Offboard,
+}
+
+impl RoleAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleAction::Grant => "grant",
+            RoleAction::Revoke => "revoke",
+            RoleAction::Offboard => "offboard",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<RoleAction> {
+        [RoleAction::Grant, RoleAction::Revoke, RoleAction::Offboard]
+            .into_iter()
+            .find(|a| a.as_str() == name)
+    }
+}
+
+/// One row of the grant log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleLogRecord {
+    pub id: i64,
+    pub actor: Option<UserId>,
+    pub target: UserId,
+    pub role: Option<String>,
+    pub action: RoleAction,
+    pub reason: String,
+    pub at_ms: i64,
+}
+
+/// Roles, grants and the grant log. Every method that changes them takes
+/// the role lock first (the role rows `FOR UPDATE` on PostgreSQL, the write
+/// lock on SQLite), reads the snapshot, runs the check and writes in the
+/// same transaction, so two changes never decide on the same stale state.
+/// A refused check writes nothing and comes back as the inner `Err`.
+#[async_trait]
+pub trait RoleRepo: Send + Sync {
+    async fn role_catalog(&self) -> StoreResult<RoleCatalog>;
+    /// Grants `role` and ends the target's sessions, so that new privileges
+    /// come with a new session token; `Ok(false)` when the target held the
+    /// role already (nothing is written then).
+    async fn grant_role(
+        &self,
+        change: RoleChange<'_>,
+        role: &str,
+        check: RoleCheck<'_>,
+    ) -> StoreResult<Result<bool, RoleError>>;
+    /// Revokes `role`; `Ok(false)` when the target did not hold it.
+    async fn revoke_role(
+        &self,
+        change: RoleChange<'_>,
+        role: &str,
+        check: RoleCheck<'_>,
+    ) -> StoreResult<Result<bool, RoleError>>;
+    /// Disables the account, revokes every role it holds, ends every
+    /// session and logs each step with the reason; returns the roles revoked.
+    async fn offboard(
+        &self,
+        change: RoleChange<'_>,
+        check: RoleCheck<'_>,
+    ) -> StoreResult<Result<Vec<String>, RoleError>>;
+    /// Creates a custom role or replaces one (its description, permissions
+    /// and includes). The check sees the catalog before the change (no
+    /// target roles); the store itself refuses a built-in role, an unknown
+    /// include and a cycle.
+    async fn put_role(
+        &self,
+        actor: Option<UserId>,
+        role: &RoleDefinition,
+        at_ms: i64,
+        check: RoleCheck<'_>,
+    ) -> StoreResult<Result<(), RoleError>>;
+    /// Every account that holds a role, by address.
+    async fn staff_members(&self) -> StoreResult<Vec<StaffRecord>>;
+    /// The grant log about one account, oldest first.
+    async fn role_log(&self, target: UserId) -> StoreResult<Vec<RoleLogRecord>>;
+}
+
 /// Everything the use cases need, implemented by one storage backend.
 pub trait Repository:
     UserRepo
@@ -557,6 +690,7 @@ pub trait Repository:
     + LockoutRepo
     + SecondFactorRepo
     + PasskeyRepo
+    + RoleRepo
     + ActivityRepo
     + FlashRepo
     + RateLimitRepo
@@ -572,6 +706,7 @@ impl<T> Repository for T where
         + LockoutRepo
         + SecondFactorRepo
         + PasskeyRepo
+        + RoleRepo
         + ActivityRepo
         + FlashRepo
         + RateLimitRepo

@@ -119,7 +119,7 @@ impl Accounts {
                 display_name: record.display_name,
                 email_verified_at: record.email_verified_at.map(iso_utc),
                 language: record.locale.tag().to_owned(),
-                roles: record.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                roles: record.roles,
                 created_at: iso_utc(record.created_at),
                 password_changed_at: iso_utc(record.password_changed_at),
             },

@@ -10,6 +10,7 @@ mod changes;
 mod effects;
 mod passkeys;
 mod repo;
+mod roles;
 mod second_factor;
 
 use std::str::FromStr;

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use domain::{ActivityKind, FailureCount, Locale, LockoutPolicy, Role, UserId};
+use domain::{ActivityKind, FailureCount, Locale, LockoutPolicy, UserId};
 use service::password::PasswordHash;
 use service::ports::*;
 use sqlx::any::AnyRow;
@@ -7,9 +7,10 @@ use sqlx::Row;
 
 use crate::changes::apply_changes;
 use crate::effects::{effects_time, insert_token, write_effects};
+use crate::roles::roles_of;
 use crate::{store_error, SqlStore};
 
-fn user_from_row(row: &AnyRow, roles: Vec<Role>) -> Result<UserRecord, sqlx::Error> {
+fn user_from_row(row: &AnyRow, roles: Vec<String>) -> Result<UserRecord, sqlx::Error> {
     let locale: String = row.try_get("locale")?;
     Ok(UserRecord {
         id: UserId(row.try_get("id")?),
@@ -22,12 +23,13 @@ fn user_from_row(row: &AnyRow, roles: Vec<Role>) -> Result<UserRecord, sqlx::Err
         created_at: row.try_get("created_at")?,
         password_changed_at: row.try_get("password_changed_at")?,
         delete_after: row.try_get("delete_after")?,
+        disabled_at: row.try_get("disabled_at")?,
     })
 }
 
 const USER_COLUMNS: &str =
     "id, email, display_name, password_hash, email_verified_at, locale, created_at, \
-     COALESCE(password_changed_at, created_at) AS password_changed_at, delete_after";
+     COALESCE(password_changed_at, created_at) AS password_changed_at, delete_after, disabled_at";
 
 impl SqlStore {
     async fn find_user_where(
@@ -51,16 +53,11 @@ impl SqlStore {
             Some(row) => row.try_get("id").map_err(store_error)?,
             None => 0,
         };
-        let roles: Vec<String> =
-            sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(store_error)?;
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        let roles = roles_of(&mut conn, UserId(id)).await?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let roles = roles.iter().filter_map(|r| Role::parse(r)).collect();
         user_from_row(&row, roles).map(Some).map_err(store_error)
     }
 
@@ -92,24 +89,18 @@ impl UserRepo for SqlStore {
     ) -> StoreResult<UserId> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, display_name, password_hash, locale, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO users (email, display_name, password_hash, locale, email_verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&user.email)
         .bind(&user.display_name)
         .bind(user.password_hash.as_phc())
         .bind(user.locale.tag())
+        .bind(user.email_verified_at)
         .bind(user.created_at)
         .fetch_one(&mut *tx)
         .await
         .map_err(store_error)?;
         let id = UserId(id);
-        sqlx::query("INSERT INTO user_roles (user_id, role, created_at) VALUES ($1, $2, $3)")
-            .bind(id.0)
-            .bind(user.role.as_str())
-            .bind(user.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
         insert_token(&mut tx, id, &token, user.created_at).await?;
         write_effects(&mut tx, id, &effects, user.created_at).await?;
         tx.commit().await.map_err(store_error)?;

@@ -188,7 +188,7 @@ pub async fn confirm_email() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "verify/resend")]
 pub async fn resend_verification() -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let result = context
         .accounts
@@ -201,7 +201,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
 /// One page of the history; `kind` (a stored kind name) filters it.
 #[server(prefix = "/api", endpoint = "account/activity")]
 pub async fn activity(before: Option<i64>, kind: Option<String>) -> Result<ActivityPage, AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnView).await?;
     let context = ssr::ctx()?;
     let kinds = ssr::activity_filter(kind.as_deref());
     // One extra row tells whether an older page exists.

@@ -38,7 +38,7 @@ fn ceremony_view(ceremony: service::passkeys::Ceremony) -> PasskeyCeremony {
 
 #[server(prefix = "/api", endpoint = "account/passkeys")]
 pub async fn list_passkeys() -> Result<Vec<PasskeyView>, AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnView).await?;
     let passkeys = ssr::ctx()?
         .accounts
         .passkeys(&user)
@@ -61,7 +61,7 @@ pub async fn list_passkeys() -> Result<Vec<PasskeyView>, AppError> {
 
 #[server(prefix = "/api", endpoint = "account/passkeys/options")]
 pub async fn passkey_registration_options() -> Result<PasskeyCeremony, AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     ssr::ctx()?
         .accounts
         .start_passkey_registration(&user)
@@ -78,7 +78,7 @@ pub async fn add_passkey(
     credential: String,
     name: String,
 ) -> Result<String, AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let codes = ssr::ctx()?
         .accounts
         .finish_passkey_registration(&user, &ceremony, &credential, &name, &ssr::origin())
@@ -94,7 +94,7 @@ pub async fn add_passkey(
 
 #[server(prefix = "/api", endpoint = "account/passkeys/rename")]
 pub async fn rename_passkey(passkey: i64, name: String) -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let result = ssr::ctx()?
         .accounts
         .rename_passkey(&user, passkey, &name, &ssr::origin())
@@ -105,7 +105,7 @@ pub async fn rename_passkey(passkey: i64, name: String) -> Result<(), AppError> 
 
 #[server(prefix = "/api", endpoint = "account/passkeys/remove")]
 pub async fn remove_passkey(passkey: i64) -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let result = ssr::ctx()?
         .accounts
         .remove_passkey(&user, passkey, &ssr::origin())
@@ -141,7 +141,7 @@ pub async fn passkey_sign_in_options(second_factor: bool) -> Result<PasskeyCerem
 /// Options for re-authenticating with one of the account's passkeys.
 #[server(prefix = "/api", endpoint = "auth/reauth/passkey/options")]
 pub async fn passkey_reauth_options() -> Result<PasskeyCeremony, AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     ssr::ctx()?
         .accounts
         .start_passkey_reauth(&user)
@@ -158,7 +158,7 @@ pub async fn passkey_reauth(
     credential: String,
     next: Option<String>,
 ) -> Result<String, AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let device = ssr::cookie(ssr::DEVICE_COOKIE);
     let session_token = ssr::ctx()?
         .accounts

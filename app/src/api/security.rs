@@ -25,7 +25,7 @@ pub struct SessionView {
 
 #[server(prefix = "/api", endpoint = "account/sessions")]
 pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnView).await?;
     let context = ssr::ctx()?;
     let sessions = context
         .accounts
@@ -52,7 +52,7 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
 
 #[server(prefix = "/api", endpoint = "account/sessions/revoke")]
 pub async fn revoke_session(session: i64) -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let result = context
         .accounts
@@ -64,7 +64,7 @@ pub async fn revoke_session(session: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "account/sessions/revoke-others")]
 pub async fn revoke_other_sessions() -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let result = context
         .accounts
@@ -80,7 +80,7 @@ pub async fn change_password(
     password: String,
     confirmation: String,
 ) -> Result<(), AppError> {
-    let user = ssr::require_allowing_expired_password(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require_allowing_expired_password(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let change = service::security::PasswordChange {
         current: &current_password,
@@ -98,7 +98,7 @@ pub async fn change_password(
 
 #[server(prefix = "/api", endpoint = "account/email")]
 pub async fn change_email(email: String) -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let result = context
         .accounts
@@ -188,7 +188,7 @@ pub async fn unlock_account() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "account/delete")]
 pub async fn delete_account(current_password: String) -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let result = context
         .accounts
@@ -209,7 +209,7 @@ pub async fn delete_account(current_password: String) -> Result<(), AppError> {
 /// Everything held about the account, as a JSON file download.
 #[server(prefix = "/api", endpoint = "account/export", input = GetUrl, output = StreamingText)]
 pub async fn export_data() -> Result<TextStream<AppError>, AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let export = context
         .accounts
@@ -230,7 +230,7 @@ pub async fn export_data() -> Result<TextStream<AppError>, AppError> {
 #[server(prefix = "/api", endpoint = "account/activity.csv", input = GetUrl, output = StreamingText)]
 pub async fn export_activity(kind: Option<String>) -> Result<TextStream<AppError>, AppError> {
     use crate::i18n::T;
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let kinds = ssr::activity_filter(kind.as_deref());
     let locale = ssr::request_locale();

@@ -36,7 +36,7 @@ pub struct RecoveryCodesLeft {
 #[cfg(feature = "ssr")]
 async fn two_factor_state(
 ) -> Result<(service::accounts::CurrentUser, service::mfa::TwoFactorState), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnView).await?;
     let state = ssr::ctx()?
         .accounts
         .two_factor_state(&user)
@@ -82,7 +82,7 @@ pub async fn reauthenticate(
     code: Option<String>,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let device = ssr::cookie(ssr::DEVICE_COOKIE);
     let result = context
@@ -157,7 +157,7 @@ pub async fn two_factor() -> Result<TwoFactorView, AppError> {
 
 #[server(prefix = "/api", endpoint = "account/two-factor/start")]
 pub async fn start_two_factor() -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let result = ssr::ctx()?
         .accounts
         .start_totp_enrollment(&user)
@@ -168,7 +168,7 @@ pub async fn start_two_factor() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "account/two-factor/confirm")]
 pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let result = match context
         .accounts
@@ -185,7 +185,7 @@ pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "account/two-factor/new-codes")]
 pub async fn regenerate_recovery_codes() -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let codes = context
         .accounts
@@ -197,7 +197,7 @@ pub async fn regenerate_recovery_codes() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "account/two-factor/remove")]
 pub async fn remove_two_factor() -> Result<(), AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let result = ssr::ctx()?
         .accounts
         .remove_totp(&user, &ssr::origin())
@@ -209,7 +209,7 @@ pub async fn remove_two_factor() -> Result<(), AppError> {
 /// New recovery codes, once: a reload shows nothing.
 #[server(prefix = "/api", endpoint = "account/recovery-codes")]
 pub async fn take_recovery_codes() -> Result<Option<Vec<String>>, AppError> {
-    let user = ssr::require(domain::Permission::ManageOwnAccount).await?;
+    let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let Some(key) = ssr::cookie(ssr::CODES_COOKIE) else {
         return Ok(None);

@@ -79,6 +79,16 @@ forward!(LockoutRepo {
         fn record_sign_in_failure(user: UserId, key: &str, now_ms: i64, policy: &LockoutPolicy, effects: Effects, lock_effects: Effects) -> StoreResult<bool>;
 });
 
+forward!(RoleRepo {
+        fn role_catalog() -> StoreResult<domain::RoleCatalog>;
+        fn grant_role(change: RoleChange<'_>, role: &str, check: RoleCheck<'_>) -> StoreResult<Result<bool, domain::RoleError>>;
+        fn revoke_role(change: RoleChange<'_>, role: &str, check: RoleCheck<'_>) -> StoreResult<Result<bool, domain::RoleError>>;
+        fn offboard(change: RoleChange<'_>, check: RoleCheck<'_>) -> StoreResult<Result<Vec<String>, domain::RoleError>>;
+        fn put_role(actor: Option<UserId>, role: &domain::RoleDefinition, at_ms: i64, check: RoleCheck<'_>) -> StoreResult<Result<(), domain::RoleError>>;
+        fn staff_members() -> StoreResult<Vec<StaffRecord>>;
+        fn role_log(target: UserId) -> StoreResult<Vec<RoleLogRecord>>;
+});
+
 forward!(ActivityRepo {
         fn list_activity(user: UserId, kinds: &[ActivityKind], before_id: Option<i64>, limit: u32) -> StoreResult<Vec<ActivityRecord>>;
 });

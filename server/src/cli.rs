@@ -1,0 +1,287 @@
+//! The command line: `serve` (the default), `migrate`, and the operators'
+//! commands `staff add|list|offboard` and `roles`, which act as the system
+//! actor on the deployment's own database and key.
+
+use clap::{Parser, Subcommand};
+use domain::role::{RoleCatalog, BASELINE};
+use domain::ReasonError;
+use service::staff::{Actor, Staff};
+use service::ServiceError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "latchkey",
+    version,
+    about = "Latchkey, the self-service account portal. Configuration comes from the environment (README.md, \"Configuration\")."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Apply the database migrations, then exit.
+    Migrate,
+    /// Manage the staff: add, list, offboard.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Show the role tree with each role's effective permissions.
+    Roles,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Grant a role, creating the account (address counted as verified)
+    /// when the address has none. For a new account the last line printed
+    /// is a single-use link that sets its password.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+        /// Why; recorded with the grant.
+        #[arg(long)]
+        reason: Option<String>,
+        /// A new account's name (default: the address before the @).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the accounts that hold a role.
+    List,
+    /// Disable a member's account, revoke every role and end every session.
+    Offboard {
+        #[arg(long)]
+        email: String,
+        /// Why; recorded with the offboarding.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// Runs a staff command; the text to print, or the one line that says why not.
+pub async fn run_staff(staff: &Staff, command: StaffCommand) -> Result<String, String> {
+    match command {
+        StaffCommand::Add {
+            email,
+            role,
+            reason,
+            name,
+        } => add(staff, &email, &role, reason.as_deref(), name.as_deref()).await,
+        StaffCommand::List => list(staff).await,
+        StaffCommand::Offboard { email, reason } => {
+            // A missing --reason is left to the service, which refuses it
+            // in the same words as an empty one.
+            let reason = reason.unwrap_or_default();
+            let account = staff
+                .account_by_email(&Actor::System, &email)
+                .await
+                .map_err(message)?;
+            let revoked = staff
+                .offboard(&Actor::System, account, &reason)
+                .await
+                .map_err(message)?;
+            let roles = if revoked.is_empty() {
+                "none".to_owned()
+            } else {
+                revoked.join(", ")
+            };
+            Ok(format!(
+                "offboarded {email}: account disabled, every session ended, roles revoked: {roles}"
+            ))
+        }
+    }
+}
+
+async fn add(
+    staff: &Staff,
+    email: &str,
+    role: &str,
+    reason: Option<&str>,
+    name: Option<&str>,
+) -> Result<String, String> {
+    let invitation = staff
+        .invite(
+            &Actor::System,
+            email,
+            name,
+            role,
+            reason.unwrap_or_default(),
+        )
+        .await
+        .map_err(message)?;
+    let email = email.trim();
+    let mut lines = vec![match (invitation.created, invitation.granted) {
+        (true, _) => format!("created the account {email} and granted it {role}"),
+        (false, true) => format!("granted {role} to {email}"),
+        (false, false) => format!("{email} already holds {role}"),
+    }];
+    lines.push(
+        "the role grants nothing until the account has a second factor (an authenticator app or a passkey)"
+            .to_owned(),
+    );
+    if let Some(link) = invitation.set_password_link {
+        lines.push(format!(
+            "give this single-use link to {email} alone; it sets the password once, within 24 hours:"
+        ));
+        // Last, so that scripts can take it with `tail -n 1`.
+        lines.push(link);
+    }
+    Ok(lines.join("\n"))
+}
+
+async fn list(staff: &Staff) -> Result<String, String> {
+    let members = staff.staff_members(&Actor::System).await.map_err(message)?;
+    if members.is_empty() {
+        return Ok("no account holds a role".to_owned());
+    }
+    // Tab-separated: names cannot hold tabs (no control characters).
+    let mut lines = vec!["email\tname\troles\tlast sign-in\tsecond factor\tdisabled".to_owned()];
+    lines.extend(members.into_iter().map(|member| {
+        let time =
+            |ms: Option<i64>| ms.map_or_else(|| "never".to_owned(), service::time_format::iso_utc);
+        [
+            member.email,
+            member.display_name,
+            member.roles.join(","),
+            time(member.last_sign_in_at),
+            if member.has_second_factor {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_owned(),
+            member
+                .disabled_at
+                .map_or_else(|| "no".to_owned(), service::time_format::iso_utc),
+        ]
+        .join("\t")
+    }));
+    Ok(lines.join("\n"))
+}
+
+/// The `roles` command's answer.
+pub async fn run_roles(staff: &Staff) -> Result<String, String> {
+    let catalog = staff.roles(&Actor::System).await.map_err(message)?;
+    Ok(role_tree(&catalog))
+}
+
+/// Every role under the roles that include it, with its description and
+/// effective permissions; the roles no other includes start at the left.
+pub fn role_tree(catalog: &RoleCatalog) -> String {
+    fn show(catalog: &RoleCatalog, name: &str, depth: usize, lines: &mut Vec<String>) {
+        let Some(role) = catalog.get(name) else {
+            return;
+        };
+        let indent = "    ".repeat(depth);
+        let kind = if role.builtin { "built-in" } else { "custom" };
+        lines.push(format!("{indent}{name} ({kind}): {}", role.description));
+        let effective: Vec<&str> = catalog
+            .effective(name)
+            .into_iter()
+            .map(|p| p.as_str())
+            .collect();
+        lines.push(format!("{indent}  effective: {}", effective.join(", ")));
+        for included in &role.includes {
+            show(catalog, included, depth + 1, lines);
+        }
+    }
+    let baseline: Vec<&str> = BASELINE.iter().map(|p| p.as_str()).collect();
+    let mut lines = vec![format!(
+        "every account, with or without a role: {}",
+        baseline.join(", ")
+    )];
+    let included: Vec<&String> = catalog.iter().flat_map(|r| &r.includes).collect();
+    for root in catalog.iter().filter(|r| !included.contains(&&r.name)) {
+        show(catalog, &root.name, 0, &mut lines);
+    }
+    lines.join("\n")
+}
+
+/// One line for an operator, naming the option to fix where there is one.
+pub fn message(error: ServiceError) -> String {
+    match error {
+        ServiceError::Validation(issues) => issues
+            .iter()
+            .map(|issue| match issue.field.as_str() {
+                "reason" => [
+                    ReasonError::Required,
+                    ReasonError::TooLong,
+                    ReasonError::Invalid,
+                ]
+                .into_iter()
+                .find(|e| e.code() == issue.code)
+                .map_or_else(
+                    || "--reason is not usable".to_owned(),
+                    |e| format!("{e} (--reason)"),
+                ),
+                "email" => "--email is not a valid address".to_owned(),
+                "display_name" => {
+                    "--name must be 1 to 100 characters without control characters".to_owned()
+                }
+                field => format!("{field}: {}", issue.code),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        ServiceError::Role(refusal) => refusal.to_string(),
+        ServiceError::NotFound(what) => what,
+        ServiceError::Storage(failure) => format!("the database failed: {failure}"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::role::{builtin_roles, RoleDefinition};
+    use domain::Permission;
+
+    #[test]
+    fn the_role_tree_nests_included_roles_under_their_includers() {
+        let mut roles = builtin_roles();
+        roles.push(RoleDefinition {
+            name: "tier1".into(),
+            description: "First line".into(),
+            permissions: [Permission::AuditRead].into_iter().collect(),
+            includes: ["support".to_owned()].into_iter().collect(),
+            builtin: false,
+        });
+        let tree = role_tree(&RoleCatalog::new(roles).unwrap());
+        let names: Vec<&str> = tree
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("effective:"))
+            .map(|l| l.split(" (").next().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                "every account, with or without a role: own.view, own.change",
+                "auditor",
+                "security_admin",
+                "    support_lead",
+                "        support",
+                "tier1",
+                "    support",
+            ]
+        );
+        assert!(tree.contains(
+            "tier1 (custom): First line\n  effective: customer.read, customer.impersonate, customer.unlock, customer.sessions, audit.read"
+        ));
+    }
+
+    #[test]
+    fn refusals_are_one_line_naming_the_option() {
+        let missing =
+            ServiceError::Validation(vec![service::FieldIssue::new("reason", "reason.required")]);
+        assert_eq!(message(missing), "a reason is required (--reason)");
+        let role = ServiceError::Role(domain::RoleError::UnknownRole("wizard".into()));
+        assert_eq!(
+            message(role),
+            "unknown role \"wizard\"; `latchkey roles` lists the roles"
+        );
+        let nobody = ServiceError::NotFound("no account has the address x@example.com".into());
+        assert!(!message(nobody).contains('\n'));
+    }
+}
