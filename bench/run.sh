@@ -14,7 +14,7 @@ WORK=bench/out
 DURATION=${BENCH_SECONDS:-15}
 rm -rf "$WORK" && mkdir -p "$WORK"
 
-cargo leptos build --release --precompress >/dev/null 2>&1
+cargo leptos build --release --precompress --split >/dev/null 2>&1
 cargo build --release -q -p service --example hash_rate
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -89,22 +89,14 @@ echo "/account/activity (4 clients) during a 16-client sign-in flood: $(activity
 wait $flood
 echo "peak RSS: $(( $(rss_kib $server VmHWM) / 1024 )) MiB"
 
-# What a first visit downloads, as the browser receives it: every script and
-# WASM file the page names, asked for with brotli allowed, counted on the wire.
-first_visit() {
-  local path=$1 session=${2:-} html asset bytes total=0
-  html=$(curl -sf -H "Cookie: $session" "$BASE$path")
-  for asset in $(grep -oE '/(pkg/[^"'"'"' )]+\.(js|wasm)|[a-z]+\.js)\b' <<<"$html" | sort -u); do
-    bytes=$(curl -sf -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br, gzip' "$BASE$asset")
-    total=$((total + bytes))
-  done
-  echo "$total"
-}
-for route in /login /register; do
-  echo "first visit to $route: JS + WASM on the wire (brotli): $(( $(first_visit $route) / 1024 )) KiB"
+# What a first visit downloads, measured in Chromium with an empty cache:
+# every script and WASM response, the lazily loaded islands of the page
+# included, as it came over the wire (brotli).
+node bench/first-visit.mjs "$BASE" - /login /register | while read -r route bytes files; do
+  echo "first visit to $route: JS + WASM on the wire (brotli): $((bytes / 1024)) KiB in $files files"
 done
-for route in /account /account/security; do
-  echo "first visit to $route (signed in): JS + WASM on the wire (brotli): $(( $(first_visit $route "$cookie") / 1024 )) KiB"
+node bench/first-visit.mjs "$BASE" "$cookie" /account /account/security | while read -r route bytes files; do
+  echo "first visit to $route (signed in): JS + WASM on the wire (brotli): $((bytes / 1024)) KiB in $files files"
 done
 css=$(curl -sf -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br' "$BASE$(grep -oE '/pkg/[^"]+\.css' <<<"$(curl -sf "$BASE/login")" | head -1)")
 echo "CSS on the wire (brotli): $((css / 1024)) KiB"
@@ -112,4 +104,5 @@ echo "CSS on the wire (brotli): $((css / 1024)) KiB"
 # What the WASM's bytes are, largest first.
 command -v twiggy >/dev/null || cargo install twiggy --locked -q
 echo "twiggy top of the WASM:"
-twiggy top -n 15 target/site/pkg/latchkey.*.wasm
+for wasm in target/site/pkg/*.wasm; do echo "$wasm: $(stat -c %s "$wasm") B"; done
+twiggy top -n 15 "$(ls -S target/site/pkg/*.wasm | head -1)"

@@ -25,7 +25,9 @@ step "Unit and integration tests"
 cargo test -p domain -p service -p store -p server -p app --features app/ssr
 
 step "End to end (Playwright in Debian's Chromium)"
-cargo leptos build
+# --split: each island is its own lazily loaded WASM file (`#[island(lazy)]`
+# needs the split in every build).
+cargo leptos build --split
 (cd end2end && npx playwright test)
 
 step "All tests passed in $((SECONDS - started)) s"

@@ -218,7 +218,7 @@ pub fn post_path<S: leptos::server_fn::ServerFn>() -> String {
 /// browser itself, with and without JavaScript, so the answer is a whole new
 /// page. With JavaScript its buttons say they are working and a second press
 /// sends nothing.
-#[island]
+#[island(lazy)]
 pub fn PostForm(
     action: String,
     #[prop(optional, into)] form_class: Option<String>,

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { freshEmail, open, PASSWORD, register, signIn, verifiedAccount } from "./support";
+import { freshEmail, open, PASSWORD, register, settled, signIn, verifiedAccount } from "./support";
 
 test("the password policy explains every failed rule and keeps what was typed", async ({ page }, testInfo) => {
   const email = freshEmail(testInfo, "policy");
@@ -63,4 +63,25 @@ test("the show-password switch reveals the password when scripts run", async ({ 
   await page.getByLabel("Password", { exact: true }).fill("Secret-Value-1!");
   await toggle.check();
   await expect(page.getByLabel("Password", { exact: true })).toHaveAttribute("type", "text");
+});
+
+test("a Chinese page's islands answer in Chinese, as they are drawn", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name === "nojs", "the islands' own rendering needs JavaScript; the server's Chinese pages are covered elsewhere");
+  await open(page, "/register", testInfo);
+  await page.getByRole("link", { name: "中文" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+  await settled(page, testInfo);
+  // Drawn in the browser by the registration island.
+  await page.getByLabel("密码", { exact: true }).pressSequentially("abc");
+  await expect(page.locator(".live-check")).toContainText("至少使用 12 个字符。");
+
+  await page.goto("/login");
+  await settled(page, testInfo);
+  await page.getByLabel("邮箱地址").fill(freshEmail(testInfo, "zh"));
+  await page.getByLabel("密码", { exact: true }).fill("Wrong-Password-99!");
+  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await expect(page.getByRole("alert")).toHaveText("邮箱地址与密码不匹配。请检查后重试。");
+  // Answered in place by the sign-in island, not by a new page.
+  expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
 });

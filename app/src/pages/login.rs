@@ -51,7 +51,7 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn LoginForm(next: String, flash: FormFlash) -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action, flash.error.clone());

@@ -44,7 +44,7 @@ fn PrivacyControls() -> impl IntoView {
 
 /// Deleting ends in a whole new page (the redirect of an island's form is a
 /// browser navigation), so nothing of the closed account stays on screen.
-#[island]
+#[island(lazy)]
 fn DeleteForm(flash: FormFlash) -> impl IntoView {
     let action = ServerAction::<DeleteAccount>::new();
     let error = action_error(action, flash.error);

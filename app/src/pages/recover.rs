@@ -27,7 +27,7 @@ pub fn RecoverPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn RecoverForm(flash: FormFlash) -> impl IntoView {
     let action = ServerAction::<RequestPasswordReset>::new();
     let error = action_error(action, flash.error.clone());
@@ -86,7 +86,7 @@ fn NoResetLink() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn ResetForm(flash: FormFlash, factors: ResetFactorsView) -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let error = action_error(action, flash.error.clone());

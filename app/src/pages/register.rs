@@ -27,7 +27,7 @@ pub fn RegisterPage() -> impl IntoView {
 
 /// The form, with the password's rules checked as the user types (the same
 /// rules the server enforces; the dictionary check runs on the server only).
-#[island]
+#[island(lazy)]
 fn RegisterForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let error = action_error(action, flash.error.clone());

@@ -66,7 +66,7 @@ fn SecurityForms(user: UserView) -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn PasswordChangeForm(flash: FormFlash) -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let error = action_error(action, flash.error);
@@ -87,7 +87,7 @@ fn PasswordChangeForm(flash: FormFlash) -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn EmailChangeForm(flash: FormFlash) -> impl IntoView {
     let action = ServerAction::<ChangeEmail>::new();
     let error = action_error(action, flash.error.clone());

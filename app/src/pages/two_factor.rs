@@ -55,7 +55,7 @@ pub fn SecondFactorPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn SecondFactorForm(next: String, flash: FormFlash, passkey: bool) -> impl IntoView {
     let action = ServerAction::<SubmitSecondFactor>::new();
     let error = action_error(action, flash.error);
@@ -118,7 +118,7 @@ fn ReauthCard() -> impl IntoView {
 }
 
 /// `code`: the account has an app or recovery codes to ask for.
-#[island]
+#[island(lazy)]
 fn ReauthForm(next: String, flash: FormFlash, code: bool) -> impl IntoView {
     let action = ServerAction::<Reauthenticate>::new();
     let error = action_error(action, flash.error);
@@ -206,7 +206,7 @@ fn TwoFactorSettings() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn ConfirmTwoFactorForm(flash: FormFlash) -> impl IntoView {
     let action = ServerAction::<ConfirmTwoFactor>::new();
     let error = action_error(action, flash.error);
