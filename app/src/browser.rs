@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use domain::Locale;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::error::AppError;
 
 /// Runs after `hydrate_islands`: the loader hydrates the islands right after
 /// this returns (in microtasks), so a zero timeout marks the page once they
@@ -70,5 +73,62 @@ fn mark_hydrated() {
         .and_then(|d| d.document_element())
     {
         let _ = root.set_attribute("data-hydrated", "true");
+    }
+}
+
+/// Sends a form to its server function the way the server function's own
+/// client does (urlencoded, answer in JSON), without a client per function:
+/// one small path for every form island instead of one per form in the WASM.
+/// `Ok(Some(path))` is where the server sends the browser next.
+/// The form's fields are read by the caller at the moment of submitting
+/// (`passkeys.js` clears a passkey's answer right after it submits).
+pub async fn post_form(
+    data: web_sys::FormData,
+    action: String,
+) -> Result<Option<String>, AppError> {
+    let transport = |_: JsValue| AppError::Transport;
+    let body = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
+        .map_err(transport)?
+        .to_string();
+    let headers = web_sys::Headers::new().map_err(transport)?;
+    headers
+        .set("Accept", "application/json")
+        .map_err(transport)?;
+    headers
+        .set("Content-Type", "application/x-www-form-urlencoded")
+        .map_err(transport)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&body.into());
+    let request = web_sys::Request::new_with_str_and_init(&action, &init).map_err(transport)?;
+    let window = web_sys::window().ok_or(AppError::Transport)?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(transport)?
+        .dyn_into()
+        .map_err(transport)?;
+    if response.ok() {
+        // `leptos_axum::redirect` answers a script's request with this
+        // header and the destination instead of a 3xx. (A refusal may carry
+        // one too, for plain posts: the error is what a script shows.)
+        let headers = response.headers();
+        if headers.has("serverfnredirect").unwrap_or(false) {
+            return Ok(headers.get("location").ok().flatten());
+        }
+        return Ok(None);
+    }
+    let text = JsFuture::from(response.text().map_err(transport)?)
+        .await
+        .map_err(transport)?
+        .as_string()
+        .unwrap_or_default();
+    Err(serde_json::from_str(&text).unwrap_or(AppError::Transport))
+}
+
+/// Goes to a page as a whole new load.
+pub fn go_to(path: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
     }
 }

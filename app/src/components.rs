@@ -8,22 +8,86 @@ use crate::api::FormFlash;
 use crate::error::AppError;
 use crate::i18n::{code_text, t, T};
 
-/// The error a form shows: the latest script-driven submission's, or,
-/// before any, the one the page was drawn with.
-pub fn action_error<I>(
-    action: ServerAction<I>,
-    drawn_with: Option<AppError>,
-) -> Signal<Option<AppError>>
-where
-    I: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || {
-        if action.version().get() > 0 {
-            action.value().get().and_then(Result::err)
-        } else {
-            drawn_with.clone()
+/// What a form island knows of its form: the error to show (at first the
+/// one the page was drawn with), whether a request runs, and how many
+/// answers came back.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    error: RwSignal<Option<AppError>>,
+    pending: RwSignal<bool>,
+    answers: RwSignal<u32>,
+}
+
+impl FormState {
+    pub fn new(drawn_with: Option<AppError>) -> Self {
+        FormState {
+            error: RwSignal::new(drawn_with),
+            pending: RwSignal::new(false),
+            answers: RwSignal::new(0),
         }
-    })
+    }
+
+    pub fn error(self) -> Signal<Option<AppError>> {
+        self.error.into()
+    }
+
+    pub fn pending(self) -> Signal<bool> {
+        self.pending.into()
+    }
+
+    pub fn answers(self) -> Signal<u32> {
+        self.answers.into()
+    }
+}
+
+/// A form inside an island, posting to the server function `S`. Without
+/// JavaScript the browser posts it; with JavaScript it is sent in the
+/// background: an error shows in place with what was typed kept, a success
+/// is the server's redirect, followed as a whole new page, and a second
+/// press while one request runs sends nothing.
+#[component]
+pub fn SendForm(
+    state: FormState,
+    action: String,
+    #[prop(optional)] id: Option<&'static str>,
+    #[prop(optional)] labelled_by: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let target = action.clone();
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if state.pending.get_untracked() {
+            return;
+        }
+        state.pending.set(true);
+        #[cfg(feature = "hydrate")]
+        {
+            let form = event_target::<leptos::web_sys::HtmlFormElement>(&event);
+            // Read now, as the browser would have sent it.
+            let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else {
+                state.pending.set(false);
+                return;
+            };
+            let action = target.clone();
+            leptos::task::spawn_local(async move {
+                match crate::browser::post_form(data, action).await {
+                    Ok(Some(next)) => crate::browser::go_to(&next),
+                    answer => {
+                        state.error.set(answer.err());
+                        state.answers.update(|n| *n += 1);
+                        state.pending.set(false);
+                    }
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &target;
+    };
+    view! {
+        <form method="post" action=action novalidate="" class="stack" id=id aria-labelledby=labelled_by on:submit=on_submit>
+            {children()}
+        </form>
+    }
 }
 
 /// The error a no-JavaScript post of `form` left in the flash.

@@ -4,7 +4,9 @@ use leptos_router::hooks::use_query_map;
 use super::page_data;
 use super::passkeys::PasskeyBlock;
 use crate::api::{FormFlash, SignIn};
-use crate::components::{action_error, flash_of, ErrorSummary, Field, PageCard, Submit};
+use crate::components::{
+    flash_of, post_path, ErrorSummary, Field, FormState, PageCard, SendForm, Submit,
+};
 use crate::i18n::{t, T};
 
 #[component]
@@ -53,18 +55,19 @@ pub fn LoginPage() -> impl IntoView {
 
 #[island(lazy)]
 fn LoginForm(next: String, flash: FormFlash) -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
-    let error = action_error(action, flash.error.clone());
+    let state = FormState::new(flash.error.clone());
+    let error = state.error();
+    let action = post_path::<SignIn>();
     view! {
         <ErrorSummary error />
-        <ActionForm action attr:novalidate="" attr:class="stack">
+        <SendForm state action>
             <input type="hidden" name="next" value=next />
             // `webauthn` lets the browser offer passkeys in the address field.
             <Field name="email" label=T::EmailLabel kind="email" autocomplete="username webauthn"
                 value=flash.value("email") error required=true />
             <Field name="password" label=T::PasswordLabel kind="password" autocomplete="current-password"
                 error required=true />
-            <Submit label=T::SignInButton pending=action.pending() />
-        </ActionForm>
+            <Submit label=T::SignInButton pending=state.pending() />
+        </SendForm>
     }
 }

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use super::{page_data, SignedIn};
 use crate::api::{deletion_grace_days, DeleteAccount, ExportData, FormFlash, UserView};
-use crate::components::{action_error, flash_of, ErrorSummary, Field, Submit};
+use crate::components::{flash_of, post_path, ErrorSummary, Field, FormState, SendForm, Submit};
 use crate::i18n::{t, T};
 
 /// `/account/privacy`: download everything, or close the account.
@@ -46,14 +46,15 @@ fn PrivacyControls() -> impl IntoView {
 /// browser navigation), so nothing of the closed account stays on screen.
 #[island(lazy)]
 fn DeleteForm(flash: FormFlash) -> impl IntoView {
-    let action = ServerAction::<DeleteAccount>::new();
-    let error = action_error(action, flash.error);
+    let state = FormState::new(flash.error);
+    let error = state.error();
+    let action = post_path::<DeleteAccount>();
     view! {
         <ErrorSummary error />
-        <ActionForm action attr:novalidate="" attr:class="stack" attr:aria-labelledby="delete-heading">
+        <SendForm state action labelled_by="delete-heading">
             <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
                 autocomplete="current-password" error required=true />
-            <Submit label=T::DeleteButton pending=action.pending() danger=true />
-        </ActionForm>
+            <Submit label=T::DeleteButton pending=state.pending() danger=true />
+        </SendForm>
     }
 }

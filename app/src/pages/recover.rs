@@ -4,7 +4,9 @@ use super::page_data;
 use super::passkeys::PasskeyBlock;
 use super::verify::LinkAccount;
 use crate::api::{reset_factors, FormFlash, RequestPasswordReset, ResetFactorsView, ResetPassword};
-use crate::components::{action_error, flash_of, ErrorSummary, Field, PageCard, Submit};
+use crate::components::{
+    flash_of, post_path, ErrorSummary, Field, FormState, PageCard, SendForm, Submit,
+};
 use crate::error::AppError;
 use crate::i18n::{t, T};
 
@@ -29,15 +31,16 @@ pub fn RecoverPage() -> impl IntoView {
 
 #[island(lazy)]
 fn RecoverForm(flash: FormFlash) -> impl IntoView {
-    let action = ServerAction::<RequestPasswordReset>::new();
-    let error = action_error(action, flash.error.clone());
+    let state = FormState::new(flash.error.clone());
+    let error = state.error();
+    let action = post_path::<RequestPasswordReset>();
     view! {
         <ErrorSummary error />
-        <ActionForm action attr:novalidate="" attr:class="stack">
+        <SendForm state action>
             <Field name="email" label=T::EmailLabel kind="email" autocomplete="email"
                 value=flash.value("email") error required=true />
-            <Submit label=T::RecoverButton pending=action.pending() />
-        </ActionForm>
+            <Submit label=T::RecoverButton pending=state.pending() />
+        </SendForm>
     }
 }
 
@@ -88,29 +91,26 @@ fn NoResetLink() -> impl IntoView {
 
 #[island(lazy)]
 fn ResetForm(flash: FormFlash, factors: ResetFactorsView) -> impl IntoView {
-    let action = ServerAction::<ResetPassword>::new();
-    let error = action_error(action, flash.error.clone());
+    let state = FormState::new(flash.error.clone());
+    let error = state.error();
     let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
     view! {
         <ErrorSummary error />
         <Show when=move || !link_dead() fallback=NoResetLink>
-            <ResetFields action error factors=factors.clone() />
+            <ResetFields state factors=factors.clone() />
         </Show>
     }
 }
 
 #[component]
-fn ResetFields(
-    action: ServerAction<ResetPassword>,
-    error: Signal<Option<AppError>>,
-    factors: ResetFactorsView,
-) -> impl IntoView {
+fn ResetFields(state: FormState, factors: ResetFactorsView) -> impl IntoView {
+    let error = state.error();
     let has_factors = factors.app || !factors.passkeys.is_empty();
     let has_passkeys = !factors.passkeys.is_empty();
     view! {
         <LinkAccount address=factors.masked_email />
         <p class="lead">{t(T::ResetIntro)}</p>
-        <ActionForm action attr:novalidate="" attr:class="stack" attr:id="reset-form">
+        <SendForm state action={post_path::<ResetPassword>()} id="reset-form">
             // A passkey's answer, filled in by passkeys.js when one is used.
             <input type="hidden" name="ceremony" value="" />
             <input type="hidden" name="credential" value="" />
@@ -139,8 +139,8 @@ fn ResetFields(
                 <Field name="code" label=T::CodeLabel autocomplete="one-time-code"
                     hint=T::ResetCodeHint error required=true />
             })}
-            <Submit label=T::ResetButton pending=action.pending() />
-        </ActionForm>
+            <Submit label=T::ResetButton pending=state.pending() />
+        </SendForm>
         {has_passkeys.then(|| view! {
             <p class="divider"><span>{t(T::OrDivider)}</span></p>
             <p class="hint">{t(T::ResetPasskeyHint)}</p>

@@ -3,7 +3,9 @@ use leptos::prelude::*;
 
 use super::page_data;
 use crate::api::{get_password_policy, FormFlash, Register};
-use crate::components::{action_error, flash_of, ErrorSummary, Field, PageCard, Submit};
+use crate::components::{
+    flash_of, post_path, ErrorSummary, Field, FormState, PageCard, SendForm, Submit,
+};
 use crate::i18n::{code_text, t, T};
 
 #[component]
@@ -29,8 +31,9 @@ pub fn RegisterPage() -> impl IntoView {
 /// rules the server enforces; the dictionary check runs on the server only).
 #[island(lazy)]
 fn RegisterForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
-    let action = ServerAction::<Register>::new();
-    let error = action_error(action, flash.error.clone());
+    let state = FormState::new(flash.error.clone());
+    let error = state.error();
+    let action = post_path::<Register>();
     let typed_email = RwSignal::new(flash.value("email"));
     let typed_name = RwSignal::new(flash.value("display_name"));
     let typed_password = RwSignal::new(String::new());
@@ -38,7 +41,7 @@ fn RegisterForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
     // the server's (now stale) list instead of repeating it.
     let edited_since_submit = RwSignal::new(false);
     Effect::new(move |_| {
-        action.version().track();
+        state.answers().track();
         edited_since_submit.set(false);
     });
     let field_error = Signal::derive(move || {
@@ -63,7 +66,7 @@ fn RegisterForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
     };
     view! {
         <ErrorSummary error />
-        <ActionForm action attr:novalidate="" attr:class="stack">
+        <SendForm state action>
             <Field name="email" label=T::EmailLabel kind="email" autocomplete="email"
                 value=flash.value("email") error required=true
                 on_input=move |v| typed_email.set(v) />
@@ -82,8 +85,8 @@ fn RegisterForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
                         .collect_view()}
                 </ul>
             </Field>
-            <Submit label=T::CreateAccountButton pending=action.pending() />
-        </ActionForm>
+            <Submit label=T::CreateAccountButton pending=state.pending() />
+        </SendForm>
     }
 }
 

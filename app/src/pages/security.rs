@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use super::passkeys::PasskeySection;
 use super::{page_data, SignedIn};
 use crate::api::{list_passkeys, ChangeEmail, ChangePassword, FormFlash, UserView};
-use crate::components::{action_error, flash_of, ErrorSummary, Field, Submit};
+use crate::components::{flash_of, post_path, ErrorSummary, Field, FormState, SendForm, Submit};
 use crate::i18n::{t, T};
 
 /// `/account/security`: password and address changes, and passkeys.
@@ -68,35 +68,37 @@ fn SecurityForms(user: UserView) -> impl IntoView {
 
 #[island(lazy)]
 fn PasswordChangeForm(flash: FormFlash) -> impl IntoView {
-    let action = ServerAction::<ChangePassword>::new();
-    let error = action_error(action, flash.error);
+    let state = FormState::new(flash.error);
+    let error = state.error();
+    let action = post_path::<ChangePassword>();
     view! {
         <ErrorSummary error />
         // Drawn again after every answer, so no password stays in the fields.
-        {move || { action.version().track(); view! {
-        <ActionForm action attr:novalidate="" attr:class="stack" attr:aria-labelledby="password-heading">
+        {move || { state.answers().track(); view! {
+        <SendForm state action=action.clone() labelled_by="password-heading">
             <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
                 autocomplete="current-password" error required=true />
             <Field name="password" label=T::NewPasswordLabel kind="password"
                 autocomplete="new-password" hint=T::PasswordHint error required=true />
             <Field name="confirmation" label=T::ConfirmPasswordLabel kind="password"
                 autocomplete="new-password" error required=true />
-            <Submit label=T::ChangePasswordButton pending=action.pending() />
-        </ActionForm>
+            <Submit label=T::ChangePasswordButton pending=state.pending() />
+        </SendForm>
         }}}
     }
 }
 
 #[island(lazy)]
 fn EmailChangeForm(flash: FormFlash) -> impl IntoView {
-    let action = ServerAction::<ChangeEmail>::new();
-    let error = action_error(action, flash.error.clone());
+    let state = FormState::new(flash.error.clone());
+    let error = state.error();
+    let action = post_path::<ChangeEmail>();
     view! {
         <ErrorSummary error />
-        <ActionForm action attr:novalidate="" attr:class="stack" attr:aria-labelledby="email-heading">
+        <SendForm state action=action.clone() labelled_by="email-heading">
             <Field name="email" label=T::NewEmailLabel kind="email" autocomplete="email" scope="change"
                 value=flash.value("email") error required=true />
-            <Submit label=T::ChangeEmailButton pending=action.pending() />
-        </ActionForm>
+            <Submit label=T::ChangeEmailButton pending=state.pending() />
+        </SendForm>
     }
 }

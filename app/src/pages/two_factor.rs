@@ -13,7 +13,8 @@ use crate::api::{
     SubmitSecondFactor, TwoFactorView, UserView,
 };
 use crate::components::{
-    action_error, flash_error, flash_of, post_path, ErrorSummary, Field, PageCard, PostForm, Submit,
+    flash_error, flash_of, post_path, ErrorSummary, Field, FormState, PageCard, PostForm, SendForm,
+    Submit,
 };
 use crate::error::AppError;
 use crate::i18n::{t, T};
@@ -57,8 +58,9 @@ pub fn SecondFactorPage() -> impl IntoView {
 
 #[island(lazy)]
 fn SecondFactorForm(next: String, flash: FormFlash, passkey: bool) -> impl IntoView {
-    let action = ServerAction::<SubmitSecondFactor>::new();
-    let error = action_error(action, flash.error);
+    let state = FormState::new(flash.error);
+    let error = state.error();
+    let action = post_path::<SubmitSecondFactor>();
     let expired = move || matches!(error.get(), Some(AppError::TokenInvalid));
     let next = StoredValue::new(next);
     view! {
@@ -67,11 +69,11 @@ fn SecondFactorForm(next: String, flash: FormFlash, passkey: bool) -> impl IntoV
             <p><a class="button" href="/login">{t(T::GoToSignIn)}</a></p>
         }>
             <ErrorSummary error />
-            <ActionForm action attr:novalidate="" attr:class="stack">
+            <SendForm state action=action.clone()>
                 <input type="hidden" name="next" value=next.get_value() />
                 <CodeField error />
-                <Submit label=T::VerifyCodeButton pending=action.pending() />
-            </ActionForm>
+                <Submit label=T::VerifyCodeButton pending=state.pending() />
+            </SendForm>
             {passkey.then(|| view! {
                 <p class="divider"><span>{t(T::OrDivider)}</span></p>
                 <PasskeyBlock purpose="second-factor" label=T::UsePasskeyButton next=next.get_value() />
@@ -120,17 +122,18 @@ fn ReauthCard() -> impl IntoView {
 /// `code`: the account has an app or recovery codes to ask for.
 #[island(lazy)]
 fn ReauthForm(next: String, flash: FormFlash, code: bool) -> impl IntoView {
-    let action = ServerAction::<Reauthenticate>::new();
-    let error = action_error(action, flash.error);
+    let state = FormState::new(flash.error);
+    let error = state.error();
+    let action = post_path::<Reauthenticate>();
     view! {
         <ErrorSummary error />
-        <ActionForm action attr:novalidate="" attr:class="stack" attr:id="reauth-form">
+        <SendForm state action=action.clone() id="reauth-form">
             <input type="hidden" name="next" value=next />
             <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
                 autocomplete="current-password" error required=true />
             {code.then(|| view! { <CodeField error /> })}
-            <Submit label=T::ReauthButton pending=action.pending() />
-        </ActionForm>
+            <Submit label=T::ReauthButton pending=state.pending() />
+        </SendForm>
     }
 }
 
@@ -208,14 +211,15 @@ fn TwoFactorSettings() -> impl IntoView {
 
 #[island(lazy)]
 fn ConfirmTwoFactorForm(flash: FormFlash) -> impl IntoView {
-    let action = ServerAction::<ConfirmTwoFactor>::new();
-    let error = action_error(action, flash.error);
+    let state = FormState::new(flash.error);
+    let error = state.error();
+    let action = post_path::<ConfirmTwoFactor>();
     view! {
         <ErrorSummary error />
-        <ActionForm action attr:novalidate="" attr:class="stack" attr:aria-labelledby="first-code">
+        <SendForm state action=action.clone() labelled_by="first-code">
             <Field name="code" label=T::CodeLabel autocomplete="one-time-code" error required=true />
-            <Submit label=T::TurnOnButton pending=action.pending() />
-        </ActionForm>
+            <Submit label=T::TurnOnButton pending=state.pending() />
+        </SendForm>
     }
 }
 
