@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use service::accounts::CurrentUser;
 use service::ports::Origin;
-use service::{Accounts, ServiceError};
+use service::{Accounts, ServiceError, Support};
 
 use crate::api::FormFlash;
 use crate::error::{AppError, FieldError};
@@ -23,6 +23,8 @@ use crate::error::{AppError, FieldError};
 #[derive(Clone)]
 pub struct AppContext {
     pub accounts: Arc<Accounts>,
+    /// The staff console's use cases, over the same ports.
+    pub support: Arc<Support>,
     pub cookies: CookiePolicy,
 }
 
@@ -259,7 +261,7 @@ pub fn into_app_error(error: ServiceError) -> AppError {
 /// the rest are answers about the role field, each with its own code.
 fn role_refusal(refusal: domain::RoleError) -> AppError {
     tracing::warn!(%refusal, ip = %origin().ip, "role change refused");
-    if let domain::RoleError::NotPermitted(_) = refusal {
+    if let domain::RoleError::NotPermitted(_) | domain::RoleError::NotACustomer = refusal {
         return AppError::Forbidden;
     }
     AppError::Validation(vec![FieldError {
