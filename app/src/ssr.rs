@@ -257,10 +257,11 @@ pub fn into_app_error(error: ServiceError) -> AppError {
     reject(app_error)
 }
 
-/// A refused change to roles: a missing permission is an access refusal;
-/// the rest are answers about the role field, each with its own code.
+/// A refusal by the staff rules (a role change, or a console action): a
+/// missing permission or an account the console may not act on is an access
+/// refusal; the rest are answers about the role field, each with its own code.
 fn role_refusal(refusal: domain::RoleError) -> AppError {
-    tracing::warn!(%refusal, ip = %origin().ip, "role change refused");
+    tracing::warn!(%refusal, ip = %origin().ip, "refused by the staff rules");
     if let domain::RoleError::NotPermitted(_) | domain::RoleError::NotACustomer = refusal {
         return AppError::Forbidden;
     }

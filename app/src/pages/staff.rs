@@ -250,12 +250,75 @@ fn CustomerCard(
     let actions = SupportForms {
         customer: file.id,
         flash,
-        may: file.may.clone(),
     };
     let locked = file.locked_until.is_some();
     let disabled = file.disabled_since.is_some();
     let has_sessions = !file.sessions.is_empty();
     let id = file.id;
+    // The actions that fit the account's state and that the reader may take.
+    let offered: Vec<Offer> = [
+        locked.then(|| {
+            Offer::new(
+                "support_unlock",
+                post_path::<SupportUnlock>(),
+                Permission::CustomerUnlock,
+                T::ActUnlock,
+                false,
+            )
+        }),
+        has_sessions.then(|| {
+            Offer::new(
+                "support_end_sessions",
+                post_path::<SupportEndSessions>(),
+                Permission::CustomerSessions,
+                T::ActEndSessions,
+                false,
+            )
+        }),
+        Some(Offer::new(
+            "support_require_password_reset",
+            post_path::<SupportRequirePasswordReset>(),
+            Permission::CustomerForceReset,
+            T::ActRequireReset,
+            true,
+        )),
+        has_factors.then(|| {
+            Offer::new(
+                "support_remove_second_factors",
+                post_path::<SupportRemoveSecondFactors>(),
+                Permission::CustomerResetSecondFactor,
+                T::ActRemoveFactors,
+                true,
+            )
+        }),
+        Some(if disabled {
+            Offer::new(
+                "support_enable",
+                post_path::<SupportEnable>(),
+                Permission::CustomerDisable,
+                T::ActEnable,
+                false,
+            )
+        } else {
+            Offer::new(
+                "support_disable",
+                post_path::<SupportDisable>(),
+                Permission::CustomerDisable,
+                T::ActDisable,
+                true,
+            )
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|offer| file.may.contains(&offer.permission))
+    .collect();
+    // A refused post of a form this page does not draw (a permission the
+    // reader lacks, a state that changed meanwhile) is said at the top.
+    let unoffered_refusal = flash
+        .get_untracked()
+        .filter(|f| f.form.starts_with("support_") && !offered.iter().any(|o| o.form == f.form))
+        .and_then(|f| f.error);
     view! {
         <section class="card wide">
             <h1>{t(T::CustomerTitle)}</h1>
@@ -303,15 +366,8 @@ fn CustomerCard(
 
             <h2>{t(T::ActionsHeading)}</h2>
             <p>{t(T::ActionsIntro)}</p>
-            {locked.then(|| actions.form("support_unlock", post_path::<SupportUnlock>(), Permission::CustomerUnlock, T::ActUnlock, false))}
-            {has_sessions.then(|| actions.form("support_end_sessions", post_path::<SupportEndSessions>(), Permission::CustomerSessions, T::ActEndSessions, false))}
-            {actions.form("support_require_password_reset", post_path::<SupportRequirePasswordReset>(), Permission::CustomerForceReset, T::ActRequireReset, true)}
-            {has_factors.then(|| actions.form("support_remove_second_factors", post_path::<SupportRemoveSecondFactors>(), Permission::CustomerResetSecondFactor, T::ActRemoveFactors, true))}
-            {if disabled {
-                actions.form("support_enable", post_path::<SupportEnable>(), Permission::CustomerDisable, T::ActEnable, false)
-            } else {
-                actions.form("support_disable", post_path::<SupportDisable>(), Permission::CustomerDisable, T::ActDisable, true)
-            }}
+            {unoffered_refusal.map(|error| view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> })}
+            {offered.into_iter().map(|offer| actions.form(offer)).collect_view()}
 
             <h2>{t(T::NavActivity)}</h2>
             {if file.activity.rows.is_empty() {
@@ -332,43 +388,63 @@ fn CustomerCard(
     }
 }
 
-/// The action forms of one customer's page.
-struct SupportForms {
-    customer: i64,
-    flash: Signal<Option<FormFlash>>,
-    may: Vec<Permission>,
+/// One action a customer's page offers.
+struct Offer {
+    /// The flash name its server function uses.
+    form: &'static str,
+    action: String,
+    permission: Permission,
+    label: T,
+    danger: bool,
 }
 
-impl SupportForms {
-    /// One action's form, when the reader holds its permission: the reason
-    /// (kept, with the refusal, when a post without JavaScript is refused)
-    /// and the button. `form` is the flash name the server function uses.
-    fn form(
-        &self,
+impl Offer {
+    fn new(
         form: &'static str,
         action: String,
         permission: Permission,
         label: T,
         danger: bool,
-    ) -> Option<AnyView> {
-        if !self.may.contains(&permission) {
-            return None;
+    ) -> Offer {
+        Offer {
+            form,
+            action,
+            permission,
+            label,
+            danger,
         }
+    }
+}
+
+/// The action forms of one customer's page.
+struct SupportForms {
+    customer: i64,
+    flash: Signal<Option<FormFlash>>,
+}
+
+impl SupportForms {
+    /// One action's form: the reason (kept, with the refusal, when a post
+    /// without JavaScript is refused) and the button.
+    fn form(&self, offer: Offer) -> impl IntoView {
+        let Offer {
+            form,
+            action,
+            label,
+            danger,
+            ..
+        } = offer;
         let error = flash_error(self.flash, form);
         let typed = flash_of(self.flash, form).value("reason");
         let customer = self.customer.to_string();
-        Some(
-            view! {
-                <PostForm action form_class="stack support-action">
-                    <h3>{t(label)}</h3>
-                    <ErrorSummary error />
-                    <input type="hidden" name="customer" value=customer />
-                    <Field name="reason" label=T::ReasonLabel hint=T::ReasonHint autocomplete="off"
-                        value=typed error required=true scope=form max_chars=domain::reason::MAX_REASON_CHARS />
-                    <Submit label danger />
-                </PostForm>
-            }
-            .into_any(),
-        )
+        view! {
+            <PostForm action form_class="stack support-action">
+                <h3>{t(label)}</h3>
+                <ErrorSummary error />
+                <input type="hidden" name="customer" value=customer />
+                <Field name="reason" label=T::ReasonLabel hint=T::ReasonHint autocomplete="off"
+                    value=typed error required=true scope=form max_chars=domain::reason::MAX_REASON_CHARS />
+                <Submit label danger />
+            </PostForm>
+        }
     }
 }
