@@ -205,5 +205,47 @@ on_both_backends!(
             history.contains("Staff member: Two Step"),
             "the staff member's name"
         );
+
+        // A reason is free text that reaches the customer's CSV: defused there.
+        let ended = post_form(
+            &agent,
+            server,
+            "/api/staff/customer/end-sessions",
+            &customer_page,
+            &[
+                ("customer", &id),
+                ("reason", "=HYPERLINK(\"http://evil.example\",\"ticket\")"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            location(&ended),
+            format!("{customer_page}?done=end_sessions")
+        );
+        let gone = stranger
+            .get(server.url("/account/activity"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            location(&gone),
+            "/login?next=/account/activity",
+            "the customer's sessions ended"
+        );
+        sign_in(server, &stranger, "cus@example.com", PASSWORD, "").await;
+        let csv = stranger
+            .get(server.url("/api/account/activity.csv"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            csv.contains(
+                ",Two Step,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"ticket\"\")\"\r\n"
+            ),
+            "{csv}"
+        );
     }
 );
