@@ -5,6 +5,9 @@ import * as OTPAuth from "otpauth";
 import { ROOT, SERVER_ENV } from "../playwright.config";
 import { expectAccessible, mailTo, open, PASSWORD, settled, signIn, verifiedAccount } from "./support";
 
+/** The account page itself, not the second step's `?next=/account`. */
+const SIGNED_IN = /^[^?]*\/account$/;
+
 function appCode(key: string, offsetSteps = 0): string {
   const totp = new OTPAuth.TOTP({
     secret: OTPAuth.Secret.fromBase32(key.replace(/\s+/g, "")),
@@ -28,7 +31,7 @@ function latchkey(...args: string[]): string {
 async function supportMember(page: Page, testInfo: TestInfo): Promise<{ email: string; key: string }> {
   const email = await verifiedAccount(page, testInfo, "Sam Support");
   await signIn(page, testInfo, email);
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(SIGNED_IN);
   await open(page, "/account/two-factor", testInfo);
   await page.getByRole("button", { name: "Set up an authenticator app" }).click();
   const key = (await page.locator("code.manual-key").textContent())!.trim();
@@ -54,7 +57,7 @@ test("a support member unlocks a locked customer with a reason the customer then
   await settled(page, testInfo);
   await page.getByLabel("Code", { exact: true }).fill(appCode(member.key, 1));
   await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(SIGNED_IN);
 
   await open(page, "/staff", testInfo);
   await page.getByLabel("Address, name or account id").fill(customer.toUpperCase());
@@ -82,7 +85,7 @@ test("a support member unlocks a locked customer with a reason the customer then
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await signIn(page, testInfo, customer);
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(SIGNED_IN);
   await open(page, "/account/activity", testInfo);
   const entry = page.locator("tr.event-support_unlocked");
   await expect(entry).toContainText("Support unlocked your account");
@@ -97,7 +100,7 @@ test("a support member unlocks a locked customer with a reason the customer then
 test("a customer gets 403 on the console", async ({ page }, testInfo) => {
   const email = await verifiedAccount(page, testInfo);
   await signIn(page, testInfo, email, PASSWORD);
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(SIGNED_IN);
   const response = await page.goto("/staff");
   expect(response?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "Access refused" })).toBeVisible();
