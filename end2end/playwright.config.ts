@@ -2,7 +2,8 @@ import { defineConfig } from "@playwright/test";
 import * as path from "node:path";
 
 // One server for the whole run, on its own port, data and outbox.
-const root = path.resolve(__dirname, "..");
+export const ROOT = path.resolve(__dirname, "..");
+const root = ROOT;
 const workDir = path.join(root, "target", "e2e");
 export const PORT = 3400;
 export const OUTBOX = path.join(workDir, "outbox");
@@ -18,6 +19,23 @@ const chromium = {
     "--disable-component-update",
     "--disable-sync",
   ],
+};
+
+/** The server's environment; the operators' CLI in a test runs with it too. */
+export const SERVER_ENV: Record<string, string> = {
+  LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
+  LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
+  LATCHKEY_PUBLIC_URL: `http://localhost:${PORT}`,
+  DATABASE_URL: `sqlite://${path.join(workDir, "latchkey.db")}`,
+  LATCHKEY_SECRET_KEY_FILE: "",
+  LATCHKEY_MAIL_OUTBOX: OUTBOX,
+  // Every test registers from 127.0.0.1; the per-IP limits are tested over HTTP.
+  LATCHKEY_REGISTRATIONS_PER_IP_PER_HOUR: "10000",
+  LATCHKEY_SIGN_INS_PER_IP_PER_MINUTE: "10000",
+  // Sudo mode lapses after 20 s here (5 min by default), so one test can
+  // wait it out; every other flow finishes well within it.
+  LATCHKEY_REAUTH_SECS: "20",
+  RUST_LOG: "warn",
 };
 
 export default defineConfig({
@@ -47,20 +65,6 @@ export default defineConfig({
     timeout: 60_000,
     stdout: "ignore",
     stderr: "pipe",
-    env: {
-      LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
-      LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
-      LATCHKEY_PUBLIC_URL: `http://localhost:${PORT}`,
-      DATABASE_URL: `sqlite://${path.join(workDir, "latchkey.db")}`,
-      LATCHKEY_SECRET_KEY_FILE: "",
-      LATCHKEY_MAIL_OUTBOX: OUTBOX,
-      // Every test registers from 127.0.0.1; the per-IP limits are tested over HTTP.
-      LATCHKEY_REGISTRATIONS_PER_IP_PER_HOUR: "10000",
-      LATCHKEY_SIGN_INS_PER_IP_PER_MINUTE: "10000",
-      // Sudo mode lapses after 20 s here (5 min by default), so one test can
-      // wait it out; every other flow finishes well within it.
-      LATCHKEY_REAUTH_SECS: "20",
-      RUST_LOG: "warn",
-    },
+    env: SERVER_ENV,
   },
 });

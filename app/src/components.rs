@@ -167,6 +167,10 @@ pub fn Field(
     /// Tells apart the ids of same-named fields when a page has two forms.
     #[prop(optional)]
     scope: Option<&'static str>,
+    /// The most characters the rule allows, where it differs from an
+    /// address's (passwords allow more, for the server to judge).
+    #[prop(optional)]
+    max_chars: Option<usize>,
 ) -> impl IntoView {
     let id = match scope {
         Some(scope) => format!("field-{scope}-{name}"),
@@ -208,7 +212,11 @@ pub fn Field(
                 autocomplete=autocomplete
                 value=value
                 required=required
-                maxlength=if kind == "password" { "1024" } else { "320" }
+                maxlength=match max_chars {
+                    Some(max) => max.to_string(),
+                    None if kind == "password" => "1024".to_owned(),
+                    None => "320".to_owned(),
+                }
                 aria-invalid=move || (!codes.get().is_empty()).then_some("true")
                 aria-describedby=described_by
                 on:input=move |ev| {

@@ -322,6 +322,62 @@ messages! {
     RoleOwnRoles => "Nobody grants or revokes their own roles.", "任何人都不能授予或撤销自己的角色。";
     RoleBeyondOwn => "This role carries permissions you do not hold.", "此角色包含您不具备的权限。";
     RoleDescriptionInvalid => "The description cannot contain control or invisible formatting characters.", "描述不能包含控制字符或不可见的格式字符。";
+    RoleNotACustomer => "The console acts on customers' accounts only: not on your own, nor on a staff member's.", "控制台只能操作客户的账户：不能操作您自己的账户，也不能操作员工的账户。";
+
+    NavConsole => "Staff console", "员工控制台";
+    ConsoleTitle => "Find a customer", "查找客户";
+    ConsoleIntro => "Search by email address, name or account id. Part of one is enough; upper and lower case are the same.", "按邮箱地址、姓名或账户编号搜索。输入其中一部分即可，不区分大小写。";
+    SearchLabel => "Address, name or account id", "邮箱地址、姓名或账户编号";
+    SearchButton => "Search", "搜索";
+    NoCustomersFound => "No customer account matches.", "没有匹配的客户账户。";
+    MoreResults => "More results", "更多结果";
+    EarlierResults => "Previous results", "上一页结果";
+    ColAccountId => "Account id", "账户编号";
+    ColEmail => "Email address", "邮箱地址";
+    ColName => "Name", "姓名";
+    ColCreated => "Created", "创建时间";
+    ColState => "State", "状态";
+    StateActive => "Active", "正常";
+    StateDisabled => "Disabled", "已停用";
+    ForbiddenTitle => "Access refused", "无权访问";
+    ForbiddenBody => "This page is for staff who may read customer accounts, and your account does not have that permission.", "此页面仅供有权查看客户账户的员工使用，您的账户没有此权限。";
+    GoToAccount => "Go to your account", "前往您的账户";
+    ConsoleNeedsFactorTitle => "Set up two-factor sign-in first", "请先设置两步验证";
+    ConsoleNeedsFactorBody => "Your staff role grants nothing until your account has a second factor: an authenticator app or a passkey. Add one, then come back.", "在您的账户添加第二验证方式（身份验证器应用或通行密钥）之前，您的员工角色不授予任何权限。请先添加，然后再回来。";
+    ConsoleNeedsFactorLink => "Set up two-factor sign-in", "设置两步验证";
+    CustomerTitle => "Customer account", "客户账户";
+    BackToSearch => "Find another customer", "查找其他客户";
+    AddressConfirmed => "Address confirmed", "地址已确认";
+    Yes => "Yes", "是";
+    No => "No", "否";
+    SignInLock => "Sign-in lock", "登录锁定";
+    NotLocked => "Not locked", "未锁定";
+    LockedUntil => "Locked until", "锁定至";
+    AccountState => "Account", "账户状态";
+    DisabledSince => "Disabled since", "停用于";
+    SecondFactorsHeading => "Second factors", "第二验证方式";
+    FactorAuthenticatorApp => "Authenticator app", "身份验证器应用";
+    NoSecondFactors => "None", "无";
+    CustomerSessionsHeading => "Sessions", "会话";
+    NoSessions => "No open sessions.", "没有打开的会话。";
+    ActionsHeading => "Actions", "操作";
+    ActionsIntro => "Each action needs a reason. The customer sees the action, your name and the reason in their activity, and gets a mail about it.", "每项操作都需要填写原因。客户会在其活动记录中看到该操作、您的名字和原因，并会收到邮件通知。";
+    ReasonLabel => "Reason", "原因";
+    ReasonHint => "One line, at most 500 characters, such as the ticket and what the customer asked for.", "一行，最多 500 个字符，例如工单号和客户的请求。";
+    ActUnlock => "Unlock sign-in", "解除登录锁定";
+    ActEndSessions => "Sign out everywhere", "在所有设备上退出登录";
+    ActDisable => "Disable the account", "停用账户";
+    ActEnable => "Re-enable the account", "重新启用账户";
+    ActRequireReset => "Require a password reset", "要求重置密码";
+    ActRemoveFactors => "Remove second factors", "移除第二验证方式";
+    ActionDoneNotice => "Done. The customer was told by mail, and the action is in their activity.", "已完成。已通过邮件通知客户，该操作也已记入其活动记录。";
+    StaffMemberLabel => "Staff member", "客服人员";
+    EvSupportUnlocked => "Support unlocked your account", "客服解除了您账户的登录锁定";
+    EvSupportEndedSessions => "Support signed you out everywhere", "客服让您在所有设备上退出了登录";
+    EvSupportDisabled => "Support disabled your account", "客服停用了您的账户";
+    EvSupportEnabled => "Support re-enabled your account", "客服重新启用了您的账户";
+    EvSupportRequiredPasswordReset => "Support required a new password", "客服要求您设置新密码";
+    EvSupportRemovedSecondFactors => "Support removed your second factors", "客服移除了您的第二验证方式";
 }
 
 /// The text for a stable error code (field or page level).
@@ -375,6 +431,7 @@ pub fn code_text(code: &str) -> T {
         "role.own_roles" => T::RoleOwnRoles,
         "role.beyond_own" => T::RoleBeyondOwn,
         "role.description_invalid" => T::RoleDescriptionInvalid,
+        "role.not_a_customer" => T::RoleNotACustomer,
         _ => T::InvalidField,
     }
 }
@@ -444,6 +501,7 @@ mod tests {
             RoleError::Builtin(String::new()),
             RoleError::NotPermitted(domain::Permission::RoleAssign),
             RoleError::OwnRoles,
+            RoleError::NotACustomer,
             RoleError::BeyondOwn(Vec::new()),
         ] {
             assert_ne!(code_text(error.code()), T::InvalidField, "{error}");

@@ -98,8 +98,10 @@ fn Layout() -> impl IntoView {
             <nav aria-label=t(T::MainNavigation)>
                 <Transition>
                     {move || Suspend::new(async move {
-                        let signed_in = user.await.ok().flatten().is_some();
-                        if signed_in { view! { <SignedInNav /> }.into_any() } else { view! { <SignedOutNav /> }.into_any() }
+                        match user.await.ok().flatten() {
+                            Some(user) => view! { <SignedInNav staff=user.staff /> }.into_any(),
+                            None => view! { <SignedOutNav /> }.into_any(),
+                        }
                     })}
                 </Transition>
             </nav>
@@ -128,18 +130,22 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/login/reauth") view=pages::ReauthPage ssr=SsrMode::Async />
                 <Route path=path!("/unlock") view=pages::UnlockPage ssr=SsrMode::Async />
                 <Route path=path!("/not-me") view=pages::NotMePage ssr=SsrMode::Async />
+                <Route path=path!("/staff") view=pages::StaffConsolePage ssr=SsrMode::Async />
+                <Route path=path!("/staff/customers/:id") view=pages::StaffCustomerPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }
 }
 
+/// `staff`: the account holds a role, so the console is linked.
 #[component]
-fn SignedInNav() -> impl IntoView {
+fn SignedInNav(staff: bool) -> impl IntoView {
     let sign_out_path = <SignOut as leptos::server_fn::ServerFn>::PATH;
     view! {
         <ul class="nav">
             <li><A href="/account">{t(T::NavAccount)}</A></li>
             <li><A href="/account/activity">{t(T::NavActivity)}</A></li>
+            {staff.then(|| view! { <li><A href="/staff">{t(T::NavConsole)}</A></li> })}
             <li>
                 // A plain form even with scripts on: signing out reloads the
                 // page, so no client state of the account outlives the session.

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use service::accounts::CurrentUser;
 use service::ports::Origin;
-use service::{Accounts, ServiceError};
+use service::{Accounts, ServiceError, Support};
 
 use crate::api::FormFlash;
 use crate::error::{AppError, FieldError};
@@ -23,6 +23,8 @@ use crate::error::{AppError, FieldError};
 #[derive(Clone)]
 pub struct AppContext {
     pub accounts: Arc<Accounts>,
+    /// The staff console's use cases, over the same ports.
+    pub support: Arc<Support>,
     pub cookies: CookiePolicy,
 }
 
@@ -255,11 +257,12 @@ pub fn into_app_error(error: ServiceError) -> AppError {
     reject(app_error)
 }
 
-/// A refused change to roles: a missing permission is an access refusal;
-/// the rest are answers about the role field, each with its own code.
+/// A refusal by the staff rules (a role change, or a console action): a
+/// missing permission or an account the console may not act on is an access
+/// refusal; the rest are answers about the role field, each with its own code.
 fn role_refusal(refusal: domain::RoleError) -> AppError {
-    tracing::warn!(%refusal, ip = %origin().ip, "role change refused");
-    if let domain::RoleError::NotPermitted(_) = refusal {
+    tracing::warn!(%refusal, ip = %origin().ip, "refused by the staff rules");
+    if let domain::RoleError::NotPermitted(_) | domain::RoleError::NotACustomer = refusal {
         return AppError::Forbidden;
     }
     AppError::Validation(vec![FieldError {

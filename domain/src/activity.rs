@@ -37,10 +37,18 @@ pub enum ActivityKind {
     PasskeyRemoved,
     PasskeyUsed,
     PasskeyRefused,
+    /// Staff actions from the console; the row carries the staff member's
+    /// name and the reason.
+    SupportUnlocked,
+    SupportEndedSessions,
+    SupportDisabled,
+    SupportEnabled,
+    SupportRequiredPasswordReset,
+    SupportRemovedSecondFactors,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 34] = [
+    pub const ALL: [ActivityKind; 40] = [
         ActivityKind::Registered,
         ActivityKind::EmailVerified,
         ActivityKind::VerificationResent,
@@ -75,6 +83,12 @@ impl ActivityKind {
         ActivityKind::PasskeyRemoved,
         ActivityKind::PasskeyUsed,
         ActivityKind::PasskeyRefused,
+        ActivityKind::SupportUnlocked,
+        ActivityKind::SupportEndedSessions,
+        ActivityKind::SupportDisabled,
+        ActivityKind::SupportEnabled,
+        ActivityKind::SupportRequiredPasswordReset,
+        ActivityKind::SupportRemovedSecondFactors,
     ];
 
     /// The stable name stored in the database.
@@ -114,6 +128,12 @@ impl ActivityKind {
             ActivityKind::PasskeyRemoved => "passkey_removed",
             ActivityKind::PasskeyUsed => "passkey_used",
             ActivityKind::PasskeyRefused => "passkey_refused",
+            ActivityKind::SupportUnlocked => "support_unlocked",
+            ActivityKind::SupportEndedSessions => "support_ended_sessions",
+            ActivityKind::SupportDisabled => "support_disabled",
+            ActivityKind::SupportEnabled => "support_enabled",
+            ActivityKind::SupportRequiredPasswordReset => "support_required_password_reset",
+            ActivityKind::SupportRemovedSecondFactors => "support_removed_second_factors",
         }
     }
 

@@ -131,6 +131,10 @@ pub enum RoleError {
     NotPermitted(Permission),
     #[error("nobody grants or revokes their own roles")]
     OwnRoles,
+    /// The console acts on customers only: not on one's own account, nor
+    /// on a staff member's (the team's accounts are managed by role rules).
+    #[error("the console acts on customers' accounts only, not on one's own or a staff member's")]
+    NotACustomer,
     #[error("the role carries permissions the granter does not hold: {}", list(.0))]
     BeyondOwn(Vec<Permission>),
 }
@@ -146,6 +150,7 @@ impl RoleError {
             RoleError::Builtin(_) => "role.builtin",
             RoleError::NotPermitted(_) => "error.forbidden",
             RoleError::OwnRoles => "role.own_roles",
+            RoleError::NotACustomer => "role.not_a_customer",
             RoleError::BeyondOwn(_) => "role.beyond_own",
         }
     }

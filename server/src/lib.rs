@@ -24,7 +24,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use service::mail::{run_delivery, Mailer};
 use service::ports::Health;
-use service::{Accounts, Clock, Staff, SystemClock};
+use service::{Accounts, Clock, Staff, Support, SystemClock};
 use store::SqlStore;
 use tokio::net::TcpListener;
 
@@ -246,7 +246,12 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         link_cookie_secs: config.policy.link_cookie_secs,
     };
     let routes = route_list().to_vec();
-    let context = AppContext { accounts, cookies };
+    let support = Arc::new(Support::new(accounts.clone()));
+    let context = AppContext {
+        accounts,
+        support,
+        cookies,
+    };
     let state = ServerState {
         leptos: leptos.clone(),
         store,

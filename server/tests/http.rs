@@ -1840,3 +1840,6 @@ async fn behind_a_trusted_proxy_the_client_is_the_first_untrusted_hop_from_the_r
 
 /// The operators' CLI against a running server (after the macros it uses).
 mod cli;
+
+/// The staff console over HTTP.
+mod console;

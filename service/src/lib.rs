@@ -16,6 +16,7 @@ pub mod ports;
 pub mod privacy;
 pub mod security;
 pub mod staff;
+pub mod support;
 pub mod time_format;
 pub mod totp;
 
@@ -25,3 +26,4 @@ pub use config::Policy;
 pub use crypto::ServerKey;
 pub use error::{FieldIssue, ServiceError};
 pub use staff::{Actor, Staff};
+pub use support::{Support, SupportAction};

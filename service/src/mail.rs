@@ -495,6 +495,57 @@ pub async fn deliver_next(
     Ok(true)
 }
 
+/// What a staff member did to the account, for the mail that tells its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffChange<'a> {
+    Unlocked,
+    EndedSessions,
+    Disabled,
+    Enabled,
+    /// The old password no longer works; the link sets a new one.
+    RequiredPasswordReset {
+        link: &'a str,
+        valid_minutes: i64,
+    },
+    RemovedSecondFactors,
+}
+
+/// Tells the owner what a staff member did to the account, who, and why:
+/// nothing support does is hidden from the customer.
+pub fn staff_action_mail(
+    locale: Locale,
+    to: &str,
+    name: &str,
+    staff: &str,
+    reason: &str,
+    change: StaffChange<'_>,
+) -> NewMail {
+    let (subject, what) = match (locale, change) {
+        (Locale::En, StaffChange::Unlocked) => ("Support unlocked your Latchkey account", "ended the sign-in lock on your account"),
+        (Locale::En, StaffChange::EndedSessions) => ("Support signed your Latchkey account out everywhere", "ended every session of your account: sign in again on each device"),
+        (Locale::En, StaffChange::Disabled) => ("Your Latchkey account was disabled", "disabled your account: it cannot sign in, and every session ended. Contact support if you think this is a mistake"),
+        (Locale::En, StaffChange::Enabled) => ("Your Latchkey account was enabled again", "enabled your account again: you can sign in"),
+        (Locale::En, StaffChange::RequiredPasswordReset { .. }) => ("Choose a new password for your Latchkey account", "asked you to choose a new password: your old password no longer works and every session ended"),
+        (Locale::En, StaffChange::RemovedSecondFactors) => ("Support removed the second factors of your Latchkey account", "removed your authenticator app, passkeys and recovery codes: your password alone signs in now. Add a second factor again on your account's two-factor page"),
+        (Locale::ZhCn, StaffChange::Unlocked) => ("客服解除了您 Latchkey 账户的登录锁定", "解除了您账户的登录锁定"),
+        (Locale::ZhCn, StaffChange::EndedSessions) => ("客服让您的 Latchkey 账户在所有设备上退出登录", "结束了您账户的所有会话：请在各设备上重新登录"),
+        (Locale::ZhCn, StaffChange::Disabled) => ("您的 Latchkey 账户已被停用", "停用了您的账户：它无法登录，所有会话均已结束。如果您认为有误，请联系客服"),
+        (Locale::ZhCn, StaffChange::Enabled) => ("您的 Latchkey 账户已重新启用", "重新启用了您的账户：您可以登录了"),
+        (Locale::ZhCn, StaffChange::RequiredPasswordReset { .. }) => ("请为您的 Latchkey 账户设置新密码", "要求您设置新密码：旧密码已失效，所有会话均已结束"),
+        (Locale::ZhCn, StaffChange::RemovedSecondFactors) => ("客服移除了您 Latchkey 账户的第二验证方式", "移除了您的身份验证器应用、通行密钥和恢复码：现在仅凭密码即可登录。您可以在账户的两步验证页面重新添加"),
+    };
+    let link = match (locale, change) {
+        (Locale::En, StaffChange::RequiredPasswordReset { link, valid_minutes }) => format!("Choose the new password here (the link works once, for {valid_minutes} minutes; afterwards \"Forgot your password?\" sends another):\n\n{link}\n\n"),
+        (Locale::ZhCn, StaffChange::RequiredPasswordReset { link, valid_minutes }) => format!("请在这里设置新密码（链接只能使用一次，{valid_minutes} 分钟内有效；之后可通过“忘记密码？”重新获取）：\n\n{link}\n\n"),
+        _ => String::new(),
+    };
+    let body = match locale {
+        Locale::En => format!("Hello {name},\n\n{staff} of our support team {what}.\n\nThe reason given: {reason}\n\n{link}Your account's activity history shows this too. If you did not ask for it, contact support.\n"),
+        Locale::ZhCn => format!("{name}，您好：\n\n我们的客服人员 {staff} {what}。\n\n给出的原因：{reason}\n\n{link}您账户的活动记录中也会显示此操作。如果这不是您要求的，请联系客服。\n"),
+    };
+    message(to, (subject.to_owned(), body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

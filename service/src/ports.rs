@@ -34,6 +34,28 @@ pub struct NewActivity {
     pub kind: ActivityKind,
     pub origin: Origin,
     pub at_ms: i64,
+    /// Set when staff acted on the account rather than its owner.
+    pub details: Option<ActivityDetails>,
+}
+
+/// Who on the staff acted on an account, and why: shown to the owner in
+/// their history and its CSV. Stored as JSON in the activity row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ActivityDetails {
+    /// The staff member's display name at the time.
+    pub actor: String,
+    pub reason: String,
+}
+
+impl ActivityDetails {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// `None` for a column that holds nothing readable: the row still shows.
+    pub fn from_json(stored: &str) -> Option<ActivityDetails> {
+        serde_json::from_str(stored).ok()
+    }
 }
 
 /// One message to queue for delivery.
@@ -60,6 +82,25 @@ impl Effects {
                 kind,
                 origin: origin.clone(),
                 at_ms,
+                details: None,
+            }],
+            ..Effects::default()
+        }
+    }
+
+    /// An event a staff member caused, with their name and reason.
+    pub fn by_staff(
+        kind: ActivityKind,
+        origin: &Origin,
+        at_ms: i64,
+        details: ActivityDetails,
+    ) -> Self {
+        Effects {
+            activity: vec![NewActivity {
+                kind,
+                origin: origin.clone(),
+                at_ms,
+                details: Some(details),
             }],
             ..Effects::default()
         }
@@ -202,6 +243,11 @@ pub enum AccountChange {
     RemovePasskey {
         id: i64,
     },
+    /// Stops the account signing in (its sessions end by `EndSessions`,
+    /// given with it); an account disabled already keeps its first time.
+    Disable,
+    /// Lets a disabled account sign in again.
+    Enable,
     /// Drops the recovery codes once no second factor is left to recover.
     DropRecoveryCodesWithoutFactor,
     /// Replaces the recovery codes with these keyed hashes.
@@ -379,6 +425,8 @@ pub struct ActivityRecord {
     pub kind: ActivityKind,
     pub origin: Origin,
     pub at_ms: i64,
+    /// Who on the staff acted, and why, for the rows staff caused.
+    pub details: Option<ActivityDetails>,
 }
 
 #[async_trait]
@@ -682,6 +730,34 @@ pub trait RoleRepo: Send + Sync {
     async fn role_log(&self, target: UserId) -> StoreResult<Vec<RoleLogRecord>>;
 }
 
+/// One account a console search found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+/// What the staff console reads beyond the other ports.
+#[async_trait]
+pub trait SupportRepo: Send + Sync {
+    /// Customers (accounts holding no role) whose address or lower-cased
+    /// name contains `term` (matched literally: `%`, `_` and `\` are no
+    /// wildcards), or whose id is `id`; by id, `offset` skipped.
+    async fn search_customers(
+        &self,
+        term: &str,
+        id: Option<i64>,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Vec<AccountSummary>>;
+    /// The end of the latest sign-in lock of the account still running at
+    /// `now_ms` (on any of its counters), if any.
+    async fn lock_ends(&self, user: UserId, now_ms: i64) -> StoreResult<Option<i64>>;
+}
+
 /// Everything the use cases need, implemented by one storage backend.
 pub trait Repository:
     UserRepo
@@ -691,6 +767,7 @@ pub trait Repository:
     + SecondFactorRepo
     + PasskeyRepo
     + RoleRepo
+    + SupportRepo
     + ActivityRepo
     + FlashRepo
     + RateLimitRepo
@@ -707,6 +784,7 @@ impl<T> Repository for T where
         + SecondFactorRepo
         + PasskeyRepo
         + RoleRepo
+        + SupportRepo
         + ActivityRepo
         + FlashRepo
         + RateLimitRepo

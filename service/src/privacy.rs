@@ -57,6 +57,9 @@ pub struct ActivityExport {
     pub event: String,
     pub ip: String,
     pub user_agent: String,
+    /// Who on the staff acted, and why, for what staff did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_staff: Option<crate::ports::ActivityDetails>,
 }
 
 impl Accounts {
@@ -109,6 +112,7 @@ impl Accounts {
                 event: a.kind.as_str().to_owned(),
                 ip: a.origin.ip,
                 user_agent: a.origin.user_agent,
+                by_staff: a.details,
             })
             .collect();
         tracing::info!(user_id = %user.id, "data exported");

@@ -21,6 +21,7 @@ use crate::crypto::new_token;
 use crate::error::{FieldIssue, ServiceError, StoreError};
 use crate::ports::{
     Effects, NewUser, RoleChange, RoleLogRecord, RoleSnapshot, StaffRecord, TokenPurpose,
+    UserRecord,
 };
 
 /// Who acts.
@@ -54,7 +55,7 @@ impl Actor {
         })
     }
 
-    fn account(&self) -> Option<UserId> {
+    pub(crate) fn account(&self) -> Option<UserId> {
         match self {
             Actor::System => None,
             Actor::Member(member) => Some(member.id),
@@ -92,7 +93,29 @@ pub struct Staff {
     accounts: Arc<Accounts>,
 }
 
-fn reason_of(text: &str) -> Result<Reason, ServiceError> {
+/// What the actor holds now, read fresh, with the member's account (none
+/// for the CLI). A member whose account is gone or disabled holds nothing.
+pub(crate) async fn actor_holds(
+    accounts: &Accounts,
+    actor: &Actor,
+) -> Result<(Permissions, Option<UserRecord>), ServiceError> {
+    let Actor::Member(member) = actor else {
+        return Ok((Permission::ALL.into_iter().collect(), None));
+    };
+    let user = accounts
+        .repo
+        .find_user(member.id)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+    if user.disabled_at.is_some() {
+        return Err(ServiceError::AccountDisabled);
+    }
+    let catalog = accounts.repo.role_catalog().await?;
+    let holds = account_permissions(&catalog, &user.roles, member.has_second_factor);
+    Ok((holds, Some(user)))
+}
+
+pub(crate) fn reason_of(text: &str) -> Result<Reason, ServiceError> {
     Reason::parse(text)
         .map_err(|e| ServiceError::Validation(vec![FieldIssue::new("reason", e.code())]))
 }
@@ -132,27 +155,8 @@ impl Staff {
         Staff { accounts }
     }
 
-    /// What the actor holds now, read fresh. A member whose account is gone
-    /// or disabled holds nothing.
     async fn holds(&self, actor: &Actor) -> Result<Permissions, ServiceError> {
-        let Actor::Member(member) = actor else {
-            return Ok(Permission::ALL.into_iter().collect());
-        };
-        let user = self
-            .accounts
-            .repo
-            .find_user(member.id)
-            .await?
-            .ok_or(ServiceError::Unauthenticated)?;
-        if user.disabled_at.is_some() {
-            return Err(ServiceError::AccountDisabled);
-        }
-        let catalog = self.accounts.repo.role_catalog().await?;
-        Ok(account_permissions(
-            &catalog,
-            &user.roles,
-            member.has_second_factor,
-        ))
+        Ok(actor_holds(&self.accounts, actor).await?.0)
     }
 
     /// Refuses unless the actor holds the permission now.

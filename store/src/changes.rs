@@ -176,6 +176,21 @@ async fn apply_change(
                 .await
                 .map_err(store_error)?;
         }
+        AccountChange::Disable => {
+            sqlx::query("UPDATE users SET disabled_at = COALESCE(disabled_at, $2) WHERE id = $1")
+                .bind(id)
+                .bind(now_ms)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        AccountChange::Enable => {
+            sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
         AccountChange::ScheduleDeletion { at_ms } => {
             sqlx::query("UPDATE users SET delete_after = $2 WHERE id = $1")
                 .bind(id)

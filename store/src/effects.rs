@@ -17,12 +17,14 @@ pub(crate) async fn write_effects(
 ) -> StoreResult<()> {
     for row in &effects.activity {
         let user_agent: String = row.origin.user_agent.chars().take(MAX_USER_AGENT).collect();
-        sqlx::query("INSERT INTO activity (user_id, kind, ip, user_agent, created_at) VALUES ($1, $2, $3, $4, $5)")
+        let details = row.details.as_ref().map(|d| d.to_json());
+        sqlx::query("INSERT INTO activity (user_id, kind, ip, user_agent, created_at, details) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(user.0)
             .bind(row.kind.as_str())
             .bind(&row.origin.ip)
             .bind(user_agent)
             .bind(row.at_ms)
+            .bind(details)
             .execute(&mut *conn)
             .await
             .map_err(store_error)?;

@@ -12,6 +12,7 @@ mod passkeys;
 mod repo;
 mod roles;
 mod second_factor;
+mod support;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -446,7 +446,7 @@ impl ActivityRepo for SqlStore {
             format!(" AND kind IN ({})", placeholders.join(", "))
         };
         let sql = format!(
-            "SELECT id, kind, ip, user_agent, created_at FROM activity WHERE user_id = $1 AND id < $2{kind_filter} ORDER BY id DESC LIMIT $3"
+            "SELECT id, kind, ip, user_agent, created_at, details FROM activity WHERE user_id = $1 AND id < $2{kind_filter} ORDER BY id DESC LIMIT $3"
         );
         let query = sqlx::query(&sql)
             .bind(user.0)
@@ -469,6 +469,11 @@ impl ActivityRepo for SqlStore {
                         user_agent: row.try_get("user_agent").ok()?,
                     },
                     at_ms: row.try_get("created_at").ok()?,
+                    details: row
+                        .try_get::<Option<String>, _>("details")
+                        .ok()?
+                        .as_deref()
+                        .and_then(ActivityDetails::from_json),
                 }))
             })
             .collect::<Result<_, _>>()

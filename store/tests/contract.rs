@@ -2325,3 +2325,6 @@ mod hardening;
 
 #[path = "support/staff.rs"]
 mod staff;
+
+#[path = "support/console.rs"]
+mod console;

@@ -14,9 +14,11 @@ use crate::ssr;
 
 mod passkeys;
 mod security;
+mod staff;
 mod two_factor;
 pub use passkeys::*;
 pub use security::*;
+pub use staff::*;
 #[cfg(feature = "ssr")]
 use two_factor::after_sign_in;
 pub use two_factor::*;
@@ -29,6 +31,8 @@ pub struct UserView {
     pub email_verified: bool,
     /// Past its maximum age: the only way on is changing it.
     pub password_expired: bool,
+    /// Holds a role: the header links to the staff console.
+    pub staff: bool,
 }
 
 /// A form's error and typed values, kept across a no-JavaScript redirect.
@@ -55,6 +59,9 @@ pub struct ActivityRow {
     pub ip: String,
     pub browser: Option<String>,
     pub system: Option<String>,
+    /// For what a staff member did: their name and the reason they gave.
+    pub staff: Option<String>,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +77,7 @@ pub const ACTIVITY_PAGE_SIZE: u32 = 50;
 #[server(prefix = "/api", endpoint = "session/current")]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     Ok(ssr::optional_user().await?.map(|user| UserView {
+        staff: user.is_staff(),
         display_name: user.display_name,
         email: user.email,
         email_verified: user.email_verified,
@@ -205,11 +213,18 @@ pub async fn activity(before: Option<i64>, kind: Option<String>) -> Result<Activ
     let context = ssr::ctx()?;
     let kinds = ssr::activity_filter(kind.as_deref());
     // One extra row tells whether an older page exists.
-    let mut records = context
+    let records = context
         .accounts
         .activity(&user, &kinds, before, ACTIVITY_PAGE_SIZE + 1)
         .await
         .map_err(ssr::into_app_error)?;
+    Ok(activity_page(records))
+}
+
+/// A page of history rows as the reader sees them (in their zone), from one
+/// more record than a page holds when an older page exists.
+#[cfg(feature = "ssr")]
+fn activity_page(mut records: Vec<service::ports::ActivityRecord>) -> ActivityPage {
     let has_older = records.len() > ACTIVITY_PAGE_SIZE as usize;
     records.truncate(ACTIVITY_PAGE_SIZE as usize);
     let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
@@ -217,6 +232,7 @@ pub async fn activity(before: Option<i64>, kind: Option<String>) -> Result<Activ
         .into_iter()
         .map(|record| {
             let (browser, system) = domain::describe_user_agent(&record.origin.user_agent);
+            let (staff, reason) = record.details.map(|d| (d.actor, d.reason)).unzip();
             ActivityRow {
                 id: record.id,
                 time: service::time_format::format_in_zone(record.at_ms, zone),
@@ -224,15 +240,17 @@ pub async fn activity(before: Option<i64>, kind: Option<String>) -> Result<Activ
                 ip: record.origin.ip,
                 browser: browser.map(str::to_owned),
                 system: system.map(str::to_owned),
+                staff,
+                reason,
             }
         })
         .collect();
     let older_than = has_older.then(|| rows.last().map(|r| r.id)).flatten();
-    Ok(ActivityPage {
+    ActivityPage {
         rows,
         older_than,
         zone: zone.name().to_owned(),
-    })
+    }
 }
 
 #[server(prefix = "/api", endpoint = "recover/request")]

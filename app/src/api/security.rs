@@ -243,6 +243,11 @@ pub async fn export_activity(kind: Option<String>) -> Result<TextStream<AppError
         .into_iter()
         .map(|record| {
             let (browser, system) = domain::describe_user_agent(&record.origin.user_agent);
+            // Staff's free text: `to_csv` defuses it like every cell.
+            let (staff, reason) = record
+                .details
+                .map(|d| (d.actor, d.reason))
+                .unwrap_or_default();
             vec![
                 service::time_format::format_in_zone(record.at_ms, zone),
                 crate::pages::event_text(record.kind)
@@ -250,9 +255,19 @@ pub async fn export_activity(kind: Option<String>) -> Result<TextStream<AppError
                     .to_owned(),
                 record.origin.ip,
                 crate::pages::device_text(browser, system, locale),
+                staff,
+                reason,
             ]
         });
-    let header = [T::ColTime, T::ColEvent, T::ColIp, T::ColDevice].map(|h| h.text(locale));
+    let header = [
+        T::ColTime,
+        T::ColEvent,
+        T::ColIp,
+        T::ColDevice,
+        T::StaffMemberLabel,
+        T::ReasonLabel,
+    ]
+    .map(|h| h.text(locale));
     let csv = service::csv::to_csv(&header, rows);
     Ok(ssr::download(
         "latchkey-activity.csv",

@@ -45,6 +45,12 @@ pub fn event_text(kind: ActivityKind) -> T {
         ActivityKind::PasskeyRemoved => T::EvPasskeyRemoved,
         ActivityKind::PasskeyUsed => T::EvPasskeyUsed,
         ActivityKind::PasskeyRefused => T::EvPasskeyRefused,
+        ActivityKind::SupportUnlocked => T::EvSupportUnlocked,
+        ActivityKind::SupportEndedSessions => T::EvSupportEndedSessions,
+        ActivityKind::SupportDisabled => T::EvSupportDisabled,
+        ActivityKind::SupportEnabled => T::EvSupportEnabled,
+        ActivityKind::SupportRequiredPasswordReset => T::EvSupportRequiredPasswordReset,
+        ActivityKind::SupportRemovedSecondFactors => T::EvSupportRemovedSecondFactors,
     }
 }
 
@@ -89,7 +95,6 @@ fn ActivityList() -> impl IntoView {
             .map(|k| format!("kind={}", encode_query_value(k.as_str())))
             .unwrap_or_default()
     };
-    let locale = use_locale();
     view! {
         <section class="card wide">
             <h1>{t(T::ActivityTitle)}</h1>
@@ -120,28 +125,7 @@ fn ActivityList() -> impl IntoView {
                         Ok(page) if page.rows.is_empty() => view! { <p>{t(T::NoActivity)}</p> }.into_any(),
                         Ok(page) => view! {
                             <p class="hint">{t(T::TimesShownIn)} " " {page.zone.clone()}</p>
-                            <div class="table-scroll">
-                                <table class="activity">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">{t(T::ColTime)}</th>
-                                            <th scope="col">{t(T::ColEvent)}</th>
-                                            <th scope="col">{t(T::ColIp)}</th>
-                                            <th scope="col">{t(T::ColDevice)}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {page.rows.iter().map(|row: &ActivityRow| view! {
-                                            <tr class=format!("event-{}", row.kind.as_str())>
-                                                <td data-label=t(T::ColTime)><time>{row.time.clone()}</time></td>
-                                                <td data-label=t(T::ColEvent)>{t(event_text(row.kind))}</td>
-                                                <td data-label=t(T::ColIp)>{row.ip.clone()}</td>
-                                                <td data-label=t(T::ColDevice)>{device_text(row.browser.as_deref(), row.system.as_deref(), locale)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                            <ActivityTable rows=page.rows.clone() />
                             <nav class="pager" aria-label=t(T::ActivityTitle)>
                                 {before().map(|_| view! { <a href=format!("/account/activity?{}", kind_query())>{t(T::NewestEvents)}</a> })}
                                 {page.older_than.map(|id| view! {
@@ -153,5 +137,43 @@ fn ActivityList() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The history's rows; what staff did names the staff member and the reason.
+#[component]
+pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <div class="table-scroll">
+            <table class="activity">
+                <thead>
+                    <tr>
+                        <th scope="col">{t(T::ColTime)}</th>
+                        <th scope="col">{t(T::ColEvent)}</th>
+                        <th scope="col">{t(T::ColIp)}</th>
+                        <th scope="col">{t(T::ColDevice)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|row: ActivityRow| view! {
+                        <tr class=format!("event-{}", row.kind.as_str())>
+                            <td data-label=t(T::ColTime)><time>{row.time}</time></td>
+                            <td data-label=t(T::ColEvent)>
+                                {t(event_text(row.kind))}
+                                {row.staff.map(|staff| view! {
+                                    <span class="event-detail">{format!("{}: {staff}", t(T::StaffMemberLabel))}</span>
+                                })}
+                                {row.reason.map(|reason| view! {
+                                    <span class="event-detail">{format!("{}: {reason}", t(T::ReasonLabel))}</span>
+                                })}
+                            </td>
+                            <td data-label=t(T::ColIp)>{row.ip}</td>
+                            <td data-label=t(T::ColDevice)>{device_text(row.browser.as_deref(), row.system.as_deref(), locale)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

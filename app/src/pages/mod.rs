@@ -7,6 +7,7 @@ mod recover;
 mod register;
 mod security;
 mod sessions;
+mod staff;
 mod two_factor;
 mod verify;
 
@@ -18,6 +19,7 @@ pub use recover::{RecoverPage, RecoverSentPage, ResetPasswordPage};
 pub use register::{RegisterPage, RegisterSentPage};
 pub use security::SecurityPage;
 pub use sessions::SessionsPage;
+pub use staff::{StaffConsolePage, StaffCustomerPage};
 pub use two_factor::{ReauthPage, RecoveryCodesPage, SecondFactorPage, TwoFactorPage};
 pub use verify::{
     ConfirmEmailChangePage, NotMePage, RestoreEmailPage, UnlockPage, VerifyEmailPage,

@@ -6,7 +6,7 @@ use std::process::Output;
 use super::*;
 
 /// Runs `latchkey` with the server's environment (and nothing else).
-async fn latchkey(server: &TestServer, args: &[&str]) -> Output {
+pub(super) async fn latchkey(server: &TestServer, args: &[&str]) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"));
     command
         .args(args)

@@ -89,6 +89,11 @@ forward!(RoleRepo {
         fn role_log(target: UserId) -> StoreResult<Vec<RoleLogRecord>>;
 });
 
+forward!(SupportRepo {
+        fn search_customers(term: &str, id: Option<i64>, offset: u32, limit: u32) -> StoreResult<Vec<AccountSummary>>;
+        fn lock_ends(user: UserId, now_ms: i64) -> StoreResult<Option<i64>>;
+});
+
 forward!(ActivityRepo {
         fn list_activity(user: UserId, kinds: &[ActivityKind], before_id: Option<i64>, limit: u32) -> StoreResult<Vec<ActivityRecord>>;
 });

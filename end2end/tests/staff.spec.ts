@@ -1,0 +1,107 @@
+import { expect, Page, test, TestInfo } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import * as OTPAuth from "otpauth";
+import { ROOT, SERVER_ENV } from "../playwright.config";
+import { expectAccessible, mailTo, open, PASSWORD, settled, signIn, verifiedAccount } from "./support";
+
+/** The account page itself, not the second step's `?next=/account`. */
+const SIGNED_IN = /^[^?]*\/account$/;
+
+function appCode(key: string, offsetSteps = 0): string {
+  const totp = new OTPAuth.TOTP({
+    secret: OTPAuth.Secret.fromBase32(key.replace(/\s+/g, "")),
+    algorithm: "SHA1",
+    digits: 6,
+    period: 30,
+  });
+  return totp.generate({ timestamp: Date.now() + offsetSteps * 30_000 });
+}
+
+/** The operators' CLI beside the running server, as an operator runs it. */
+function latchkey(...args: string[]): string {
+  return execFileSync(path.join(ROOT, "target", "debug", "latchkey"), args, {
+    cwd: ROOT,
+    env: { ...process.env, ...SERVER_ENV },
+    encoding: "utf8",
+  });
+}
+
+/** A support member (the role granted by the CLI) with an authenticator app; returns its address and key. */
+async function supportMember(page: Page, testInfo: TestInfo): Promise<{ email: string; key: string }> {
+  const email = await verifiedAccount(page, testInfo, "Sam Support");
+  await signIn(page, testInfo, email);
+  await expect(page).toHaveURL(SIGNED_IN);
+  await open(page, "/account/two-factor", testInfo);
+  await page.getByRole("button", { name: "Set up an authenticator app" }).click();
+  const key = (await page.locator("code.manual-key").textContent())!.trim();
+  await page.getByLabel("Code", { exact: true }).fill(appCode(key));
+  await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
+  await expect(page).toHaveURL(/\/account\/recovery-codes$/);
+  latchkey("staff", "add", "--email", email, "--role", "support", "--reason", "joined the support team");
+  return { email, key };
+}
+
+test("a support member unlocks a locked customer with a reason the customer then sees", async ({ page }, testInfo) => {
+  const member = await supportMember(page, testInfo);
+  const customer = await verifiedAccount(page, testInfo, "Lea Locked");
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await signIn(page, testInfo, customer, "Wrong-Password-123!");
+    await expect(page.getByRole("alert")).toBeVisible();
+  }
+  await mailTo(customer, "/unlock?token=");
+
+  // The grant ended the member's session: a new one, with the app's code.
+  await signIn(page, testInfo, member.email);
+  await expect(page).toHaveURL(/\/login\/mfa/);
+  await settled(page, testInfo);
+  await page.getByLabel("Code", { exact: true }).fill(appCode(member.key, 1));
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(SIGNED_IN);
+
+  await open(page, "/staff", testInfo);
+  await page.getByLabel("Address, name or account id").fill(customer.toUpperCase());
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("link", { name: customer }).click();
+  await expect(page.getByRole("heading", { name: "Customer account" })).toBeVisible();
+  await settled(page, testInfo);
+  await expect(page.getByText("Locked until")).toBeVisible();
+  if (testInfo.project.name === "js") await expectAccessible(page);
+
+  const unlock = page.locator("form", { has: page.getByRole("heading", { name: "Unlock sign-in" }) });
+  const reason = "Ticket 4521: locked out while travelling";
+  // Blanks pass the browser's `required`; the server refuses them and the
+  // form comes back with the message.
+  await unlock.getByLabel("Reason").fill("   ");
+  await unlock.getByRole("button", { name: "Unlock sign-in" }).click();
+  await expect(page.getByText("Give a reason.")).toBeVisible();
+  await expect(page.getByText("Locked until")).toBeVisible();
+  await settled(page, testInfo);
+  await unlock.getByLabel("Reason").fill(reason);
+  await unlock.getByRole("button", { name: "Unlock sign-in" }).click();
+  await expect(page).toHaveURL(/\?done=unlock$/);
+  await expect(page.getByText("Not locked")).toBeVisible();
+  await mailTo(customer, reason);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(page, testInfo, customer);
+  await expect(page).toHaveURL(SIGNED_IN);
+  await open(page, "/account/activity", testInfo);
+  const entry = page.locator("tr.event-support_unlocked");
+  await expect(entry).toContainText("Support unlocked your account");
+  await expect(entry).toContainText("Sam Support");
+  await expect(entry).toContainText(reason);
+
+  const refused = await page.goto("/staff");
+  expect(refused?.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "Access refused" })).toBeVisible();
+});
+
+test("a customer gets 403 on the console", async ({ page }, testInfo) => {
+  const email = await verifiedAccount(page, testInfo);
+  await signIn(page, testInfo, email, PASSWORD);
+  await expect(page).toHaveURL(SIGNED_IN);
+  const response = await page.goto("/staff");
+  expect(response?.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "Access refused" })).toBeVisible();
+});
