@@ -93,10 +93,10 @@ echo "peak RSS: $(( $(rss_kib $server VmHWM) / 1024 )) MiB"
 # every script and WASM response, the lazily loaded islands of the page
 # included, as it came over the wire (brotli).
 node bench/first-visit.mjs "$BASE" - /login /register | while read -r route bytes files; do
-  echo "first visit to $route: JS + WASM on the wire (brotli): $((bytes / 1024)) KiB in $files files"
+  echo "first visit to $route: JS + WASM on the wire (brotli): $bytes B ($((bytes / 1024)) KiB) in $files files"
 done
 node bench/first-visit.mjs "$BASE" "$cookie" /account /account/security | while read -r route bytes files; do
-  echo "first visit to $route (signed in): JS + WASM on the wire (brotli): $((bytes / 1024)) KiB in $files files"
+  echo "first visit to $route (signed in): JS + WASM on the wire (brotli): $bytes B ($((bytes / 1024)) KiB) in $files files"
 done
 css=$(curl -sf -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br' "$BASE$(grep -oE '/pkg/[^"]+\.css' <<<"$(curl -sf "$BASE/login")" | head -1)")
 echo "CSS on the wire (brotli): $((css / 1024)) KiB"
