@@ -40,7 +40,7 @@ impl FormState {
     }
 }
 
-/// A form inside an island, posting to the server function `S`. Without
+/// A form inside an island, posting to a server function's `action` path. Without
 /// JavaScript the browser posts it; with JavaScript it is sent in the
 /// background: an error shows in place with what was typed kept, a success
 /// is the server's redirect, followed as a whole new page, and a second
