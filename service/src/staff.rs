@@ -150,6 +150,12 @@ fn may_change_role(
     check_role_change(granter, target, &snapshot.catalog.effective(role))
 }
 
+#[derive(Clone, Copy)]
+enum RoleEdit {
+    Grant,
+    Revoke,
+}
+
 impl Staff {
     pub fn new(accounts: Arc<Accounts>) -> Staff {
         Staff { accounts }
@@ -221,29 +227,27 @@ impl Staff {
         role: &str,
         reason: &str,
     ) -> Result<bool, ServiceError> {
-        let reason = reason_of(reason)?;
-        self.existing(target).await?;
-        let change = RoleChange {
-            actor: actor.account(),
-            target,
-            reason: reason.as_str(),
-            at_ms: self.accounts.clock.now_ms(),
-        };
-        let check = |snapshot: &RoleSnapshot| may_change_role(snapshot, actor, target, role);
-        let granted = self
-            .accounts
-            .repo
-            .grant_role(change, role, &check)
-            .await??;
-        if granted {
-            tracing::info!(actor = %actor, target = %target, %role, "role granted");
-        }
-        Ok(granted)
+        self.edit_role(RoleEdit::Grant, actor, target, role, reason)
+            .await
     }
 
     /// Revokes a role; false when the account did not hold it.
     pub async fn revoke_role(
         &self,
+        actor: &Actor,
+        target: UserId,
+        role: &str,
+        reason: &str,
+    ) -> Result<bool, ServiceError> {
+        self.edit_role(RoleEdit::Revoke, actor, target, role, reason)
+            .await
+    }
+
+    /// A grant and a revoke check the same rules under the same lock; only
+    /// the write differs.
+    async fn edit_role(
+        &self,
+        edit: RoleEdit,
         actor: &Actor,
         target: UserId,
         role: &str,
@@ -258,15 +262,22 @@ impl Staff {
             at_ms: self.accounts.clock.now_ms(),
         };
         let check = |snapshot: &RoleSnapshot| may_change_role(snapshot, actor, target, role);
-        let revoked = self
-            .accounts
-            .repo
-            .revoke_role(change, role, &check)
-            .await??;
-        if revoked {
-            tracing::info!(actor = %actor, target = %target, %role, "role revoked");
+        let repo = &self.accounts.repo;
+        let changed = match edit {
+            RoleEdit::Grant => repo.grant_role(change, role, &check).await,
+            RoleEdit::Revoke => repo.revoke_role(change, role, &check).await,
+        }??;
+        if changed {
+            match edit {
+                RoleEdit::Grant => {
+                    tracing::info!(actor = %actor, target = %target, %role, "role granted")
+                }
+                RoleEdit::Revoke => {
+                    tracing::info!(actor = %actor, target = %target, %role, "role revoked")
+                }
+            }
         }
-        Ok(revoked)
+        Ok(changed)
     }
 
     /// Every account holding a role.
