@@ -125,6 +125,24 @@ async fn log(
 }
 
 impl SqlStore {
+    /// Takes the role lock and reads what a grant or revoke of `role`
+    /// decides on, or why it is refused (an unknown role, the check).
+    async fn checked_snapshot(
+        &self,
+        conn: &mut AnyConnection,
+        change: &RoleChange<'_>,
+        role: &str,
+        check: RoleCheck<'_>,
+    ) -> StoreResult<Result<RoleSnapshot, RoleError>> {
+        let snapshot = self
+            .snapshot(conn, change.actor, Some(change.target))
+            .await?;
+        if snapshot.catalog.get(role).is_none() {
+            return Ok(Err(RoleError::UnknownRole(role.to_owned())));
+        }
+        Ok(check(&snapshot).map(|()| snapshot))
+    }
+
     /// Takes the role lock and reads what a check decides on.
     async fn snapshot(
         &self,
@@ -164,15 +182,10 @@ impl RoleRepo for SqlStore {
         check: RoleCheck<'_>,
     ) -> StoreResult<Result<bool, RoleError>> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        let snapshot = self
-            .snapshot(&mut tx, change.actor, Some(change.target))
-            .await?;
-        if snapshot.catalog.get(role).is_none() {
-            return Ok(Err(RoleError::UnknownRole(role.to_owned())));
-        }
-        if let Err(refusal) = check(&snapshot) {
-            return Ok(Err(refusal));
-        }
+        let snapshot = match self.checked_snapshot(&mut tx, &change, role, check).await? {
+            Ok(snapshot) => snapshot,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         if snapshot.target_roles.iter().any(|held| held == role) {
             return Ok(Ok(false));
         }
@@ -205,13 +218,7 @@ impl RoleRepo for SqlStore {
         check: RoleCheck<'_>,
     ) -> StoreResult<Result<bool, RoleError>> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        let snapshot = self
-            .snapshot(&mut tx, change.actor, Some(change.target))
-            .await?;
-        if snapshot.catalog.get(role).is_none() {
-            return Ok(Err(RoleError::UnknownRole(role.to_owned())));
-        }
-        if let Err(refusal) = check(&snapshot) {
+        if let Err(refusal) = self.checked_snapshot(&mut tx, &change, role, check).await? {
             return Ok(Err(refusal));
         }
         let revoked = sqlx::query(
