@@ -8,7 +8,7 @@ scripts/setup.sh
 source scripts/env.sh
 command -v wrk >/dev/null || { sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo); "${sudo_cmd[@]}" apt-get install -y -qq wrk >/dev/null; }
 
-PORT=3500
+PORT=${BENCH_PORT:-3500}
 BASE="http://localhost:$PORT"
 WORK=bench/out
 DURATION=${BENCH_SECONDS:-15}

@@ -5,7 +5,8 @@ import * as path from "node:path";
 export const ROOT = path.resolve(__dirname, "..");
 const root = ROOT;
 const workDir = path.join(root, "target", "e2e");
-export const PORT = 3400;
+// E2E_PORT lets two checkouts run their suites side by side.
+export const PORT = Number(process.env.E2E_PORT ?? 3400);
 export const OUTBOX = path.join(workDir, "outbox");
 
 const chromium = {
