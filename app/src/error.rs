@@ -20,6 +20,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
+    /// A change asked for while staff view a customer's portal.
+    #[error("support view is read-only")]
+    ReadOnlyView,
     /// A sensitive change needs the owner to prove themselves again.
     #[error("re-authentication required")]
     ReauthRequired,
@@ -57,6 +60,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => "error.unauthenticated",
             AppError::Forbidden => "error.forbidden",
+            AppError::ReadOnlyView => "error.read_only_view",
             AppError::PasswordExpired => "error.password_expired",
             AppError::ReauthRequired => "error.reauth_required",
             AppError::NotFound => "error.not_found",

@@ -378,6 +378,15 @@ messages! {
     EvSupportEnabled => "Support re-enabled your account", "客服重新启用了您的账户";
     EvSupportRequiredPasswordReset => "Support required a new password", "客服要求您设置新密码";
     EvSupportRemovedSecondFactors => "Support removed your second factors", "客服移除了您的第二验证方式";
+    EvSupportViewed => "Support viewed your account (read-only)", "客服查看了您的账户（只读）";
+    ViewedUntilLabel => "Viewed until", "查看至";
+    ViewAsCustomer => "View as customer", "以客户视角查看";
+    ViewBannerTitle => "Support view: read-only", "客服查看：只读";
+    CustomerLabel => "Customer", "客户";
+    ViewEndsLabel => "Ends at the latest", "最晚结束于";
+    EndView => "End view", "结束查看";
+    ErrReadOnlyView => "Support view is read-only: nothing was changed. End the view to act as yourself again.", "客服查看为只读模式：未做任何更改。结束查看后即可恢复以您本人身份操作。";
+    NotDoneTitle => "Not done", "未执行";
 }
 
 /// The text for a stable error code (field or page level).
@@ -385,6 +394,7 @@ pub fn code_text(code: &str) -> T {
     match code {
         "error.unauthenticated" => T::ErrUnauthenticated,
         "error.forbidden" => T::ErrForbidden,
+        "error.read_only_view" => T::ErrReadOnlyView,
         "error.not_found" => T::ErrNotFound,
         "error.invalid_credentials" => T::ErrInvalidCredentials,
         "error.validation" => T::ErrorSummary,

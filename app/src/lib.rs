@@ -21,7 +21,9 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
-use crate::api::{current_user, take_form_flash, FormFlash, SignOut, UserView};
+use crate::api::{
+    current_user, take_form_flash, EndSupportView, FormFlash, SignOut, UserView, ViewBanner,
+};
 use crate::i18n::{t, use_locale, T};
 
 /// The HTML document around the app, rendered on the server only.
@@ -107,6 +109,15 @@ fn Layout() -> impl IntoView {
             </nav>
             <LanguageSwitch />
         </header>
+        <Transition>
+            {move || Suspend::new(async move {
+                user.await
+                    .ok()
+                    .flatten()
+                    .and_then(|user| user.support_view)
+                    .map(|banner| view! { <SupportViewBanner banner /> })
+            })}
+        </Transition>
         <main id="main" tabindex="-1">
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
@@ -154,6 +165,33 @@ fn SignedInNav(staff: bool) -> impl IntoView {
                 </form>
             </li>
         </ul>
+    }
+}
+
+/// On every page of a support view: whose account, who views it, until
+/// when, and the way out. A plain form, like signing out: ending the view
+/// reloads, so nothing of the customer's pages stays in the browser.
+#[component]
+fn SupportViewBanner(banner: ViewBanner) -> impl IntoView {
+    let end_path = <EndSupportView as leptos::server_fn::ServerFn>::PATH;
+    let locale = use_locale();
+    let minutes = banner.minutes_left;
+    let left = match locale {
+        Locale::En => format!("({minutes} min left)"),
+        Locale::ZhCn => format!("（剩余 {minutes} 分钟）"),
+    };
+    view! {
+        <aside class="support-view-banner" aria-label=t(T::ViewBannerTitle)>
+            <p class="support-view-title"><strong>{t(T::ViewBannerTitle)}</strong></p>
+            <dl class="support-view-facts">
+                <div><dt>{t(T::CustomerLabel)}</dt><dd>{banner.customer_email}</dd></div>
+                <div><dt>{t(T::StaffMemberLabel)}</dt><dd>{banner.staff_name}</dd></div>
+                <div><dt>{t(T::ViewEndsLabel)}</dt><dd><time>{banner.ends_at}</time> " " {left}</dd></div>
+            </dl>
+            <form method="post" action=end_path class="inline-form">
+                <button type="submit" class="button">{t(T::EndView)}</button>
+            </form>
+        </aside>
     }
 }
 

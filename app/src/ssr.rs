@@ -197,28 +197,56 @@ pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
         .map_err(into_app_error)
 }
 
-/// The one authorization path: the signed-in account, if it holds the
-/// permission and its password has not expired.
+/// The one authorization path: the account the request acts on, if it
+/// holds the permission and the signed-in password has not expired.
 pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
-    let user = require_allowing_expired_password(permission).await?;
-    if user.password_expired {
-        return Err(reject(AppError::PasswordExpired));
-    }
-    Ok(user)
+    authorize(permission, false).await
 }
 
 /// [`require`] for the one thing an expired password still allows: changing it.
 pub async fn require_allowing_expired_password(
     permission: Permission,
 ) -> Result<CurrentUser, AppError> {
+    authorize(permission, true).await
+}
+
+/// During a support view the request acts on the customer's account with
+/// the view's permissions (reading only), whatever the staff member holds:
+/// every change is refused here, before any server function acts.
+async fn authorize(permission: Permission, allow_expired: bool) -> Result<CurrentUser, AppError> {
     let user = optional_user()
         .await?
         .ok_or_else(|| reject(AppError::Unauthenticated))?;
-    if !user.may(permission) {
-        tracing::warn!(user_id = %user.id, ?permission, ip = %origin().ip, "access refused");
-        return Err(reject(AppError::Forbidden));
+    if user.password_expired && !allow_expired {
+        return Err(reject(AppError::PasswordExpired));
     }
-    Ok(user)
+    let viewing = user.view.is_some();
+    if !user.acting().may(permission) {
+        tracing::warn!(user_id = %user.id, ?permission, viewing, ip = %origin().ip, "access refused");
+        return Err(reject(if viewing {
+            AppError::ReadOnlyView
+        } else {
+            AppError::Forbidden
+        }));
+    }
+    Ok(match user.view {
+        Some(view) => view.customer,
+        None => user,
+    })
+}
+
+/// Ends the support view the signed-in staff session runs, if it runs one:
+/// the customer's page in the console, to go back to.
+pub async fn end_view(user: &CurrentUser) -> Result<Option<String>, AppError> {
+    if user.view.is_none() {
+        return Ok(None);
+    }
+    let ended = ctx()?
+        .support
+        .end_view(user.session_id)
+        .await
+        .map_err(into_app_error)?;
+    Ok(ended.map(|customer| format!("/staff/customers/{}", customer.0)))
 }
 
 /// Maps a service failure to what the user may see, logging the full
@@ -289,6 +317,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
     match error {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden
+        | AppError::ReadOnlyView
         | AppError::PasswordExpired
         | AppError::ReauthRequired
         | AppError::AccountDisabled => StatusCode::FORBIDDEN,

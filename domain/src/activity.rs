@@ -45,10 +45,14 @@ pub enum ActivityKind {
     SupportEnabled,
     SupportRequiredPasswordReset,
     SupportRemovedSecondFactors,
+    /// A staff member viewed the portal as the customer sees it (read-only);
+    /// the row carries their name, the reason and the view's id, by which
+    /// the history finds when the view ended.
+    SupportViewed,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 40] = [
+    pub const ALL: [ActivityKind; 41] = [
         ActivityKind::Registered,
         ActivityKind::EmailVerified,
         ActivityKind::VerificationResent,
@@ -89,6 +93,7 @@ impl ActivityKind {
         ActivityKind::SupportEnabled,
         ActivityKind::SupportRequiredPasswordReset,
         ActivityKind::SupportRemovedSecondFactors,
+        ActivityKind::SupportViewed,
     ];
 
     /// The stable name stored in the database.
@@ -134,6 +139,7 @@ impl ActivityKind {
             ActivityKind::SupportEnabled => "support_enabled",
             ActivityKind::SupportRequiredPasswordReset => "support_required_password_reset",
             ActivityKind::SupportRemovedSecondFactors => "support_removed_second_factors",
+            ActivityKind::SupportViewed => "support_viewed",
         }
     }
 

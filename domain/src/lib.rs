@@ -18,6 +18,7 @@ pub mod reason;
 pub mod redirect;
 pub mod role;
 pub mod session;
+pub mod support_view;
 pub mod text;
 pub mod user_agent;
 
@@ -34,4 +35,5 @@ pub use reason::{Reason, ReasonError};
 pub use redirect::safe_local_path;
 pub use role::{Permission, Permissions, RoleCatalog, RoleDefinition, RoleError};
 pub use session::SessionLifetime;
+pub use support_view::ViewWindow;
 pub use user_agent::describe_user_agent;

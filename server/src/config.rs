@@ -284,6 +284,12 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
             "LATCHKEY_STAFF_SESSION_IDLE_SECS",
             defaults.staff_session_idle_secs,
         )?,
+        impersonation_secs: env
+            .positive("LATCHKEY_IMPERSONATION_SECS", defaults.impersonation_secs)?,
+        notify_impersonation: env.parsed(
+            "LATCHKEY_NOTIFY_IMPERSONATION",
+            defaults.notify_impersonation,
+        )?,
         invite_link_secs: defaults.invite_link_secs,
         unlock_link_secs: defaults.unlock_link_secs,
         report_link_secs: defaults.report_link_secs,
@@ -406,6 +412,8 @@ mod tests {
         assert_eq!(config.policy.argon2, Argon2Params::default());
         assert_eq!(config.policy.staff_password_max_age_days, Some(90));
         assert_eq!(config.policy.staff_session_idle_secs, 900);
+        assert_eq!(config.policy.impersonation_secs, 900);
+        assert!(config.policy.notify_impersonation);
         assert_eq!(config.policy.customer_password_max_age_days, None);
     }
 

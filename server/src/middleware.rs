@@ -5,6 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use app::error::AppError;
 use app::i18n::T;
 use app::ssr::{
     locale_of, referring_page, ClientIp, CookiePolicy, CspNonce, RequestId, LINK_COOKIE,
@@ -289,9 +290,10 @@ pub async fn move_link_token(State(guard): State<Guard>, request: Request, next:
 }
 
 /// A browser that posted a form without JavaScript and was refused for
-/// going too fast (429) or met a database outage (503) gets a readable page
-/// in its language instead of the server function's JSON; the status and
-/// `Retry-After` stay.
+/// going too fast (429), was not allowed (403: a support view's read-only
+/// rule, a missing permission) or met a database outage (503) gets a
+/// readable page in its language instead of the server function's JSON;
+/// the status and `Retry-After` stay.
 pub async fn readable_errors(State(guard): State<Guard>, request: Request, next: Next) -> Response {
     let wants_page = request
         .headers()
@@ -311,32 +313,46 @@ pub async fn readable_errors(State(guard): State<Guard>, request: Request, next:
         || is_page
         || !matches!(
             status,
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE | StatusCode::FORBIDDEN
         )
     {
         return response;
     }
     let retry_after = response.headers().get(RETRY_AFTER).cloned();
     let text = |message: T| message.text(locale);
-    let (title, body) = if status == StatusCode::TOO_MANY_REQUESTS {
-        let wait = retry_after
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("60");
-        (
-            text(T::TooManyTitle),
-            format!(
-                "{} <strong>{} {}</strong>",
-                text(T::TooManyBody),
-                digits_only(wait),
-                text(T::Seconds)
-            ),
-        )
-    } else {
-        (
+    let (title, body) = match status {
+        StatusCode::TOO_MANY_REQUESTS => {
+            let wait = retry_after
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("60");
+            (
+                text(T::TooManyTitle),
+                format!(
+                    "{} <strong>{} {}</strong>",
+                    text(T::TooManyBody),
+                    digits_only(wait),
+                    text(T::Seconds)
+                ),
+            )
+        }
+        StatusCode::FORBIDDEN => {
+            // A form posted without JavaScript was refused: say why (a
+            // support view's read-only rule, a missing permission) in words.
+            let error = axum::body::to_bytes(response.into_body(), 16 * 1024)
+                .await
+                .ok()
+                .and_then(|body| serde_json::from_slice::<AppError>(&body).ok())
+                .unwrap_or(AppError::Forbidden);
+            (
+                text(T::NotDoneTitle),
+                text(app::i18n::code_text(error.code())).to_owned(),
+            )
+        }
+        _ => (
             text(T::UnavailableTitle),
             text(T::ErrUnavailable).to_owned(),
-        )
+        ),
     };
     let html = format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\

@@ -49,11 +49,36 @@ pub struct CurrentUser {
     pub password_expired: bool,
     /// When the owner last proved themselves in this session.
     pub reauth_at: i64,
+    /// The support view this (staff) session runs, if one runs now.
+    pub view: Option<Box<SupportView>>,
 }
+
+/// A running support view: while it runs, requests act as `customer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportView {
+    pub id: i64,
+    /// The customer's account as the view sees it: read-only
+    /// ([`domain::support_view::view_permissions`]), never sudo, and no
+    /// session of its own ([`NO_SESSION`]), so none of the customer's
+    /// sessions counts as "this one" and nothing bound to a session shows.
+    pub customer: CurrentUser,
+    pub reason: String,
+    pub window: domain::ViewWindow,
+}
+
+/// The session id of an account seen through a support view: no session
+/// has it.
+pub const NO_SESSION: i64 = 0;
 
 impl CurrentUser {
     pub fn may(&self, permission: Permission) -> bool {
         self.permissions.contains(&permission)
+    }
+
+    /// Whose account a request acts on: during a support view the
+    /// customer's (read-only), else the signed-in account's own.
+    pub fn acting(&self) -> &CurrentUser {
+        self.view.as_ref().map_or(self, |view| &view.customer)
     }
 
     /// Holds a role: staff rules (password age, idle time) apply.
@@ -187,6 +212,11 @@ impl Accounts {
             policy,
             public_url: public_url.trim_end_matches('/').to_owned(),
         })
+    }
+
+    /// The time by the service's clock, in milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     pub fn policy(&self) -> &Policy {
@@ -841,6 +871,11 @@ impl Accounts {
         } else {
             (BASELINE.into_iter().collect(), None)
         };
+        let view = if staff {
+            self.live_view(session.id, &permissions, now).await?
+        } else {
+            None
+        };
         Ok(Some(CurrentUser {
             id: user.id,
             session_id: session.id,
@@ -853,7 +888,59 @@ impl Accounts {
             roles: user.roles,
             permissions,
             has_second_factor,
+            view,
         }))
+    }
+
+    /// The support view a staff session runs now, with the customer as it
+    /// sees them. A view whose staff member no longer holds
+    /// `customer.impersonate`, or whose customer is gone or now holds a
+    /// role, ends here: losing the right ends the view at once.
+    async fn live_view(
+        &self,
+        session_id: i64,
+        staff_permissions: &Permissions,
+        now: i64,
+    ) -> Result<Option<Box<SupportView>>, ServiceError> {
+        let Some(view) = self.repo.live_view(session_id, now).await? else {
+            return Ok(None);
+        };
+        let customer = self
+            .repo
+            .find_user(view.customer_id)
+            .await?
+            .filter(|c| c.roles.is_empty());
+        let (Some(customer), true) = (
+            customer,
+            staff_permissions.contains(&Permission::CustomerImpersonate),
+        ) else {
+            self.repo.end_view(session_id, now).await?;
+            tracing::info!(
+                view = view.id,
+                "support view ended: the right to it is gone"
+            );
+            return Ok(None);
+        };
+        Ok(Some(Box::new(SupportView {
+            id: view.id,
+            customer: CurrentUser {
+                id: customer.id,
+                session_id: NO_SESSION,
+                email_verified: customer.email_verified_at.is_some(),
+                email: customer.email,
+                display_name: customer.display_name,
+                locale: customer.locale,
+                roles: Vec::new(),
+                permissions: domain::support_view::view_permissions(),
+                has_second_factor: None,
+                password_expired: false,
+                // Never recent: no sudo in a view.
+                reauth_at: 0,
+                view: None,
+            },
+            reason: view.reason,
+            window: view.window,
+        })))
     }
 
     /// Ends the session server-side; a token that is already gone is fine.
@@ -880,10 +967,37 @@ impl Accounts {
         before_id: Option<i64>,
         limit: u32,
     ) -> Result<Vec<ActivityRecord>, ServiceError> {
-        Ok(self
+        let records = self
             .repo
             .list_activity(user.id, kinds, before_id, limit)
-            .await?)
+            .await?;
+        self.with_view_ends(user.id, records).await
+    }
+
+    /// Fills in when each support view among the rows ended (or ends).
+    pub(crate) async fn with_view_ends(
+        &self,
+        user: UserId,
+        mut records: Vec<ActivityRecord>,
+    ) -> Result<Vec<ActivityRecord>, ServiceError> {
+        let Some(oldest) = records
+            .iter()
+            .filter(|r| r.kind == ActivityKind::SupportViewed)
+            .map(|r| r.at_ms)
+            .min()
+        else {
+            return Ok(records);
+        };
+        let views = self.repo.views_of(user, oldest).await?;
+        for record in &mut records {
+            if let Some(id) = record.details.as_ref().and_then(|d| d.view) {
+                record.view_ends_at = views
+                    .iter()
+                    .find(|v| v.id == id)
+                    .map(|v| v.window.ends_at());
+            }
+        }
+        Ok(records)
     }
 
     /// The whole history, newest first, only of `kinds` unless empty; read
@@ -901,7 +1015,7 @@ impl Accounts {
             let done = batch.len() < BATCH as usize;
             all.extend(batch);
             if done {
-                return Ok(all);
+                return self.with_view_ends(user, all).await;
             }
         }
     }

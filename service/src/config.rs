@@ -70,6 +70,10 @@ pub struct Policy {
     /// Staff sessions end after this long without a request (besides the
     /// general idle and absolute limits in `session`).
     pub staff_session_idle_secs: i64,
+    /// How long a support view of a customer's portal lasts at most.
+    pub impersonation_secs: i64,
+    /// Whether the customer is mailed when a support view of their account starts.
+    pub notify_impersonation: bool,
     /// The single-use link an invited staff member sets a password with.
     pub invite_link_secs: i64,
     pub unlock_link_secs: i64,
@@ -149,6 +153,8 @@ impl Default for Policy {
             customer_password_max_age_days: None,
             staff_password_max_age_days: Some(90),
             staff_session_idle_secs: 15 * 60,
+            impersonation_secs: 15 * 60,
+            notify_impersonation: true,
             invite_link_secs: 24 * 60 * 60,
             unlock_link_secs: 24 * 60 * 60,
             report_link_secs: 7 * 24 * 60 * 60,

@@ -45,6 +45,10 @@ pub struct ActivityDetails {
     /// The staff member's display name at the time.
     pub actor: String,
     pub reason: String,
+    /// The support view a `SupportViewed` row stands for: the history looks
+    /// up when it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<i64>,
 }
 
 impl ActivityDetails {
@@ -427,6 +431,9 @@ pub struct ActivityRecord {
     pub at_ms: i64,
     /// Who on the staff acted, and why, for the rows staff caused.
     pub details: Option<ActivityDetails>,
+    /// For a support view's row: when the view ended, or ends if it runs.
+    /// Filled in by the service from the view (the store leaves it `None`).
+    pub view_ends_at: Option<i64>,
 }
 
 #[async_trait]
@@ -756,6 +763,45 @@ pub trait SupportRepo: Send + Sync {
     /// The end of the latest sign-in lock of the account still running at
     /// `now_ms` (on any of its counters), if any.
     async fn lock_ends(&self, user: UserId, now_ms: i64) -> StoreResult<Option<i64>>;
+    /// Starts a support view in one transaction: ends the staff session's
+    /// running view, stores this one, and writes the customer's effects,
+    /// whose `SupportViewed` rows are given the new view's id. Returns it.
+    async fn start_view(&self, view: &NewSupportView, effects: Effects) -> StoreResult<i64>;
+    /// The staff session's view running at `now_ms` (not ended, not expired).
+    async fn live_view(
+        &self,
+        staff_session: i64,
+        now_ms: i64,
+    ) -> StoreResult<Option<SupportViewRecord>>;
+    /// Ends the staff session's running view, if it has one; true if it had.
+    async fn end_view(&self, staff_session: i64, now_ms: i64) -> StoreResult<bool>;
+    /// The customer's views started at or after `since_ms`.
+    async fn views_of(
+        &self,
+        customer: UserId,
+        since_ms: i64,
+    ) -> StoreResult<Vec<SupportViewRecord>>;
+}
+
+/// A support view to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSupportView {
+    pub staff_session_id: i64,
+    pub staff_user_id: UserId,
+    pub customer_id: UserId,
+    pub reason: String,
+    pub window: domain::ViewWindow,
+}
+
+/// A stored support view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupportViewRecord {
+    pub id: i64,
+    pub staff_session_id: i64,
+    pub staff_user_id: UserId,
+    pub customer_id: UserId,
+    pub reason: String,
+    pub window: domain::ViewWindow,
 }
 
 /// Everything the use cases need, implemented by one storage backend.

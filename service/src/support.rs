@@ -17,8 +17,8 @@ use crate::crypto::new_token;
 use crate::error::ServiceError;
 use crate::mail::{staff_action_mail, StaffChange};
 use crate::ports::{
-    AccountChange, AccountSummary, ActivityDetails, ActivityRecord, Effects, Origin, SessionRecord,
-    UserRecord,
+    AccountChange, AccountSummary, ActivityDetails, ActivityRecord, Effects, NewSupportView,
+    Origin, SessionRecord, UserRecord,
 };
 use crate::staff::{actor_holds, reason_of, Actor};
 
@@ -249,11 +249,12 @@ impl Support {
     ) -> Result<Vec<ActivityRecord>, ServiceError> {
         self.authorize(actor, Permission::CustomerRead).await?;
         let user = self.customer_record(actor, subject).await?;
-        Ok(self
+        let records = self
             .accounts
             .repo
             .list_activity(user.id, &[], before_id, limit)
-            .await?)
+            .await?;
+        self.accounts.with_view_ends(user.id, records).await
     }
 
     /// Takes the action on the customer's account, with the reason: the
@@ -274,6 +275,7 @@ impl Support {
         let details = ActivityDetails {
             actor: staff_name.clone(),
             reason: reason.as_str().to_owned(),
+            view: None,
         };
         let mut effects = Effects::by_staff(action.activity_kind(), origin, now, details);
         let everywhere = AccountChange::EndSessions { except: None };
@@ -325,6 +327,69 @@ impl Support {
         // The reason stays out of the log: it is free text, kept with the account.
         tracing::info!(actor = %actor, customer = %customer.id, action = action.as_str(), "support action");
         Ok(())
+    }
+}
+
+impl Support {
+    /// Starts a read-only view of the customer's portal inside the actor's
+    /// own session (ending the session's earlier view): the customer's
+    /// history shows it with the staff member's name and the reason, and
+    /// the customer is mailed unless the operators turned that off.
+    pub async fn start_view(
+        &self,
+        actor: &Actor,
+        subject: UserId,
+        reason: &str,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let staff_name = self
+            .authorize(actor, Permission::CustomerImpersonate)
+            .await?;
+        let Actor::Member(member) = actor else {
+            // The CLI has no session to view from.
+            return Err(RoleError::NotPermitted(Permission::CustomerImpersonate).into());
+        };
+        let reason = reason_of(reason)?;
+        let customer = self.customer_record(actor, subject).await?;
+        let accounts = &self.accounts;
+        let now = accounts.clock.now_ms();
+        let details = ActivityDetails {
+            actor: staff_name.clone(),
+            reason: reason.as_str().to_owned(),
+            view: None,
+        };
+        let mut effects = Effects::by_staff(ActivityKind::SupportViewed, origin, now, details);
+        if accounts.policy.notify_impersonation {
+            effects = effects.with_mail(staff_action_mail(
+                customer.locale,
+                &customer.email,
+                &customer.display_name,
+                &staff_name,
+                reason.as_str(),
+                StaffChange::StartedView,
+            ));
+        }
+        let view = NewSupportView {
+            staff_session_id: member.session_id,
+            staff_user_id: member.id,
+            customer_id: customer.id,
+            reason: reason.as_str().to_owned(),
+            window: domain::ViewWindow::starting(now, accounts.policy.impersonation_secs),
+        };
+        let id = accounts.repo.start_view(&view, effects).await?;
+        tracing::info!(actor = %actor, customer = %customer.id, view = id, "support view started");
+        Ok(())
+    }
+
+    /// Ends the view the staff session runs, if any; the customer it showed.
+    pub async fn end_view(&self, staff_session: i64) -> Result<Option<UserId>, ServiceError> {
+        let now = self.accounts.clock.now_ms();
+        let Some(view) = self.accounts.repo.live_view(staff_session, now).await? else {
+            return Ok(None);
+        };
+        self.accounts.repo.end_view(staff_session, now).await?;
+        tracing::info!(staff = %view.staff_user_id, customer = %view.customer_id, view = view.id, "support view ended");
+        Ok(Some(view.customer_id))
     }
 }
 

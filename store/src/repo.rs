@@ -474,6 +474,7 @@ impl ActivityRepo for SqlStore {
                         .ok()?
                         .as_deref()
                         .and_then(ActivityDetails::from_json),
+                    view_ends_at: None,
                 }))
             })
             .collect::<Result<_, _>>()

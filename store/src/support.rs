@@ -1,11 +1,33 @@
 //! What the staff console reads: the customer search and the lock state.
 
 use async_trait::async_trait;
-use domain::UserId;
-use service::ports::{AccountSummary, StoreResult, SupportRepo};
+use domain::{ActivityKind, UserId, ViewWindow};
+use service::ports::{
+    AccountSummary, Effects, NewSupportView, StoreResult, SupportRepo, SupportViewRecord,
+};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::effects::write_effects;
 use crate::{store_error, SqlStore};
+
+const VIEW_COLUMNS: &str =
+    "id, staff_session_id, staff_user_id, customer_id, reason, started_at, expires_at, ended_at";
+
+fn view_record(row: &AnyRow) -> Result<SupportViewRecord, sqlx::Error> {
+    Ok(SupportViewRecord {
+        id: row.try_get("id")?,
+        staff_session_id: row.try_get("staff_session_id")?,
+        staff_user_id: UserId(row.try_get("staff_user_id")?),
+        customer_id: UserId(row.try_get("customer_id")?),
+        reason: row.try_get("reason")?,
+        window: ViewWindow {
+            started_at: row.try_get("started_at")?,
+            expires_at: row.try_get("expires_at")?,
+            ended_at: row.try_get("ended_at")?,
+        },
+    })
+}
 
 /// A `LIKE` pattern (with `ESCAPE '\'`) that finds `term` anywhere, taking
 /// `%`, `_` and `\` in it literally.
@@ -70,6 +92,94 @@ impl SupportRepo for SqlStore {
         .fetch_one(&self.pool)
         .await
         .map_err(store_error)
+    }
+
+    async fn start_view(&self, view: &NewSupportView, mut effects: Effects) -> StoreResult<i64> {
+        let now = view.window.started_at;
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        sqlx::query(
+            "UPDATE support_views SET ended_at = $1 WHERE staff_session_id = $2 AND ended_at IS NULL",
+        )
+        .bind(now)
+        .bind(view.staff_session_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO support_views (staff_session_id, staff_user_id, customer_id, reason, started_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(view.staff_session_id)
+        .bind(view.staff_user_id.0)
+        .bind(view.customer_id.0)
+        .bind(&view.reason)
+        .bind(view.window.started_at)
+        .bind(view.window.expires_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        for row in &mut effects.activity {
+            if let (ActivityKind::SupportViewed, Some(details)) = (row.kind, row.details.as_mut()) {
+                details.view = Some(id);
+            }
+        }
+        write_effects(&mut tx, view.customer_id, &effects, now).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(id)
+    }
+
+    async fn live_view(
+        &self,
+        staff_session: i64,
+        now_ms: i64,
+    ) -> StoreResult<Option<SupportViewRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {VIEW_COLUMNS} FROM support_views \
+             WHERE staff_session_id = $1 AND ended_at IS NULL AND expires_at > $2 \
+             ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(staff_session)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref()
+            .map(view_record)
+            .transpose()
+            .map_err(store_error)
+    }
+
+    async fn end_view(&self, staff_session: i64, now_ms: i64) -> StoreResult<bool> {
+        let ended = sqlx::query(
+            "UPDATE support_views SET ended_at = $1 \
+             WHERE staff_session_id = $2 AND ended_at IS NULL AND expires_at > $1",
+        )
+        .bind(now_ms)
+        .bind(staff_session)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(ended.rows_affected() > 0)
+    }
+
+    async fn views_of(
+        &self,
+        customer: UserId,
+        since_ms: i64,
+    ) -> StoreResult<Vec<SupportViewRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {VIEW_COLUMNS} FROM support_views \
+             WHERE customer_id = $1 AND started_at >= $2 ORDER BY id"
+        ))
+        .bind(customer.0)
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter()
+            .map(view_record)
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(store_error)
     }
 }
 

@@ -12,10 +12,12 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::ssr;
 
+mod access;
 mod passkeys;
 mod security;
 mod staff;
 mod two_factor;
+pub use access::{access_of, Access, ENDPOINTS};
 pub use passkeys::*;
 pub use security::*;
 pub use staff::*;
@@ -33,6 +35,19 @@ pub struct UserView {
     pub password_expired: bool,
     /// Holds a role: the header links to the staff console.
     pub staff: bool,
+    /// Staff are viewing this account's portal: the rest of the view is
+    /// the customer's account, and every page shows this banner.
+    pub support_view: Option<ViewBanner>,
+}
+
+/// What the banner of a support view says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewBanner {
+    pub customer_email: String,
+    pub staff_name: String,
+    /// When the view ends at the latest, in the reader's zone.
+    pub ends_at: String,
+    pub minutes_left: i64,
 }
 
 /// A form's error and typed values, kept across a no-JavaScript redirect.
@@ -62,6 +77,8 @@ pub struct ActivityRow {
     /// For what a staff member did: their name and the reason they gave.
     pub staff: Option<String>,
     pub reason: Option<String>,
+    /// For a support view: when it ended (or ends, while it runs).
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,12 +93,31 @@ pub const ACTIVITY_PAGE_SIZE: u32 = 50;
 
 #[server(prefix = "/api", endpoint = "session/current")]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
-    Ok(ssr::optional_user().await?.map(|user| UserView {
-        staff: user.is_staff(),
-        display_name: user.display_name,
-        email: user.email,
-        email_verified: user.email_verified,
+    let Some(user) = ssr::optional_user().await? else {
+        return Ok(None);
+    };
+    let support_view = match &user.view {
+        Some(view) => {
+            let now = ssr::ctx()?.accounts.now_ms();
+            let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+            Some(ViewBanner {
+                customer_email: view.customer.email.clone(),
+                staff_name: user.display_name.clone(),
+                ends_at: service::time_format::format_in_zone(view.window.expires_at, zone),
+                minutes_left: (view.window.seconds_left(now) + 59) / 60,
+            })
+        }
+        None => None,
+    };
+    let shown = user.acting();
+    Ok(Some(UserView {
+        // The console's link waits until the view ends.
+        staff: user.is_staff() && support_view.is_none(),
+        display_name: shown.display_name.clone(),
+        email: shown.email.clone(),
+        email_verified: shown.email_verified,
         password_expired: user.password_expired,
+        support_view,
     }))
 }
 
@@ -166,6 +202,13 @@ pub async fn sign_in(
 #[server(prefix = "", endpoint = "logout")]
 pub async fn sign_out() -> Result<(), AppError> {
     let context = ssr::ctx()?;
+    // During a support view, signing out ends the view only.
+    if let Some(user) = ssr::optional_user().await? {
+        if let Some(back) = ssr::end_view(&user).await? {
+            leptos_axum::redirect(&back);
+            return Ok(());
+        }
+    }
     if let Some(token) = ssr::cookie(ssr::SESSION_COOKIE) {
         context
             .accounts
@@ -242,6 +285,9 @@ fn activity_page(mut records: Vec<service::ports::ActivityRecord>) -> ActivityPa
                 system: system.map(str::to_owned),
                 staff,
                 reason,
+                until: record
+                    .view_ends_at
+                    .map(|ms| service::time_format::format_in_zone(ms, zone)),
             }
         })
         .collect();

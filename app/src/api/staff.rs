@@ -170,33 +170,119 @@ async fn act(
     customer: i64,
     reason: Option<String>,
 ) -> Result<(), AppError> {
+    let form = format!("support_{}", action.as_str());
+    with_reason(
+        &form,
+        action.permission(),
+        reason,
+        |user, reason| async move {
+            ssr::ctx()?
+                .support
+                .act(
+                    &service::Actor::member(&user),
+                    domain::UserId(customer),
+                    action,
+                    &reason,
+                    &ssr::origin(),
+                )
+                .await
+                .map(|()| format!("/staff/customers/{customer}?done={}", action.as_str()))
+                .map_err(Into::into)
+        },
+    )
+    .await
+}
+
+/// A console form with a reason: checks the permission, runs `step`, and
+/// answers like every form (the typed reason kept when it is refused).
+#[cfg(feature = "ssr")]
+async fn with_reason<F, Fut>(
+    form: &str,
+    permission: Permission,
+    reason: Option<String>,
+    step: F,
+) -> Result<(), AppError>
+where
+    F: FnOnce(service::accounts::CurrentUser, String) -> Fut,
+    Fut: std::future::Future<Output = Result<String, StepError>>,
+{
     // A missing field is an empty reason: refused by the rule, in place.
     let reason = reason.unwrap_or_default();
-    let form = format!("support_{}", action.as_str());
     let keep = [("reason", reason.as_str())];
-    let user = match ssr::require(action.permission()).await {
+    let user = match ssr::require(permission).await {
         Ok(user) => user,
         // Said on the customer's page too when the post came without
         // JavaScript (the form is not offered to those who lack it).
         Err(AppError::Forbidden) => {
-            let refusal = domain::RoleError::NotPermitted(action.permission());
-            return ssr::finish_form(&form, Err(refusal.into()), &keep).await;
+            let refusal = domain::RoleError::NotPermitted(permission);
+            return ssr::finish_form(form, Err(refusal.into()), &keep).await;
         }
         Err(other) => return Err(other),
     };
-    let context = ssr::ctx()?;
-    let result = context
-        .support
-        .act(
-            &service::Actor::member(&user),
-            domain::UserId(customer),
-            action,
-            &reason,
-            &ssr::origin(),
-        )
-        .await
-        .map(|()| format!("/staff/customers/{customer}?done={}", action.as_str()));
-    ssr::finish_form(&form, result, &keep).await
+    match step(user, reason.clone()).await {
+        Ok(next) => ssr::finish_form(form, Ok(next), &keep).await,
+        Err(StepError::Service(error)) => ssr::finish_form(form, Err(error), &keep).await,
+        Err(StepError::App(error)) => Err(error),
+    }
+}
+
+/// What a console step can fail with: the service's refusal (answered in
+/// the form) or a failure to reach it.
+#[cfg(feature = "ssr")]
+enum StepError {
+    Service(service::ServiceError),
+    App(AppError),
+}
+
+#[cfg(feature = "ssr")]
+impl From<service::ServiceError> for StepError {
+    fn from(error: service::ServiceError) -> Self {
+        StepError::Service(error)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<AppError> for StepError {
+    fn from(error: AppError) -> Self {
+        StepError::App(error)
+    }
+}
+
+/// Opens the customer's portal read-only in this session ("View as
+/// customer"), with the reason the customer will see.
+#[server(prefix = "/api", endpoint = "staff/customer/view")]
+pub async fn start_support_view(customer: i64, reason: Option<String>) -> Result<(), AppError> {
+    with_reason(
+        "support_view",
+        Permission::CustomerImpersonate,
+        reason,
+        |user, reason| async move {
+            ssr::ctx()?
+                .support
+                .start_view(
+                    &service::Actor::member(&user),
+                    domain::UserId(customer),
+                    &reason,
+                    &ssr::origin(),
+                )
+                .await?;
+            Ok("/account".to_owned())
+        },
+    )
+    .await
+}
+
+/// "End view": back to the customer's page in the console. Acts on this
+/// browser's own session only, so it needs no permission (and a view's
+/// read-only rule must not stop it).
+#[server(prefix = "/api", endpoint = "staff/view/end")]
+pub async fn end_support_view() -> Result<(), AppError> {
+    let back = match ssr::optional_user().await? {
+        Some(user) => ssr::end_view(&user).await?,
+        None => None,
+    };
+    leptos_axum::redirect(&back.unwrap_or_else(|| "/staff".to_owned()));
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "staff/customer/unlock")]

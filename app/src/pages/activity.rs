@@ -51,6 +51,7 @@ pub fn event_text(kind: ActivityKind) -> T {
         ActivityKind::SupportEnabled => T::EvSupportEnabled,
         ActivityKind::SupportRequiredPasswordReset => T::EvSupportRequiredPasswordReset,
         ActivityKind::SupportRemovedSecondFactors => T::EvSupportRemovedSecondFactors,
+        ActivityKind::SupportViewed => T::EvSupportViewed,
     }
 }
 
@@ -166,6 +167,9 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                                 })}
                                 {row.reason.map(|reason| view! {
                                     <span class="event-detail">{format!("{}: {reason}", t(T::ReasonLabel))}</span>
+                                })}
+                                {row.until.map(|until| view! {
+                                    <span class="event-detail">{t(T::ViewedUntilLabel)} ": " <time>{until}</time></span>
                                 })}
                             </td>
                             <td data-label=t(T::ColIp)>{row.ip}</td>

@@ -11,8 +11,8 @@ use super::activity::{device_text, ActivityTable};
 use super::{page_data, SignedIn};
 use crate::api::{
     console_access, customer_file, find_customers, CustomerFileView, CustomerHit, FormFlash,
-    StaffAccess, SupportDisable, SupportEnable, SupportEndSessions, SupportRemoveSecondFactors,
-    SupportRequirePasswordReset, SupportUnlock, UserView,
+    StaffAccess, StartSupportView, SupportDisable, SupportEnable, SupportEndSessions,
+    SupportRemoveSecondFactors, SupportRequirePasswordReset, SupportUnlock, UserView,
 };
 use crate::components::{
     flash_error, flash_of, post_path, ErrorSummary, Field, PageCard, PostForm, Submit,
@@ -257,6 +257,13 @@ fn CustomerCard(
     let id = file.id;
     // The actions that fit the account's state and that the reader may take.
     let offered: Vec<Offer> = [
+        Some(Offer::new(
+            "support_view",
+            post_path::<StartSupportView>(),
+            Permission::CustomerImpersonate,
+            T::ViewAsCustomer,
+            false,
+        )),
         locked.then(|| {
             Offer::new(
                 "support_unlock",

@@ -249,3 +249,5 @@ on_both_backends!(
         );
     }
 );
+
+mod access;

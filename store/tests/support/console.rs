@@ -226,6 +226,7 @@ on_both_backends!(support_unlocks_with_a_reason_the_customer_sees, |store| {
         Some(ActivityDetails {
             actor: agent.display_name.clone(),
             reason: "Ticket #41: <b>locked</b> out".into(),
+            view: None,
         })
     );
     assert!(support

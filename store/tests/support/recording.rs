@@ -92,6 +92,10 @@ forward!(RoleRepo {
 forward!(SupportRepo {
         fn search_customers(term: &str, id: Option<i64>, offset: u32, limit: u32) -> StoreResult<Vec<AccountSummary>>;
         fn lock_ends(user: UserId, now_ms: i64) -> StoreResult<Option<i64>>;
+        fn start_view(view: &NewSupportView, effects: Effects) -> StoreResult<i64>;
+        fn live_view(staff_session: i64, now_ms: i64) -> StoreResult<Option<SupportViewRecord>>;
+        fn end_view(staff_session: i64, now_ms: i64) -> StoreResult<bool>;
+        fn views_of(customer: UserId, since_ms: i64) -> StoreResult<Vec<SupportViewRecord>>;
 });
 
 forward!(ActivityRepo {
