@@ -45,10 +45,11 @@ pub enum ActivityKind {
     SupportEnabled,
     SupportRequiredPasswordReset,
     SupportRemovedSecondFactors,
+    SupportResentVerification,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 40] = [
+    pub const ALL: [ActivityKind; 41] = [
         ActivityKind::Registered,
         ActivityKind::EmailVerified,
         ActivityKind::VerificationResent,
@@ -89,6 +90,7 @@ impl ActivityKind {
         ActivityKind::SupportEnabled,
         ActivityKind::SupportRequiredPasswordReset,
         ActivityKind::SupportRemovedSecondFactors,
+        ActivityKind::SupportResentVerification,
     ];
 
     /// The stable name stored in the database.
@@ -134,6 +136,7 @@ impl ActivityKind {
             ActivityKind::SupportEnabled => "support_enabled",
             ActivityKind::SupportRequiredPasswordReset => "support_required_password_reset",
             ActivityKind::SupportRemovedSecondFactors => "support_removed_second_factors",
+            ActivityKind::SupportResentVerification => "support_resent_verification",
         }
     }
 

@@ -15,10 +15,12 @@ use crate::ssr;
 mod passkeys;
 mod security;
 mod staff;
+mod team;
 mod two_factor;
 pub use passkeys::*;
 pub use security::*;
 pub use staff::*;
+pub use team::*;
 #[cfg(feature = "ssr")]
 use two_factor::after_sign_in;
 pub use two_factor::*;
@@ -33,6 +35,8 @@ pub struct UserView {
     pub password_expired: bool,
     /// Holds a role: the header links to the staff console.
     pub staff: bool,
+    /// The parts of the console it may open, for the console's navigation.
+    pub console: Vec<ConsoleLink>,
 }
 
 /// A form's error and typed values, kept across a no-JavaScript redirect.
@@ -78,6 +82,7 @@ pub const ACTIVITY_PAGE_SIZE: u32 = 50;
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     Ok(ssr::optional_user().await?.map(|user| UserView {
         staff: user.is_staff(),
+        console: ConsoleLink::held(|p| user.may(p)),
         display_name: user.display_name,
         email: user.email,
         email_verified: user.email_verified,

@@ -51,6 +51,7 @@ pub fn event_text(kind: ActivityKind) -> T {
         ActivityKind::SupportEnabled => T::EvSupportEnabled,
         ActivityKind::SupportRequiredPasswordReset => T::EvSupportRequiredPasswordReset,
         ActivityKind::SupportRemovedSecondFactors => T::EvSupportRemovedSecondFactors,
+        ActivityKind::SupportResentVerification => T::EvSupportResentVerification,
     }
 }
 
