@@ -455,10 +455,26 @@ fn RolesCard(
         names: names.clone(),
         flash,
     };
+    // A refused post of a form this page does not draw (a built-in role's,
+    // a role gone meanwhile) is said at the top.
+    let drawn: Vec<String> = std::iter::once(crate::api::role_form_name(""))
+        .chain(
+            roles
+                .roles
+                .iter()
+                .filter(|r| !r.builtin)
+                .map(|r| crate::api::role_form_name(&r.name)),
+        )
+        .collect();
+    let undrawn_refusal = flash
+        .get_untracked()
+        .filter(|f| f.form.starts_with("role_") && !drawn.contains(&f.form))
+        .and_then(|f| f.error);
     view! {
         <section class="card wide">
             <h1>{t(T::RolesTitle)}</h1>
             <p class="lead">{t(T::RolesIntro)}</p>
+            <Refusal error=fixed(undrawn_refusal) />
             {saved.map(|name| view! {
                 <div class="alert alert-info" role="status"><p>{t(T::RoleSavedNotice)} " " <code>{name}</code></p></div>
             })}
