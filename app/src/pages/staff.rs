@@ -458,7 +458,7 @@ impl SupportForms {
         view! {
             <PostForm action form_class="stack support-action">
                 <h3>{t(label)}</h3>
-                <Refusal error />
+                <Refusal error inline=&["reason"] />
                 <input type="hidden" name="customer" value=customer />
                 <Field name="reason" label=T::ReasonLabel hint=T::ReasonHint autocomplete="off"
                     value=typed error required=true scope=form max_chars=domain::reason::MAX_REASON_CHARS />

@@ -24,9 +24,22 @@ use crate::i18n::{code_text, t, T};
 /// `/staff/team`.
 #[component]
 pub fn StaffTeamPage() -> impl IntoView {
+    // Created once for the page: reading the invitation link uses it up, so
+    // the signed-in content (which may be drawn more than once) only reads it.
+    let invited = use_query_map().read_untracked().get("done").as_deref() == Some("invited");
+    let link = Resource::new(
+        move || invited,
+        |invited| async move {
+            if invited {
+                take_invitation_link().await.ok().flatten()
+            } else {
+                None
+            }
+        },
+    );
     view! {
         <Title text=t(T::TeamTitle) />
-        <SignedIn content=|user: UserView| view! { <ConsoleNav links=user.console.clone() /> <TeamPanel /> } />
+        <SignedIn content=move |user: UserView| view! { <ConsoleNav links=user.console.clone() /> <TeamPanel link /> } />
     }
 }
 
@@ -69,14 +82,24 @@ pub fn ConsoleNav(links: Vec<ConsoleLink>) -> impl IntoView {
     })
 }
 
-/// A refusal listed in words: each broken rule's own sentence (a role
-/// refusal, a reason, a missing second factor), else the page-level text.
+/// A refusal in words: the sentence of each broken rule not already said
+/// beside its input (`inline` names those inputs), such as a role rule or
+/// a missing second factor; else the page-level text.
 #[component]
-pub fn Refusal(error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn Refusal(
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] inline: &'static [&'static str],
+) -> impl IntoView {
     move || {
         error.get().map(|error| match error {
-            AppError::Validation(fields) if !fields.is_empty() => {
-                let mut codes: Vec<String> = fields.into_iter().map(|f| f.code).collect();
+            AppError::Validation(fields)
+                if fields.iter().any(|f| !inline.contains(&f.field.as_str())) =>
+            {
+                let mut codes: Vec<String> = fields
+                    .into_iter()
+                    .filter(|f| !inline.contains(&f.field.as_str()))
+                    .map(|f| f.code)
+                    .collect();
                 codes.dedup();
                 view! {
                     <div class="alert alert-error" role="alert">
@@ -159,21 +182,10 @@ fn factor_text(factors: FactorStatus) -> T {
 }
 
 #[component]
-fn TeamPanel() -> impl IntoView {
+fn TeamPanel(link: Resource<Option<String>>) -> impl IntoView {
     let query = use_query_map();
     let done = query.read_untracked().get("done");
     let team = Resource::new(|| (), |_| load_team());
-    let invited = done.as_deref() == Some("invited");
-    let link = Resource::new(
-        move || invited,
-        |invited| async move {
-            if invited {
-                take_invitation_link().await.ok().flatten()
-            } else {
-                None
-            }
-        },
-    );
     let data = page_data();
     let flash = data.flash_signal();
     view! {
@@ -269,7 +281,7 @@ fn MemberTable(members: Vec<TeamMember>) -> impl IntoView {
                         let roles = if m.roles.is_empty() { t(T::NoRoles).to_owned() } else { m.roles.join(", ") };
                         view! {
                             <tr class="member">
-                                <td data-label=t(T::ColName)>{m.display_name}{m.is_reader.then(|| view! { " " <span class="badge">{t(T::ThisIsYou)}</span> })}</td>
+                                <td data-label=t(T::ColName)><span>{m.display_name}{m.is_reader.then(|| view! { " " <span class="badge">{t(T::ThisIsYou)}</span> })}</span></td>
                                 <td data-label=t(T::ColEmail)>{m.email}</td>
                                 <td data-label=t(T::ColRoles)>{roles}</td>
                                 <td data-label=t(T::ColLastSignIn)>{match m.last_sign_in {
@@ -316,7 +328,7 @@ impl TeamForms {
             <PostForm action form_class="stack team-form">
                 <h2 id="invite-heading">{t(T::InviteHeading)}</h2>
                 <p class="hint">{t(T::InviteHint)}</p>
-                <Refusal error=fixed(error.clone()) />
+                <Refusal error=fixed(error.clone()) inline=&["email", "display_name", "reason"] />
                 <Field name="email" label=T::EmailLabel kind="email" autocomplete="off" value=kept.value("email")
                     error=fixed(error.clone()) required=true scope=form />
                 <Field name="display_name" label=T::MemberNameLabel hint=T::MemberNameHint autocomplete="off"
@@ -351,7 +363,7 @@ impl TeamForms {
         view! {
             <PostForm action form_class="stack team-form">
                 <h2>{t(heading)}</h2>
-                <Refusal error=fixed(error.clone()) />
+                <Refusal error=fixed(error.clone()) inline=&["member", "reason"] />
                 <Choice name="member" label=T::MemberLabel scope=form options=members
                     selected=kept.value("member") error=error.clone() />
                 <Choice name="role" label=T::RoleLabel scope=form options=roles
@@ -372,7 +384,7 @@ impl TeamForms {
             <PostForm action form_class="stack team-form">
                 <h2>{t(T::OffboardHeading)}</h2>
                 <p class="hint">{t(T::OffboardHint)}</p>
-                <Refusal error=fixed(error.clone()) />
+                <Refusal error=fixed(error.clone()) inline=&["member", "reason"] />
                 <Choice name="member" label=T::MemberLabel scope=form options=members
                     selected=kept.value("member") error=error.clone() />
                 {TeamForms::reason(form, &kept)}
@@ -576,7 +588,7 @@ impl RoleForm {
         let body = view! {
             <PostForm action form_class="stack role-form">
                 {(!editing).then(|| view! { <h2>{t(T::NewRoleHeading)}</h2> })}
-                <Refusal error=fixed(error.clone()) />
+                <Refusal error=fixed(error.clone()) inline=&["description"] />
                 <input type="hidden" name="form" value=self.editing.as_ref().map(|r| r.name.clone()).unwrap_or_default() />
                 {if editing {
                     view! { <input type="hidden" name="name" value=name.clone() /> }.into_any()
