@@ -387,6 +387,85 @@ messages! {
     EndView => "End view", "结束查看";
     ErrReadOnlyView => "Support view is read-only: nothing was changed. End the view to act as yourself again.", "客服查看为只读模式：未做任何更改。结束查看后即可恢复以您本人身份操作。";
     NotDoneTitle => "Not done", "未执行";
+
+    // Staff team and roles
+    TeamTitle => "Team", "团队";
+    TeamIntro => "Staff members and their roles. Every invitation, grant, revoke and offboarding needs a reason and is recorded. Nobody changes their own roles, and nobody hands out a permission they do not hold.", "员工及其角色。每次邀请、授予、撤销和离职处理都需要填写原因，并会被记录。任何人都不能更改自己的角色，也不能授予自己不具备的权限。";
+    RolesTitle => "Roles", "角色";
+    RolesIntro => "What each role may do. Built-in roles cannot be changed; custom roles can, by whoever holds every permission the role would carry.", "每个角色可以做什么。内置角色不能更改；自定义角色可以由具备该角色全部权限的人员更改。";
+    ChooseOne => "Choose…", "请选择…";
+    ColRoles => "Roles", "角色";
+    ColLastSignIn => "Last sign-in", "最近登录";
+    ColSecondFactor => "Second factor", "第二验证方式";
+    FactorApp => "Authenticator app", "身份验证器应用";
+    FactorPasskey => "Passkey", "通行密钥";
+    FactorAppAndPasskey => "App and passkey", "应用和通行密钥";
+    FactorNone => "None: roles grant nothing yet", "无：角色暂不生效";
+    NoRoles => "No role", "无角色";
+    ThisIsYou => "you", "您";
+    NeverSignedIn => "Not yet", "尚未登录";
+    NoStaffMembers => "Nobody holds a role yet.", "目前还没有人拥有角色。";
+    InvitedNotice => "Invited. The role is granted.", "已邀请，角色已授予。";
+    GrantedNotice => "The role is granted. The member's sessions ended, so the new role comes with a new sign-in.", "角色已授予。该成员的会话已结束，重新登录后新角色生效。";
+    RevokedNotice => "The role is revoked.", "角色已撤销。";
+    UnchangedNotice => "Nothing changed: the member already held that role, or did not hold it.", "没有变化：该成员已拥有此角色，或本来就没有此角色。";
+    OffboardedNotice => "Offboarded: the account is disabled, every role revoked and every session ended.", "已完成离职处理：账户已停用，所有角色已撤销，所有会话已结束。";
+    InvitationLinkHeading => "The new member's link, shown only this once", "新成员的链接，仅显示这一次";
+    InvitationLinkBody => "Give this link to the new member yourself, over a channel you trust. It sets their first password, works once and expires in 24 hours. It is not mailed, and this page will not show it again.", "请您通过可信的渠道亲自将此链接交给新成员。该链接用于设置其首个密码，只能使用一次，24 小时后失效。它不会通过邮件发送，此页面也不会再次显示。";
+    InviteHeading => "Invite a member", "邀请成员";
+    InviteHint => "An address without an account gets one, with a link for you to pass on; an existing account gets the role.", "没有账户的地址会新建账户，并生成一个由您转交的链接；已有账户则直接获得该角色。";
+    MemberNameLabel => "Name (optional)", "姓名（可选）";
+    MemberNameHint => "For a new account; the part of the address before the @ otherwise.", "用于新账户；不填写则使用地址中 @ 之前的部分。";
+    RoleLabel => "Role", "角色";
+    MemberLabel => "Member", "成员";
+    InviteButton => "Invite", "邀请";
+    GrantHeading => "Grant a role", "授予角色";
+    GrantButton => "Grant the role", "授予角色";
+    RevokeHeading => "Revoke a role", "撤销角色";
+    RevokeButton => "Revoke the role", "撤销角色";
+    OffboardHeading => "Offboard a member", "成员离职处理";
+    OffboardHint => "One step: the account is disabled, every role revoked and every session ended at once.", "一步完成：立即停用账户、撤销所有角色并结束所有会话。";
+    OffboardButton => "Offboard", "离职处理";
+    NeedsSecondFactor => "Your roles grant nothing until your account has a second factor (an authenticator app or a passkey).", "在您的账户添加第二验证方式（身份验证器应用或通行密钥）之前，您的角色不授予任何权限。";
+    RoleBuiltinBadge => "built-in", "内置";
+    RoleCustomBadge => "custom", "自定义";
+    NoDescription => "No description.", "无描述。";
+    NoneListed => "None", "无";
+    RoleIncludes => "Includes", "包含角色";
+    RoleOwnPermissions => "Its own permissions", "自身权限";
+    RoleInheritedPermissions => "From included roles", "来自包含的角色";
+    EditRole => "Edit this role", "编辑此角色";
+    NewRoleHeading => "Create a custom role", "创建自定义角色";
+    RoleNameLabel => "Name", "名称";
+    RoleNameHint => "Lower-case letters, digits and underscores, starting with a letter, like tier1_support. It cannot be changed later.", "小写字母、数字和下划线，以字母开头，例如 tier1_support。创建后不能更改。";
+    RoleDescriptionLabel => "Description", "描述";
+    RolePermissionsLegend => "Permissions", "权限";
+    RoleIncludesLegend => "Included roles", "包含的角色";
+    RoleIncludesHint => "The role also carries every permission of the roles it includes.", "该角色同时拥有其包含角色的所有权限。";
+    SaveRoleButton => "Save the role", "保存角色";
+    CreateRoleButton => "Create the role", "创建角色";
+    RoleSavedNotice => "Saved:", "已保存：";
+    RoleDescriptionTooLong => "Use at most 500 characters.", "最多 500 个字符。";
+    RolePermissionUnknown => "There is no permission by that name.", "没有这个名称的权限。";
+    PermOwnView => "View one's own account", "查看自己的账户";
+    PermOwnChange => "Change one's own account", "更改自己的账户";
+    PermCustomerRead => "Read customer accounts", "查看客户账户";
+    PermCustomerImpersonate => "View as the customer (read-only)", "以客户身份查看（只读）";
+    PermCustomerUnlock => "Unlock customers and resend their confirmation link", "为客户解除锁定并重新发送确认链接";
+    PermCustomerSessions => "Sign customers out everywhere", "让客户在所有设备上退出登录";
+    PermCustomerForceReset => "Require a password reset", "要求客户重置密码";
+    PermCustomerResetSecondFactor => "Remove customers' second factors", "移除客户的第二验证方式";
+    PermCustomerDisable => "Disable and re-enable customer accounts", "停用和重新启用客户账户";
+    PermAuditRead => "Read the audit log", "查看审计日志";
+    PermAlertsRead => "Read security alerts", "查看安全警报";
+    PermStaffManage => "Manage the team: invite and offboard", "管理团队：邀请和离职处理";
+    PermRoleAssign => "Grant and revoke roles", "授予和撤销角色";
+    PermRoleManage => "Create and edit custom roles", "创建和编辑自定义角色";
+    ActResendVerification => "Resend the confirmation link", "重新发送确认链接";
+    EvSupportResentVerification => "Support sent a new confirmation link", "客服重新发送了确认链接";
+    EmailAlreadyVerified => "This address is confirmed already: there is nothing to resend.", "此地址已经确认，无需重新发送。";
+    MemberRequired => "Choose a member.", "请选择成员。";
+    RoleRequired => "Choose a role.", "请选择角色。";
 }
 
 /// The text for a stable error code (field or page level).
@@ -442,6 +521,13 @@ pub fn code_text(code: &str) -> T {
         "role.beyond_own" => T::RoleBeyondOwn,
         "role.description_invalid" => T::RoleDescriptionInvalid,
         "role.not_a_customer" => T::RoleNotACustomer,
+        // Staff team and roles
+        "staff.needs_second_factor" => T::NeedsSecondFactor,
+        "email.already_verified" => T::EmailAlreadyVerified,
+        "role.description_too_long" => T::RoleDescriptionTooLong,
+        "role.permission_unknown" => T::RolePermissionUnknown,
+        "team.member_required" => T::MemberRequired,
+        "team.role_required" => T::RoleRequired,
         _ => T::InvalidField,
     }
 }
@@ -517,6 +603,17 @@ mod tests {
             assert_ne!(code_text(error.code()), T::InvalidField, "{error}");
         }
         assert_ne!(code_text("role.description_invalid"), T::InvalidField);
+        // Staff team and roles
+        for code in [
+            crate::api::NEEDS_SECOND_FACTOR,
+            "email.already_verified",
+            "role.description_too_long",
+            "role.permission_unknown",
+            "team.member_required",
+            "team.role_required",
+        ] {
+            assert_ne!(code_text(code), T::InvalidField, "{code}");
+        }
         assert_ne!(
             code_text(crate::error::AppError::AccountDisabled.code()),
             T::InvalidField

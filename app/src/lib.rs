@@ -143,6 +143,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/not-me") view=pages::NotMePage ssr=SsrMode::Async />
                 <Route path=path!("/staff") view=pages::StaffConsolePage ssr=SsrMode::Async />
                 <Route path=path!("/staff/customers/:id") view=pages::StaffCustomerPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/team") view=pages::StaffTeamPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/roles") view=pages::StaffRolesPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }

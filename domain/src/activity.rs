@@ -49,10 +49,11 @@ pub enum ActivityKind {
     /// the row carries their name, the reason and the view's id, by which
     /// the history finds when the view ended.
     SupportViewed,
+    SupportResentVerification,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 41] = [
+    pub const ALL: [ActivityKind; 42] = [
         ActivityKind::Registered,
         ActivityKind::EmailVerified,
         ActivityKind::VerificationResent,
@@ -94,6 +95,7 @@ impl ActivityKind {
         ActivityKind::SupportRequiredPasswordReset,
         ActivityKind::SupportRemovedSecondFactors,
         ActivityKind::SupportViewed,
+        ActivityKind::SupportResentVerification,
     ];
 
     /// The stable name stored in the database.
@@ -140,6 +142,7 @@ impl ActivityKind {
             ActivityKind::SupportRequiredPasswordReset => "support_required_password_reset",
             ActivityKind::SupportRemovedSecondFactors => "support_removed_second_factors",
             ActivityKind::SupportViewed => "support_viewed",
+            ActivityKind::SupportResentVerification => "support_resent_verification",
         }
     }
 

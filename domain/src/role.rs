@@ -93,6 +93,9 @@ pub const BASELINE: [Permission; 2] = [Permission::OwnView, Permission::OwnChang
 /// Longest role name.
 pub const MAX_ROLE_NAME_CHARS: usize = 40;
 
+/// Longest role description.
+pub const MAX_ROLE_DESCRIPTION_CHARS: usize = 500;
+
 /// A role name: a lower-case ASCII letter, then up to 39 lower-case ASCII
 /// letters, digits or underscores, so that names are safe in every output
 /// (terminal, CSV, mail) and cannot imitate one another.

@@ -1,45 +1,9 @@
 import { expect, Page, test, TestInfo } from "@playwright/test";
-import { execFileSync } from "node:child_process";
-import * as path from "node:path";
-import * as OTPAuth from "otpauth";
-import { ROOT, SERVER_ENV } from "../playwright.config";
-import { expectAccessible, freshEmail, mailTo, open, PASSWORD, settled, signIn, verifiedAccount } from "./support";
-
-/** The account page itself, not the second step's `?next=/account`. */
-const SIGNED_IN = /^[^?]*\/account$/;
-
-function appCode(key: string, offsetSteps = 0): string {
-  const totp = new OTPAuth.TOTP({
-    secret: OTPAuth.Secret.fromBase32(key.replace(/\s+/g, "")),
-    algorithm: "SHA1",
-    digits: 6,
-    period: 30,
-  });
-  return totp.generate({ timestamp: Date.now() + offsetSteps * 30_000 });
-}
-
-/** The operators' CLI beside the running server, as an operator runs it. */
-function latchkey(...args: string[]): string {
-  return execFileSync(path.join(ROOT, "target", "debug", "latchkey"), args, {
-    cwd: ROOT,
-    env: { ...process.env, ...SERVER_ENV },
-    encoding: "utf8",
-  });
-}
+import { appCode, expectAccessible, freshEmail, latchkey, mailTo, open, PASSWORD, settled, SIGNED_IN, signIn, staffMember, staffSignIn, verifiedAccount } from "./support";
 
 /** A support member (the role granted by the CLI) with an authenticator app; returns its address and key. */
 async function supportMember(page: Page, testInfo: TestInfo): Promise<{ email: string; key: string }> {
-  const email = await verifiedAccount(page, testInfo, "Sam Support");
-  await signIn(page, testInfo, email);
-  await expect(page).toHaveURL(SIGNED_IN);
-  await open(page, "/account/two-factor", testInfo);
-  await page.getByRole("button", { name: "Set up an authenticator app" }).click();
-  const key = (await page.locator("code.manual-key").textContent())!.trim();
-  await page.getByLabel("Code", { exact: true }).fill(appCode(key));
-  await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
-  await expect(page).toHaveURL(/\/account\/recovery-codes$/);
-  latchkey("staff", "add", "--email", email, "--role", "support", "--reason", "joined the support team");
-  return { email, key };
+  return staffMember(page, testInfo, "support", "Sam Support");
 }
 
 test("a support member unlocks a locked customer with a reason the customer then sees", async ({ page }, testInfo) => {
@@ -52,12 +16,7 @@ test("a support member unlocks a locked customer with a reason the customer then
   await mailTo(customer, "/unlock?token=");
 
   // The grant ended the member's session: a new one, with the app's code.
-  await signIn(page, testInfo, member.email);
-  await expect(page).toHaveURL(/\/login\/mfa/);
-  await settled(page, testInfo);
-  await page.getByLabel("Code", { exact: true }).fill(appCode(member.key, 1));
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(SIGNED_IN);
+  await staffSignIn(page, testInfo, member);
 
   await open(page, "/staff", testInfo);
   await page.getByLabel("Address, name or account id").fill(customer.toUpperCase());

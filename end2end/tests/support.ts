@@ -1,8 +1,10 @@
 import { expect, Page, TestInfo } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { OUTBOX } from "../playwright.config";
+import * as OTPAuth from "otpauth";
+import { OUTBOX, ROOT, SERVER_ENV } from "../playwright.config";
 
 export const PASSWORD = "Tangerine-Kayak-Violet-72";
 
@@ -122,4 +124,55 @@ export async function addPasskey(page: Page, testInfo: TestInfo, name: string) {
   await open(page, "/account/security", testInfo);
   await page.getByLabel("Name of the new passkey").fill(name);
   await page.getByRole("button", { name: "Add a passkey or security key" }).click();
+}
+
+/** The account page itself, not the second step's `?next=/account`. */
+export const SIGNED_IN = /^[^?]*\/account$/;
+
+/** The code an authenticator app shows for `key` (as the page prints it), `offsetSteps` from now. */
+export function appCode(key: string, offsetSteps = 0): string {
+  const totp = new OTPAuth.TOTP({
+    secret: OTPAuth.Secret.fromBase32(key.replace(/\s+/g, "")),
+    algorithm: "SHA1",
+    digits: 6,
+    period: 30,
+  });
+  return totp.generate({ timestamp: Date.now() + offsetSteps * 30_000 });
+}
+
+/** The operators' CLI beside the running server, as an operator runs it. */
+export function latchkey(...args: string[]): string {
+  return execFileSync(path.join(ROOT, "target", "debug", "latchkey"), args, {
+    cwd: ROOT,
+    env: { ...process.env, ...SERVER_ENV },
+    encoding: "utf8",
+  });
+}
+
+/**
+ * A staff member holding `role` (granted by the CLI) with an authenticator
+ * app, left signed out (the grant ended its session); returns its address and key.
+ */
+export async function staffMember(page: Page, testInfo: TestInfo, role: string, name: string): Promise<{ email: string; key: string }> {
+  const email = await verifiedAccount(page, testInfo, name);
+  await signIn(page, testInfo, email);
+  await expect(page).toHaveURL(SIGNED_IN);
+  await open(page, "/account/two-factor", testInfo);
+  await page.getByRole("button", { name: "Set up an authenticator app" }).click();
+  const key = (await page.locator("code.manual-key").textContent())!.trim();
+  await page.getByLabel("Code", { exact: true }).fill(appCode(key));
+  await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
+  await expect(page).toHaveURL(/\/account\/recovery-codes$/);
+  latchkey("staff", "add", "--email", email, "--role", role, "--reason", `joined as ${role}`);
+  return { email, key };
+}
+
+/** Signs a staff member in with the password and the app's next code. */
+export async function staffSignIn(page: Page, testInfo: TestInfo, member: { email: string; key: string }) {
+  await signIn(page, testInfo, member.email);
+  await expect(page).toHaveURL(/\/login\/mfa/);
+  await settled(page, testInfo);
+  await page.getByLabel("Code", { exact: true }).fill(appCode(member.key, 1));
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(SIGNED_IN);
 }

@@ -1,20 +1,5 @@
 import { expect, test } from "@playwright/test";
-import * as OTPAuth from "otpauth";
-import { expectAccessible, mailTo, open, settled, signIn, verifiedAccount } from "./support";
-
-/** The account page itself, not the second step's `?next=/account`. */
-const SIGNED_IN = /^[^?]*\/account$/;
-
-/** The code an authenticator app shows for `key` (as the page prints it), `offsetSteps` from now. */
-function appCode(key: string, offsetSteps = 0): string {
-  const totp = new OTPAuth.TOTP({
-    secret: OTPAuth.Secret.fromBase32(key.replace(/\s+/g, "")),
-    algorithm: "SHA1",
-    digits: 6,
-    period: 30,
-  });
-  return totp.generate({ timestamp: Date.now() + offsetSteps * 30_000 });
-}
+import { appCode, expectAccessible, mailTo, open, settled, SIGNED_IN, signIn, verifiedAccount } from "./support";
 
 test("turn on an authenticator app by its key, sign in with a code and a recovery code; replays and guessing are refused", async ({ page }, testInfo) => {
   const email = await verifiedAccount(page, testInfo, "Two Factor");

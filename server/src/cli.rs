@@ -142,17 +142,17 @@ async fn list(staff: &Staff) -> Result<String, String> {
     lines.extend(members.into_iter().map(|member| {
         let time =
             |ms: Option<i64>| ms.map_or_else(|| "never".to_owned(), service::time_format::iso_utc);
+        let second_factor = if member.has_second_factor() {
+            "yes"
+        } else {
+            "no"
+        };
         [
             member.email,
             member.display_name,
             member.roles.join(","),
             time(member.last_sign_in_at),
-            if member.has_second_factor {
-                "yes"
-            } else {
-                "no"
-            }
-            .to_owned(),
+            second_factor.to_owned(),
             member
                 .disabled_at
                 .map_or_else(|| "no".to_owned(), service::time_format::iso_utc),

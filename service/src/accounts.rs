@@ -339,7 +339,7 @@ impl Accounts {
         Ok(())
     }
 
-    fn verification_token(&self, token: &str, now: i64) -> NewToken {
+    pub(crate) fn verification_token(&self, token: &str, now: i64) -> NewToken {
         self.new_token_record(
             TokenPurpose::VerifyEmail,
             token,
@@ -359,7 +359,7 @@ impl Accounts {
 
     /// The mail carrying a verification link for `token`. It goes to an
     /// address nobody confirmed, so it carries no name.
-    fn verification_mail(&self, locale: Locale, to: &str, token: &str) -> NewMail {
+    pub(crate) fn verification_mail(&self, locale: Locale, to: &str, token: &str) -> NewMail {
         verification_mail(
             locale,
             to,

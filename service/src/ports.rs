@@ -647,9 +647,18 @@ pub struct StaffRecord {
     pub roles: Vec<String>,
     /// The newest session's start, if any.
     pub last_sign_in_at: Option<i64>,
-    /// A confirmed authenticator app or a passkey.
-    pub has_second_factor: bool,
+    /// A confirmed authenticator app.
+    pub authenticator_app: bool,
+    /// At least one passkey or security key.
+    pub passkey: bool,
     pub disabled_at: Option<i64>,
+}
+
+impl StaffRecord {
+    /// An authenticator app or a passkey: without one, the roles grant nothing.
+    pub fn has_second_factor(&self) -> bool {
+        self.authenticator_app || self.passkey
+    }
 }
 
 /// What a grant log row records.

@@ -24,6 +24,9 @@ use crate::ports::{
     UserRecord,
 };
 
+/// What the sealed invitation link is bound to, apart from the inviter.
+const INVITE_LINK_SEAL: &str = "invitation-link-shown-once";
+
 /// Who acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
@@ -280,10 +283,53 @@ impl Staff {
         Ok(changed)
     }
 
-    /// Every account holding a role.
+    /// Every account holding a role: for whoever manages the team or hands
+    /// roles out (who holds what is what a grant is decided on).
     pub async fn staff_members(&self, actor: &Actor) -> Result<Vec<StaffRecord>, ServiceError> {
-        self.require(actor, Permission::StaffManage).await?;
+        let holds = self.holds(actor).await?;
+        if !holds.contains(&Permission::StaffManage) && !holds.contains(&Permission::RoleAssign) {
+            return Err(RoleError::NotPermitted(Permission::StaffManage).into());
+        }
         Ok(self.accounts.repo.staff_members().await?)
+    }
+
+    /// Keeps an invitation's set-password link for the one page that shows
+    /// it to the inviter: sealed with the server key and bound to the
+    /// inviter's account, in the short-lived flash store; returns the key
+    /// the inviter's browser holds (a cookie). Never logged or mailed.
+    pub async fn stash_invitation_link(
+        &self,
+        inviter: &CurrentUser,
+        link: &str,
+    ) -> Result<String, ServiceError> {
+        let sealed = self.accounts.key.seal(
+            INVITE_LINK_SEAL,
+            inviter.id.0.to_string().as_bytes(),
+            link.as_bytes(),
+        );
+        self.accounts.put_flash(&sealed).await
+    }
+
+    /// The stashed link, once, for the inviter who stashed it; `None` when
+    /// shown already, expired, or stashed by someone else.
+    pub async fn take_invitation_link(
+        &self,
+        inviter: &CurrentUser,
+        key: &str,
+    ) -> Result<Option<String>, ServiceError> {
+        let Some(sealed) = self.accounts.take_flash(key).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .accounts
+            .key
+            .open(
+                INVITE_LINK_SEAL,
+                inviter.id.0.to_string().as_bytes(),
+                &sealed,
+            )
+            .ok()
+            .and_then(|plain| String::from_utf8(plain).ok()))
     }
 
     /// The grant log about one account, oldest first.
@@ -469,6 +515,12 @@ impl Staff {
         };
         if !domain::role::is_valid_role_name(&role.name) {
             return Err(RoleError::InvalidName(role.name).into());
+        }
+        if role.description.chars().count() > domain::role::MAX_ROLE_DESCRIPTION_CHARS {
+            return Err(ServiceError::Validation(vec![FieldIssue::new(
+                "description",
+                "role.description_too_long",
+            )]));
         }
         if domain::text::has_control_chars(&role.description)
             || domain::text::has_format_chars(&role.description)

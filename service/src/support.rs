@@ -14,7 +14,7 @@ use domain::{ActivityKind, PasskeyKind, Permission, RoleError, UserId};
 
 use crate::accounts::Accounts;
 use crate::crypto::new_token;
-use crate::error::ServiceError;
+use crate::error::{FieldIssue, ServiceError};
 use crate::mail::{staff_action_mail, StaffChange};
 use crate::ports::{
     AccountChange, AccountSummary, ActivityDetails, ActivityRecord, Effects, NewSupportView,
@@ -44,22 +44,28 @@ pub enum SupportAction {
     RequirePasswordReset,
     /// Removes the authenticator app, the passkeys and the recovery codes.
     RemoveSecondFactors,
+    /// Mails a fresh link to confirm the address (the earlier ones stop
+    /// working); refused once the address is confirmed.
+    ResendVerification,
 }
 
 impl SupportAction {
-    pub const ALL: [SupportAction; 6] = [
+    pub const ALL: [SupportAction; 7] = [
         SupportAction::Unlock,
         SupportAction::EndSessions,
         SupportAction::Disable,
         SupportAction::Enable,
         SupportAction::RequirePasswordReset,
         SupportAction::RemoveSecondFactors,
+        SupportAction::ResendVerification,
     ];
 
     /// What the actor must hold.
     pub fn permission(self) -> Permission {
         match self {
-            SupportAction::Unlock => Permission::CustomerUnlock,
+            // Helping a customer into an account they cannot use yet,
+            // like an unlock; it changes nothing but the pending link.
+            SupportAction::Unlock | SupportAction::ResendVerification => Permission::CustomerUnlock,
             SupportAction::EndSessions => Permission::CustomerSessions,
             SupportAction::Disable | SupportAction::Enable => Permission::CustomerDisable,
             SupportAction::RequirePasswordReset => Permission::CustomerForceReset,
@@ -76,6 +82,7 @@ impl SupportAction {
             SupportAction::Enable => ActivityKind::SupportEnabled,
             SupportAction::RequirePasswordReset => ActivityKind::SupportRequiredPasswordReset,
             SupportAction::RemoveSecondFactors => ActivityKind::SupportRemovedSecondFactors,
+            SupportAction::ResendVerification => ActivityKind::SupportResentVerification,
         }
     }
 
@@ -88,6 +95,7 @@ impl SupportAction {
             SupportAction::Enable => "enable",
             SupportAction::RequirePasswordReset => "require_password_reset",
             SupportAction::RemoveSecondFactors => "remove_second_factors",
+            SupportAction::ResendVerification => "resend_verification",
         }
     }
 }
@@ -311,6 +319,10 @@ impl Support {
                 vec![AccountChange::RemoveFactorsSince { since_ms: 0 }],
                 StaffChange::RemovedSecondFactors,
             ),
+            // A new link rather than a change: its own write, and its own mail.
+            SupportAction::ResendVerification => {
+                return self.resend_verification(actor, &customer, effects).await;
+            }
         };
         let mail = staff_action_mail(
             customer.locale,
@@ -326,6 +338,46 @@ impl Support {
             .await?;
         // The reason stays out of the log: it is free text, kept with the account.
         tracing::info!(actor = %actor, customer = %customer.id, action = action.as_str(), "support action");
+        Ok(())
+    }
+
+    /// Mails the customer a fresh link to confirm their address: the
+    /// verification mail itself (like the customer's own resend, it leaves
+    /// the name chosen at registration out, as the address is unproven),
+    /// with the staff member's activity row. The earlier links stop working.
+    /// The customer's own per-account limit counts it, so a staff account
+    /// cannot flood an inbox.
+    async fn resend_verification(
+        &self,
+        actor: &Actor,
+        customer: &UserRecord,
+        effects: Effects,
+    ) -> Result<(), ServiceError> {
+        if customer.email_verified_at.is_some() {
+            return Err(ServiceError::Validation(vec![FieldIssue::new(
+                "email",
+                ALREADY_VERIFIED,
+            )]));
+        }
+        let accounts = &self.accounts;
+        accounts
+            .limit(
+                &format!("resend:user:{}", customer.id),
+                accounts.policy.resend_per_account,
+            )
+            .await?;
+        let now = accounts.clock.now_ms();
+        let token = new_token();
+        let mail = accounts.verification_mail(customer.locale, &customer.email, &token);
+        accounts
+            .repo
+            .replace_token(
+                customer.id,
+                accounts.verification_token(&token, now),
+                effects.with_mail(mail),
+            )
+            .await?;
+        tracing::info!(actor = %actor, customer = %customer.id, action = "resend_verification", "support action");
         Ok(())
     }
 }
@@ -392,6 +444,9 @@ impl Support {
         Ok(Some(view.customer_id))
     }
 }
+
+/// The code of a resend refused because the address is confirmed already.
+pub const ALREADY_VERIFIED: &str = "email.already_verified";
 
 #[cfg(test)]
 mod tests {

@@ -349,8 +349,9 @@ impl RoleRepo for SqlStore {
                  WHERE activity.user_id = users.id AND activity.kind IN ($1, $2)) AS last_sign_in_at, \
                CAST(CASE WHEN EXISTS (SELECT 1 FROM totp_factors \
                                         WHERE totp_factors.user_id = users.id AND totp_factors.confirmed_at IS NOT NULL) \
-                           OR EXISTS (SELECT 1 FROM passkeys WHERE passkeys.user_id = users.id) \
-                         THEN 1 ELSE 0 END AS BIGINT) AS has_second_factor \
+                         THEN 1 ELSE 0 END AS BIGINT) AS authenticator_app, \
+               CAST(CASE WHEN EXISTS (SELECT 1 FROM passkeys WHERE passkeys.user_id = users.id) \
+                         THEN 1 ELSE 0 END AS BIGINT) AS passkey \
              FROM users WHERE EXISTS (SELECT 1 FROM role_grants WHERE role_grants.user_id = users.id) \
              ORDER BY users.email",
         )
@@ -377,14 +378,16 @@ impl RoleRepo for SqlStore {
         rows.iter()
             .map(|row| {
                 let id: i64 = row.try_get("id")?;
-                let factor: i64 = row.try_get("has_second_factor")?;
+                let app: i64 = row.try_get("authenticator_app")?;
+                let passkey: i64 = row.try_get("passkey")?;
                 Ok(StaffRecord {
                     id: UserId(id),
                     email: row.try_get("email")?,
                     display_name: row.try_get("display_name")?,
                     roles: roles.remove(&id).unwrap_or_default(),
                     last_sign_in_at: row.try_get("last_sign_in_at")?,
-                    has_second_factor: factor == 1,
+                    authenticator_app: app == 1,
+                    passkey: passkey == 1,
                     disabled_at: row.try_get("disabled_at")?,
                 })
             })

@@ -91,6 +91,17 @@ endpoints! {
     SupportEnable => Needs(CustomerDisable),
     SupportRequirePasswordReset => Needs(CustomerForceReset),
     SupportRemoveSecondFactors => Needs(CustomerResetSecondFactor),
+    SupportResendVerification => Needs(CustomerUnlock),
+    // The team and roles pages read with `own.view` and then show either
+    // the page or why it is refused (staff.manage or role.assign; role.manage).
+    LoadTeam => Needs(OwnView),
+    LoadRoles => Needs(OwnView),
+    TakeInvitationLink => Needs(StaffManage),
+    InviteMember => Needs(StaffManage),
+    OffboardMember => Needs(StaffManage),
+    GrantRole => Needs(RoleAssign),
+    RevokeRole => Needs(RoleAssign),
+    SaveRole => Needs(RoleManage),
 }
 
 /// What the server function at `path` asks of its caller.

@@ -16,11 +16,13 @@ mod access;
 mod passkeys;
 mod security;
 mod staff;
+mod team;
 mod two_factor;
 pub use access::{access_of, Access, ENDPOINTS};
 pub use passkeys::*;
 pub use security::*;
 pub use staff::*;
+pub use team::*;
 #[cfg(feature = "ssr")]
 use two_factor::after_sign_in;
 pub use two_factor::*;
@@ -35,6 +37,8 @@ pub struct UserView {
     pub password_expired: bool,
     /// Holds a role: the header links to the staff console.
     pub staff: bool,
+    /// The parts of the console it may open, for the console's navigation.
+    pub console: Vec<ConsoleLink>,
     /// Staff are viewing this account's portal: the rest of the view is
     /// the customer's account, and every page shows this banner.
     pub support_view: Option<ViewBanner>,
@@ -113,6 +117,7 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
     Ok(Some(UserView {
         // The console's link waits until the view ends.
         staff: user.is_staff() && support_view.is_none(),
+        console: ConsoleLink::held(|p| shown.may(p)),
         display_name: shown.display_name.clone(),
         email: shown.email.clone(),
         email_verified: shown.email_verified,

@@ -165,7 +165,7 @@ pub async fn customer_file(id: i64, before: Option<i64>) -> Result<CustomerFileV
 /// Takes a support action: on success back to the customer's page with a
 /// notice; a refusal keeps the typed reason for the form.
 #[cfg(feature = "ssr")]
-async fn act(
+pub(super) async fn act(
     action: service::SupportAction,
     customer: i64,
     reason: Option<String>,

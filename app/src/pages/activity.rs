@@ -52,6 +52,7 @@ pub fn event_text(kind: ActivityKind) -> T {
         ActivityKind::SupportRequiredPasswordReset => T::EvSupportRequiredPasswordReset,
         ActivityKind::SupportRemovedSecondFactors => T::EvSupportRemovedSecondFactors,
         ActivityKind::SupportViewed => T::EvSupportViewed,
+        ActivityKind::SupportResentVerification => T::EvSupportResentVerification,
     }
 }
 

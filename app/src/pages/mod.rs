@@ -8,6 +8,7 @@ mod register;
 mod security;
 mod sessions;
 mod staff;
+mod team;
 mod two_factor;
 mod verify;
 
@@ -20,6 +21,7 @@ pub use register::{RegisterPage, RegisterSentPage};
 pub use security::SecurityPage;
 pub use sessions::SessionsPage;
 pub use staff::{StaffConsolePage, StaffCustomerPage};
+pub use team::{StaffRolesPage, StaffTeamPage};
 pub use two_factor::{ReauthPage, RecoveryCodesPage, SecondFactorPage, TwoFactorPage};
 pub use verify::{
     ConfirmEmailChangePage, NotMePage, RestoreEmailPage, UnlockPage, VerifyEmailPage,

@@ -8,11 +8,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::activity::{device_text, ActivityTable};
+use super::team::{ConsoleNav, Refusal};
 use super::{page_data, SignedIn};
 use crate::api::{
     console_access, customer_file, find_customers, CustomerFileView, CustomerHit, FormFlash,
     StaffAccess, StartSupportView, SupportDisable, SupportEnable, SupportEndSessions,
-    SupportRemoveSecondFactors, SupportRequirePasswordReset, SupportUnlock, UserView,
+    SupportRemoveSecondFactors, SupportRequirePasswordReset, SupportResendVerification,
+    SupportUnlock, UserView,
 };
 use crate::components::{
     flash_error, flash_of, post_path, ErrorSummary, Field, PageCard, PostForm, Submit,
@@ -26,7 +28,7 @@ use crate::i18n::{t, use_locale, T};
 pub fn StaffConsolePage() -> impl IntoView {
     view! {
         <Title text=t(T::ConsoleTitle) />
-        <SignedIn content=|_user: UserView| view! { <ConsoleGate><CustomerSearch /></ConsoleGate> } />
+        <SignedIn content=|user: UserView| view! { <ConsoleGate><ConsoleNav links=user.console.clone() /><CustomerSearch /></ConsoleGate> } />
     }
 }
 
@@ -35,7 +37,7 @@ pub fn StaffConsolePage() -> impl IntoView {
 pub fn StaffCustomerPage() -> impl IntoView {
     view! {
         <Title text=t(T::CustomerTitle) />
-        <SignedIn content=|_user: UserView| view! { <ConsoleGate><CustomerPanel /></ConsoleGate> } />
+        <SignedIn content=|user: UserView| view! { <ConsoleGate><ConsoleNav links=user.console.clone() /><CustomerPanel /></ConsoleGate> } />
     }
 }
 
@@ -44,6 +46,34 @@ fn refuse() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::FORBIDDEN);
+    }
+}
+
+/// The 403 page of a console page the reader may not open: a staff member
+/// without a second factor is told how to get one.
+pub(super) fn gate_refusal(access: StaffAccess) -> AnyView {
+    match access {
+        StaffAccess::Granted => ().into_any(),
+        StaffAccess::NeedsSecondFactor => {
+            refuse();
+            view! {
+                <PageCard title=T::ConsoleNeedsFactorTitle class="card">
+                    <p>{t(T::ConsoleNeedsFactorBody)}</p>
+                    <p><a href="/account/two-factor">{t(T::ConsoleNeedsFactorLink)}</a></p>
+                </PageCard>
+            }
+            .into_any()
+        }
+        StaffAccess::Refused => {
+            refuse();
+            view! {
+                <PageCard title=T::ForbiddenTitle class="card">
+                    <p>{t(T::ForbiddenBody)}</p>
+                    <p><a href="/account">{t(T::GoToAccount)}</a></p>
+                </PageCard>
+            }
+            .into_any()
+        }
     }
 }
 
@@ -60,26 +90,7 @@ fn ConsoleGate(children: ChildrenFn) -> impl IntoView {
                 Suspend::new(async move {
                     match access.await {
                         Ok(StaffAccess::Granted) => children().into_any(),
-                        Ok(StaffAccess::NeedsSecondFactor) => {
-                            refuse();
-                            view! {
-                                <PageCard title=T::ConsoleNeedsFactorTitle class="card">
-                                    <p>{t(T::ConsoleNeedsFactorBody)}</p>
-                                    <p><a href="/account/two-factor">{t(T::ConsoleNeedsFactorLink)}</a></p>
-                                </PageCard>
-                            }
-                            .into_any()
-                        }
-                        Ok(StaffAccess::Refused) => {
-                            refuse();
-                            view! {
-                                <PageCard title=T::ForbiddenTitle class="card">
-                                    <p>{t(T::ForbiddenBody)}</p>
-                                    <p><a href="/account">{t(T::GoToAccount)}</a></p>
-                                </PageCard>
-                            }
-                            .into_any()
-                        }
+                        Ok(refused) => gate_refusal(refused),
                         Err(error) => view! {
                             <section class="card narrow">
                                 <ErrorSummary error=Signal::derive(move || Some(error.clone())) />
@@ -273,6 +284,15 @@ fn CustomerCard(
                 false,
             )
         }),
+        (!file.email_verified).then(|| {
+            Offer::new(
+                "support_resend_verification",
+                post_path::<SupportResendVerification>(),
+                Permission::CustomerUnlock,
+                T::ActResendVerification,
+                false,
+            )
+        }),
         has_sessions.then(|| {
             Offer::new(
                 "support_end_sessions",
@@ -373,7 +393,7 @@ fn CustomerCard(
 
             <h2>{t(T::ActionsHeading)}</h2>
             <p>{t(T::ActionsIntro)}</p>
-            {unoffered_refusal.map(|error| view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> })}
+            {unoffered_refusal.map(|error| view! { <Refusal error=Signal::derive(move || Some(error.clone())) /> })}
             {offered.into_iter().map(|offer| actions.form(offer)).collect_view()}
 
             <h2>{t(T::NavActivity)}</h2>
@@ -446,7 +466,7 @@ impl SupportForms {
         view! {
             <PostForm action form_class="stack support-action">
                 <h3>{t(label)}</h3>
-                <ErrorSummary error />
+                <Refusal error inline=&["reason"] />
                 <input type="hidden" name="customer" value=customer />
                 <Field name="reason" label=T::ReasonLabel hint=T::ReasonHint autocomplete="off"
                     value=typed error required=true scope=form max_chars=domain::reason::MAX_REASON_CHARS />

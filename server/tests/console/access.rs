@@ -50,6 +50,22 @@ fn sample_args(path: &str, customer: &str) -> Vec<(&'static str, String)> {
         p if p.starts_with("/api/staff/customer/") => {
             vec![("customer", customer.to_owned()), reason()]
         }
+        // A role nobody has, a member nobody is: refused after the check.
+        "/api/staff/team/invite" => vec![
+            ("email", "never-invited@example.com".to_owned()),
+            ("role", "no_such_role".to_owned()),
+            reason(),
+        ],
+        "/api/staff/team/grant" | "/api/staff/team/revoke" => vec![
+            ("member", "nobody@example.com".to_owned()),
+            ("role", "no_such_role".to_owned()),
+            reason(),
+        ],
+        "/api/staff/team/offboard" => vec![("member", "nobody@example.com".to_owned()), reason()],
+        "/api/staff/roles/save" => vec![
+            ("form", "new".to_owned()),
+            ("name", "Not A Valid Name".to_owned()),
+        ],
         "/api/account/passkeys/add" => vec![
             ("ceremony", "none".to_owned()),
             ("credential", "{}".to_owned()),

@@ -5,6 +5,8 @@
 use super::cli::latchkey;
 use super::*;
 
+mod team;
+
 /// Turns the authenticator app on for a signed-in browser; returns the
 /// setup page, whose key gives the codes.
 async fn enroll_app(server: &TestServer, browser: &reqwest::Client) -> String {
@@ -73,6 +75,23 @@ async fn support_member(server: &TestServer, email: &str, role: &str) -> reqwest
     browser
 }
 
+/// The id of the first customer a console search finds, and the results page.
+async fn found_customer(
+    browser: &reqwest::Client,
+    server: &TestServer,
+    query: &str,
+) -> (String, String) {
+    let (status, found) = page(browser, server, &format!("/staff?q={query}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let id = found
+        .split("href=\"/staff/customers/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("a link to the customer: {found}"))
+        .to_owned();
+    (id, found)
+}
+
 on_both_backends!(
     the_console_admits_staff_and_records_a_reasoned_unlock,
     |server| {
@@ -107,14 +126,7 @@ on_both_backends!(
         assert!(body.contains("href=\"/account/two-factor\""), "{body}");
 
         let agent = support_member(server, "agent@example.com", "support").await;
-        let (status, found) = page(&agent, server, "/staff?q=CUS%40").await;
-        assert_eq!(status, StatusCode::OK);
-        let id = found
-            .split("href=\"/staff/customers/")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_else(|| panic!("a link to the customer: {found}"))
-            .to_owned();
+        let (id, found) = found_customer(&agent, server, "CUS%40").await;
         assert!(found.contains("cus@example.com"));
         assert!(
             !found.contains("agent@example.com"),

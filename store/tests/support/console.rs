@@ -408,3 +408,104 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(
+    support_resends_the_verification_link_with_a_reason,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let (accounts, staff, support) = support_of(accounts(store.clone(), clock));
+        let agent = member_of(&accounts, &staff, &store, "agent@example.com", "support").await;
+        let actor = Actor::member(&agent);
+        accounts
+            .register(form("eve@example.com", GOOD), &origin())
+            .await
+            .unwrap();
+        let first = link_token(&drain_mail(&store, T0).await[0], "/verify-email");
+        let eve = store
+            .find_user_by_email("eve@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+
+        let missing = support
+            .act(
+                &actor,
+                eve,
+                SupportAction::ResendVerification,
+                " ",
+                &origin(),
+            )
+            .await;
+        assert!(
+            matches!(&missing, Err(ServiceError::Validation(issues)) if issues[0].code == "reason.required"),
+            "{missing:?}"
+        );
+        // An auditor reads accounts but helps nobody in: no unlock permission.
+        let auditor = member_of(&accounts, &staff, &store, "aud@example.com", "auditor").await;
+        assert!(refused_for(
+            support
+                .act(
+                    &Actor::member(&auditor),
+                    eve,
+                    SupportAction::ResendVerification,
+                    "ticket 3",
+                    &origin()
+                )
+                .await,
+            Permission::CustomerUnlock
+        ));
+        assert!(
+            drain_mail(&store, T0).await.is_empty(),
+            "refusals mail nobody"
+        );
+
+        support
+            .act(
+                &actor,
+                eve,
+                SupportAction::ResendVerification,
+                "Ticket 77: the first mail never came",
+                &origin(),
+            )
+            .await
+            .unwrap();
+        let mails = drain_mail(&store, T0).await;
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].to, "eve@example.com");
+        let fresh = link_token(&mails[0], "/verify-email");
+        assert_ne!(fresh, first);
+        let history = support.activity(&actor, eve, None, 1).await.unwrap();
+        assert_eq!(history[0].kind, ActivityKind::SupportResentVerification);
+        assert_eq!(
+            history[0].details,
+            Some(ActivityDetails {
+                actor: agent.display_name.clone(),
+                reason: "Ticket 77: the first mail never came".into(),
+            })
+        );
+        assert!(
+            matches!(
+                accounts.verify_email(&first, &origin()).await,
+                Err(ServiceError::TokenInvalid)
+            ),
+            "the earlier link stops working"
+        );
+        accounts.verify_email(&fresh, &origin()).await.unwrap();
+
+        let again = support
+            .act(
+                &actor,
+                eve,
+                SupportAction::ResendVerification,
+                "ticket 78",
+                &origin(),
+            )
+            .await;
+        assert!(
+            matches!(&again, Err(ServiceError::Validation(issues)) if issues[0].code == service::support::ALREADY_VERIFIED),
+            "{again:?}"
+        );
+        assert!(drain_mail(&store, T0).await.is_empty());
+    }
+);

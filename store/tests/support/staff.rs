@@ -351,15 +351,36 @@ on_both_backends!(the_team_lists_role_holders_with_their_factors, |store| {
         .await
         .unwrap();
 
+    // A passkey counts as a second factor too, told apart from the app.
+    let keyed = plain_user(&store, "keyed@example.com").await;
+    store
+        .grant_role(change(keyed, T0), "auditor", &allow)
+        .await
+        .unwrap()
+        .unwrap();
+    let key = NewPasskey {
+        credential_id: "Y3JlZGVudGlhbA".into(),
+        name: "Blue key".into(),
+        kind: domain::PasskeyKind::SecurityKey,
+        credential: "{}".into(),
+    };
+    store
+        .apply(keyed, &[AccountChange::AddPasskey(key)], Effects::default())
+        .await
+        .unwrap();
+
     let team = store.staff_members().await.unwrap();
-    let rows: Vec<(&str, Vec<String>, Option<i64>, bool)> = team
+    /// Address, roles, last sign-in, app, passkey.
+    type Row<'a> = (&'a str, Vec<String>, Option<i64>, bool, bool);
+    let rows: Vec<Row> = team
         .iter()
         .map(|m| {
             (
                 m.email.as_str(),
                 m.roles.clone(),
                 m.last_sign_in_at,
-                m.has_second_factor,
+                m.authenticator_app,
+                m.passkey,
             )
         })
         .collect();
@@ -370,11 +391,27 @@ on_both_backends!(the_team_lists_role_holders_with_their_factors, |store| {
                 "ada@example.com",
                 vec!["auditor".into(), "security_admin".into()],
                 Some(T0 + 50),
+                true,
+                false
+            ),
+            (
+                "grace@example.com",
+                vec!["support".into()],
+                None,
+                false,
+                false
+            ),
+            (
+                "keyed@example.com",
+                vec!["auditor".into()],
+                None,
+                false,
                 true
             ),
-            ("grace@example.com", vec!["support".into()], None, false),
         ]
     );
+    assert!(team[0].has_second_factor() && team[2].has_second_factor());
+    assert!(!team[1].has_second_factor());
 });
 
 /// Two grants to one account overlap: the first holds the role lock (its
