@@ -482,6 +482,7 @@ on_both_backends!(
             Some(ActivityDetails {
                 actor: agent.display_name.clone(),
                 reason: "Ticket 77: the first mail never came".into(),
+                view: None,
             })
         );
         assert!(
