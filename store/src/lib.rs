@@ -14,6 +14,9 @@ mod roles;
 mod second_factor;
 mod support;
 
+/// For the search benchmark (`store/examples/search_bench.rs`).
+pub use support::{contains_pattern, SEARCH_CUSTOMERS_SQL};
+
 use std::str::FromStr;
 use std::time::Duration;
 
