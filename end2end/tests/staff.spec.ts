@@ -1,5 +1,5 @@
 import { expect, Page, test, TestInfo } from "@playwright/test";
-import { appCode, expectAccessible, freshEmail, latchkey, mailTo, open, PASSWORD, settled, SIGNED_IN, signIn, staffMember, staffSignIn, verifiedAccount } from "./support";
+import { appCode, expectAccessible, freshEmail, latchkey, mailTo, open, PASSWORD, screenshots, settled, SIGNED_IN, signIn, staffMember, staffSignIn, verifiedAccount } from "./support";
 
 /** A support member (the role granted by the CLI) with an authenticator app; returns its address and key. */
 async function supportMember(page: Page, testInfo: TestInfo): Promise<{ email: string; key: string }> {
@@ -107,6 +107,7 @@ test("a member created by the CLI views a customer's portal read-only, and the c
   await expect(banner.getByRole("button", { name: "End view" })).toBeVisible();
   await expect(page.getByText(customer).first()).toBeVisible();
   if (testInfo.project.name === "js") await expectAccessible(page);
+  await screenshots(page, testInfo, "support-view");
   for (const path of ["/account/activity", "/account/sessions", "/account/security"]) {
     await open(page, path, testInfo);
     await expect(banner).toBeVisible();

@@ -176,3 +176,14 @@ export async function staffSignIn(page: Page, testInfo: TestInfo, member: { emai
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(SIGNED_IN);
 }
+
+/** With SCREENSHOT_DIR set, the page as it looks on a phone and a desktop. */
+export async function screenshots(page: Page, testInfo: TestInfo, name: string) {
+  const dir = process.env.SCREENSHOT_DIR;
+  if (!dir) return;
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: `${dir}/${name}-${testInfo.project.name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+}

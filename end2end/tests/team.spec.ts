@@ -1,5 +1,5 @@
 import { expect, Locator, Page, test, TestInfo } from "@playwright/test";
-import { expectAccessible, freshEmail, open, PASSWORD, settled, staffMember, staffSignIn } from "./support";
+import { expectAccessible, freshEmail, open, PASSWORD, screenshots, settled, staffMember, staffSignIn } from "./support";
 
 /** A signed-in security admin (CLI-granted, with an authenticator app). */
 async function securityAdmin(page: Page, testInfo: TestInfo, name: string) {
@@ -13,16 +13,6 @@ function teamForm(page: Page, heading: string): Locator {
   return page.locator("form", { has: page.getByRole("heading", { name: heading, exact: true }) });
 }
 
-/** With SCREENSHOT_DIR set, the page as it looks on a phone and a desktop. */
-async function screenshots(page: Page, testInfo: TestInfo, name: string) {
-  const dir = process.env.SCREENSHOT_DIR;
-  if (!dir) return;
-  for (const width of [360, 1280]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: `${dir}/${name}-${testInfo.project.name}-${width}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 720 });
-}
 
 test("a security admin invites a member, grants and revokes a role with a reason, and offboards", async ({ page, browser }, testInfo) => {
   const admin = await securityAdmin(page, testInfo, "Ada Admin");
