@@ -238,12 +238,9 @@ async fn authorize(permission: Permission, allow_expired: bool) -> Result<Curren
 /// Ends the support view the signed-in staff session runs, if it runs one:
 /// the customer's page in the console, to go back to.
 pub async fn end_view(user: &CurrentUser) -> Result<Option<String>, AppError> {
-    if user.view.is_none() {
-        return Ok(None);
-    }
     let ended = ctx()?
         .support
-        .end_view(user.session_id)
+        .end_view(user)
         .await
         .map_err(into_app_error)?;
     Ok(ended.map(|customer| format!("/staff/customers/{}", customer.0)))

@@ -1,5 +1,5 @@
 import { expect, Page, test, TestInfo } from "@playwright/test";
-import { appCode, expectAccessible, freshEmail, latchkey, mailTo, open, PASSWORD, screenshots, settled, SIGNED_IN, signIn, staffMember, staffSignIn, verifiedAccount } from "./support";
+import { enrollApp, expectAccessible, freshEmail, latchkey, mailTo, open, PASSWORD, screenshots, settled, SIGNED_IN, signIn, staffMember, staffSignIn, verifiedAccount } from "./support";
 
 /** A support member (the role granted by the CLI) with an authenticator app; returns its address and key. */
 async function supportMember(page: Page, testInfo: TestInfo): Promise<{ email: string; key: string }> {
@@ -82,12 +82,7 @@ test("a member created by the CLI views a customer's portal read-only, and the c
   await expect(page).toHaveURL(SIGNED_IN);
   await open(page, "/staff", testInfo);
   await expect(page.getByRole("link", { name: "Set up two-factor sign-in" })).toBeVisible();
-  await open(page, "/account/two-factor", testInfo);
-  await page.getByRole("button", { name: "Set up an authenticator app" }).click();
-  const key = (await page.locator("code.manual-key").textContent())!.trim();
-  await page.getByLabel("Code", { exact: true }).fill(appCode(key));
-  await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
-  await expect(page).toHaveURL(/\/account\/recovery-codes$/);
+  await enrollApp(page, testInfo);
 
   await open(page, "/staff", testInfo);
   await page.getByLabel("Address, name or account id").fill(customer);

@@ -157,14 +157,20 @@ export async function staffMember(page: Page, testInfo: TestInfo, role: string, 
   const email = await verifiedAccount(page, testInfo, name);
   await signIn(page, testInfo, email);
   await expect(page).toHaveURL(SIGNED_IN);
+  const key = await enrollApp(page, testInfo);
+  latchkey("staff", "add", "--email", email, "--role", role, "--reason", `joined as ${role}`);
+  return { email, key };
+}
+
+/** Turns on an authenticator app for the signed-in account; returns its key. */
+export async function enrollApp(page: Page, testInfo: TestInfo): Promise<string> {
   await open(page, "/account/two-factor", testInfo);
   await page.getByRole("button", { name: "Set up an authenticator app" }).click();
   const key = (await page.locator("code.manual-key").textContent())!.trim();
   await page.getByLabel("Code", { exact: true }).fill(appCode(key));
   await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
   await expect(page).toHaveURL(/\/account\/recovery-codes$/);
-  latchkey("staff", "add", "--email", email, "--role", role, "--reason", `joined as ${role}`);
-  return { email, key };
+  return key;
 }
 
 /** Signs a staff member in with the password and the app's next code. */

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use domain::{ActivityKind, PasskeyKind, Permission, RoleError, UserId};
 
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, CurrentUser};
 use crate::crypto::new_token;
 use crate::error::{FieldIssue, ServiceError};
 use crate::mail::{staff_action_mail, StaffChange};
@@ -275,17 +275,23 @@ impl Support {
         reason: &str,
         origin: &Origin,
     ) -> Result<(), ServiceError> {
-        let staff_name = self.authorize(actor, action.permission()).await?;
-        let reason = reason_of(reason)?;
-        let customer = self.customer_record(actor, subject).await?;
+        let StaffStep {
+            staff_name,
+            reason,
+            customer,
+            now,
+            mut effects,
+        } = self
+            .staff_step(
+                actor,
+                action.permission(),
+                subject,
+                reason,
+                action.activity_kind(),
+                origin,
+            )
+            .await?;
         let accounts = &self.accounts;
-        let now = accounts.clock.now_ms();
-        let details = ActivityDetails {
-            actor: staff_name.clone(),
-            reason: reason.as_str().to_owned(),
-            view: None,
-        };
-        let mut effects = Effects::by_staff(action.activity_kind(), origin, now, details);
         let everywhere = AccountChange::EndSessions { except: None };
         let reset_link;
         let (changes, change) = match action {
@@ -394,23 +400,27 @@ impl Support {
         reason: &str,
         origin: &Origin,
     ) -> Result<(), ServiceError> {
-        let staff_name = self
-            .authorize(actor, Permission::CustomerImpersonate)
-            .await?;
         let Actor::Member(member) = actor else {
             // The CLI has no session to view from.
             return Err(RoleError::NotPermitted(Permission::CustomerImpersonate).into());
         };
-        let reason = reason_of(reason)?;
-        let customer = self.customer_record(actor, subject).await?;
+        let StaffStep {
+            staff_name,
+            reason,
+            customer,
+            now,
+            mut effects,
+        } = self
+            .staff_step(
+                actor,
+                Permission::CustomerImpersonate,
+                subject,
+                reason,
+                ActivityKind::SupportViewed,
+                origin,
+            )
+            .await?;
         let accounts = &self.accounts;
-        let now = accounts.clock.now_ms();
-        let details = ActivityDetails {
-            actor: staff_name.clone(),
-            reason: reason.as_str().to_owned(),
-            view: None,
-        };
-        let mut effects = Effects::by_staff(ActivityKind::SupportViewed, origin, now, details);
         if accounts.policy.notify_impersonation {
             effects = effects.with_mail(staff_action_mail(
                 customer.locale,
@@ -433,16 +443,56 @@ impl Support {
         Ok(())
     }
 
-    /// Ends the view the staff session runs, if any; the customer it showed.
-    pub async fn end_view(&self, staff_session: i64) -> Result<Option<UserId>, ServiceError> {
-        let now = self.accounts.clock.now_ms();
-        let Some(view) = self.accounts.repo.live_view(staff_session, now).await? else {
+    /// Ends the view the signed-in staff session runs, if it runs one; the
+    /// customer it showed.
+    pub async fn end_view(&self, staff: &CurrentUser) -> Result<Option<UserId>, ServiceError> {
+        let Some(view) = &staff.view else {
             return Ok(None);
         };
-        self.accounts.repo.end_view(staff_session, now).await?;
-        tracing::info!(staff = %view.staff_user_id, customer = %view.customer_id, view = view.id, "support view ended");
-        Ok(Some(view.customer_id))
+        let now = self.accounts.clock.now_ms();
+        self.accounts.repo.end_view(staff.session_id, now).await?;
+        tracing::info!(staff = %staff.id, customer = %view.customer.id, view = view.id, "support view ended");
+        Ok(Some(view.customer.id))
     }
+
+    /// What every staff step on a customer starts with: the actor's
+    /// permission checked now, the reason, the customer's account, and the
+    /// customer's activity row naming the staff member and the reason.
+    async fn staff_step(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+        subject: UserId,
+        reason: &str,
+        kind: ActivityKind,
+        origin: &Origin,
+    ) -> Result<StaffStep, ServiceError> {
+        let staff_name = self.authorize(actor, permission).await?;
+        let reason = reason_of(reason)?;
+        let customer = self.customer_record(actor, subject).await?;
+        let now = self.accounts.clock.now_ms();
+        let details = ActivityDetails {
+            actor: staff_name.clone(),
+            reason: reason.as_str().to_owned(),
+            view: None,
+        };
+        Ok(StaffStep {
+            staff_name,
+            reason,
+            customer,
+            now,
+            effects: Effects::by_staff(kind, origin, now, details),
+        })
+    }
+}
+
+/// A staff step on a customer, checked and ready to write.
+struct StaffStep {
+    staff_name: String,
+    reason: domain::Reason,
+    customer: UserRecord,
+    now: i64,
+    effects: Effects,
 }
 
 /// The code of a resend refused because the address is confirmed already.
