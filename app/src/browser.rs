@@ -6,7 +6,7 @@ use domain::Locale;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::error::AppError;
+use crate::error::{AppError, ShownError, SHOWN_ERRORS_HEADER};
 
 /// Runs after `hydrate_islands`: the loader hydrates the islands right after
 /// this returns (in microtasks), so a zero timeout marks the page once they
@@ -79,14 +79,21 @@ fn mark_hydrated() {
 /// Sends a form to its server function the way the server function's own
 /// client does (urlencoded, answer in JSON), without a client per function:
 /// one small path for every form island instead of one per form in the WASM.
-/// `Ok(Some(path))` is where the server sends the browser next.
+/// `Ok(Some(path))` is where the server sends the browser next; a refusal
+/// comes back already in the page's language, and `unreachable` is what to
+/// say when no answer could be had or read.
 /// The form's fields are read by the caller at the moment of submitting
 /// (`passkeys.js` clears a passkey's answer right after it submits).
 pub async fn post_form(
     data: web_sys::FormData,
     action: String,
-) -> Result<Option<String>, AppError> {
-    let transport = |_: JsValue| AppError::Transport;
+    unreachable: &'static str,
+) -> Result<Option<String>, ShownError> {
+    let transport = |_: JsValue| ShownError {
+        error: AppError::Transport,
+        summary: unreachable.to_owned(),
+        fields: Vec::new(),
+    };
     let body = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
         .map_err(transport)?
         .to_string();
@@ -97,12 +104,13 @@ pub async fn post_form(
     headers
         .set("Content-Type", "application/x-www-form-urlencoded")
         .map_err(transport)?;
+    headers.set(SHOWN_ERRORS_HEADER, "1").map_err(transport)?;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_headers(&headers);
     init.set_body(&body.into());
     let request = web_sys::Request::new_with_str_and_init(&action, &init).map_err(transport)?;
-    let window = web_sys::window().ok_or(AppError::Transport)?;
+    let window = web_sys::window().ok_or_else(|| transport(JsValue::NULL))?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(transport)?
@@ -123,7 +131,7 @@ pub async fn post_form(
         .map_err(transport)?
         .as_string()
         .unwrap_or_default();
-    Err(serde_json::from_str(&text).unwrap_or(AppError::Transport))
+    Err(serde_json::from_str(&text).unwrap_or_else(|_| transport(JsValue::NULL)))
 }
 
 /// Goes to a page as a whole new load.

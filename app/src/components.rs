@@ -5,29 +5,32 @@ use leptos::wasm_bindgen::JsCast;
 use leptos_meta::Title;
 
 use crate::api::FormFlash;
-use crate::error::AppError;
-use crate::i18n::{code_text, t, T};
+use crate::error::{AppError, ShownError};
+use crate::i18n::{t, Texts, T};
 
 /// What a form island knows of its form: the error to show (at first the
 /// one the page was drawn with), whether a request runs, and how many
 /// answers came back.
 #[derive(Clone, Copy)]
 pub struct FormState {
-    error: RwSignal<Option<AppError>>,
+    error: RwSignal<Option<ShownError>>,
     pending: RwSignal<bool>,
     answers: RwSignal<u32>,
 }
 
 impl FormState {
-    pub fn new(drawn_with: Option<AppError>) -> Self {
+    /// The state of the form an island draws from `seed`; the island's
+    /// texts are provided to everything inside it.
+    pub fn new(seed: &FormSeed) -> Self {
+        seed.texts.clone().provide();
         FormState {
-            error: RwSignal::new(drawn_with),
+            error: RwSignal::new(seed.error.clone()),
             pending: RwSignal::new(false),
             answers: RwSignal::new(0),
         }
     }
 
-    pub fn error(self) -> Signal<Option<AppError>> {
+    pub fn error(self) -> Signal<Option<ShownError>> {
         self.error.into()
     }
 
@@ -69,8 +72,9 @@ pub fn SendForm(
                 return;
             };
             let action = target.clone();
+            let unreachable = t(T::ErrTransport);
             leptos::task::spawn_local(async move {
-                match crate::browser::post_form(data, action).await {
+                match crate::browser::post_form(data, action, unreachable).await {
                     Ok(Some(next)) => crate::browser::go_to(&next),
                     answer => {
                         state.error.set(answer.err());
@@ -90,21 +94,63 @@ pub fn SendForm(
     }
 }
 
-/// The error a no-JavaScript post of `form` left in the flash.
+/// The error a no-JavaScript post of `form` left in the flash, in the
+/// page's language.
 pub fn flash_error(
     flash: Signal<Option<FormFlash>>,
     form: &'static str,
-) -> Signal<Option<AppError>> {
-    Signal::derive(move || flash.get().filter(|f| f.form == form).and_then(|f| f.error))
+) -> Signal<Option<ShownError>> {
+    let locale = crate::i18n::use_locale();
+    Signal::derive(move || {
+        flash
+            .get()
+            .filter(|f| f.form == form)
+            .and_then(|f| f.error)
+            .map(|error| ShownError::new(error, locale))
+    })
 }
 
-/// What a no-JavaScript post of `form` left (its error and typed values),
-/// or nothing; a form island starts from it.
-pub fn flash_of(flash: Signal<Option<FormFlash>>, form: &'static str) -> FormFlash {
-    flash
+/// An error the server already has, as a page draws it, in the page's language.
+pub fn shown(error: Option<AppError>) -> Signal<Option<ShownError>> {
+    let locale = crate::i18n::use_locale();
+    let error = error.map(|error| ShownError::new(error, locale));
+    Signal::derive(move || error.clone())
+}
+
+/// What a form island starts from: what a no-JavaScript post of its form
+/// left (the typed values, the error in the page's language) and the texts
+/// it shows while it runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FormSeed {
+    values: std::collections::BTreeMap<String, String>,
+    pub error: Option<ShownError>,
+    texts: Texts,
+}
+
+impl FormSeed {
+    /// A value the user typed, to draw the form with again.
+    pub fn value(&self, field: &str) -> String {
+        self.values.get(field).cloned().unwrap_or_default()
+    }
+}
+
+/// The texts every form island may show while it runs: the summary of a
+/// request that could not reach the server, and the way to re-authenticate.
+const FORM_TEXTS: [T; 2] = [T::ErrTransport, T::ReauthTitle];
+
+/// The seed of a form island for `form`, with the texts it shows while it
+/// runs besides every form's own (`texts`).
+pub fn flash_of(flash: Signal<Option<FormFlash>>, form: &'static str, texts: &[T]) -> FormSeed {
+    let flash = flash
         .get_untracked()
         .filter(|f| f.form == form)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let locale = crate::i18n::use_locale();
+    FormSeed {
+        values: flash.values,
+        error: flash.error.map(|error| ShownError::new(error, locale)),
+        texts: Texts::of(&[&FORM_TEXTS[..], texts].concat()),
+    }
 }
 
 /// The path of the page, on the server and in an island alike (islands
@@ -126,9 +172,9 @@ fn current_path() -> String {
 
 /// The page-level message for an error, announced to screen readers.
 #[component]
-pub fn ErrorSummary(error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn ErrorSummary(error: Signal<Option<ShownError>>) -> impl IntoView {
     move || {
-        error.get().map(|error| {
+        error.get().map(|ShownError { error, summary, .. }| {
             let reference = match &error {
                 AppError::Internal { request_id } => Some(request_id.clone()),
                 _ => None,
@@ -143,7 +189,7 @@ pub fn ErrorSummary(error: Signal<Option<AppError>>) -> impl IntoView {
             });
             view! {
                 <div class="alert alert-error" role="alert" id="form-error">
-                    <p>{t(code_text(error.code()))} {reference.map(|id| view! { " " <code>{id}</code> })} {reauth}</p>
+                    <p>{summary} {reference.map(|id| view! { " " <code>{id}</code> })} {reauth}</p>
                 </div>
             }
         })
@@ -160,7 +206,7 @@ pub fn Field(
     autocomplete: &'static str,
     #[prop(optional)] hint: Option<T>,
     #[prop(optional)] value: String,
-    error: Signal<Option<AppError>>,
+    error: Signal<Option<ShownError>>,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] on_input: Option<Callback<String>>,
     #[prop(optional)] children: Option<Children>,
@@ -178,8 +224,8 @@ pub fn Field(
     };
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let codes =
-        Signal::derive(move || error.get().map(|e| e.field_codes(name)).unwrap_or_default());
+    let messages =
+        Signal::derive(move || error.get().map(|e| e.field_texts(name)).unwrap_or_default());
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
         move || {
@@ -187,7 +233,7 @@ pub fn Field(
             if hint.is_some() {
                 ids.push(hint_id.clone());
             }
-            if !codes.get().is_empty() {
+            if !messages.get().is_empty() {
                 ids.push(error_id.clone());
             }
             (!ids.is_empty()).then(|| ids.join(" "))
@@ -202,7 +248,7 @@ pub fn Field(
         }
     };
     view! {
-        <div class="field" class:field-invalid=move || !codes.get().is_empty()>
+        <div class="field" class:field-invalid=move || !messages.get().is_empty()>
             <label for=id.clone()>{t(label)}</label>
             {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{t(hint)}</p> })}
             <input
@@ -217,7 +263,7 @@ pub fn Field(
                     None if kind == "password" => "1024".to_owned(),
                     None => "320".to_owned(),
                 }
-                aria-invalid=move || (!codes.get().is_empty()).then_some("true")
+                aria-invalid=move || (!messages.get().is_empty()).then_some("true")
                 aria-describedby=described_by
                 on:input=move |ev| {
                     if let Some(callback) = on_input {
@@ -241,13 +287,15 @@ pub fn Field(
                 })}
             {children.map(|c| c())}
             <ul class="field-errors" id=error_id.clone() aria-live="polite">
-                {move || codes.get().into_iter().map(|code| view! { <li>{t(code_text(&code))}</li> }).collect_view()}
+                {move || messages.get().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
             </ul>
         </div>
     }
 }
 
-/// A submit button that says it is working while the request runs.
+/// A submit button that says it is working while the request runs. Both
+/// words are drawn by the server and one is hidden, so an island needs
+/// neither text to switch them.
 #[component]
 pub fn Submit(
     label: T,
@@ -258,7 +306,8 @@ pub fn Submit(
 ) -> impl IntoView {
     view! {
         <button type="submit" class=if danger { "button danger" } else { "button primary" } aria-disabled=move || pending.get().then_some("true")>
-            {move || if pending.get() { t(T::Working) } else { t(label) }}
+            <span hidden=move || pending.get()>{t(label)}</span>
+            <span hidden=move || !pending.get()>{t(T::Working)}</span>
         </button>
     }
 }
@@ -296,7 +345,6 @@ pub fn PostForm(
     #[prop(optional, into)] form_class: Option<String>,
     children: Children,
 ) -> impl IntoView {
-    let working = t(T::Working);
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         let form = event_target::<leptos::web_sys::HtmlFormElement>(&event);
         if form.has_attribute("data-sending") {
@@ -304,20 +352,22 @@ pub fn PostForm(
             return;
         }
         let _ = form.set_attribute("data-sending", "");
+        let working = form.get_attribute("data-working").unwrap_or_default();
         if let Ok(buttons) = form.query_selector_all("button[type=submit]") {
             for index in 0..buttons.length() {
                 let button = buttons
                     .get(index)
                     .and_then(|node| node.dyn_into::<leptos::web_sys::Element>().ok());
                 if let Some(button) = button {
-                    button.set_text_content(Some(working));
+                    button.set_text_content(Some(&working));
                     let _ = button.set_attribute("aria-disabled", "true");
                 }
             }
         }
     };
     view! {
-        <form method="post" action=action class=form_class on:submit=on_submit>
+        // The server draws the "Working…" the buttons switch to, in the page's language.
+        <form method="post" action=action class=form_class data-working=t(T::Working) on:submit=on_submit>
             {children()}
         </form>
     }

@@ -101,6 +101,63 @@ impl AppError {
     }
 }
 
+/// The header a form island sends to have a refusal answered as a
+/// [`ShownError`] instead of the bare [`AppError`].
+pub const SHOWN_ERRORS_HEADER: &str = "x-latchkey-shown-errors";
+
+/// An error as a form shows it, already in the page's language: the server
+/// translates, so an island needs no table of texts to show any error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownError {
+    /// What went wrong, for the island's own decisions.
+    pub error: AppError,
+    /// The page-level message.
+    pub summary: String,
+    /// Each broken rule, as (field, message).
+    pub fields: Vec<(String, String)>,
+}
+
+impl ShownError {
+    pub fn new(error: AppError, locale: domain::Locale) -> ShownError {
+        let text = |code: &str| crate::i18n::code_text(code).text(locale).to_owned();
+        let fields = match &error {
+            AppError::Validation(fields) => fields
+                .iter()
+                .map(|f| (f.field.clone(), text(&f.code)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        ShownError {
+            summary: text(error.code()),
+            fields,
+            error,
+        }
+    }
+
+    /// The messages of the rules `field` broke.
+    pub fn field_texts(&self, field: &str) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(name, _)| name == field)
+            .map(|(_, text)| text.clone())
+            .collect()
+    }
+
+    /// The same error without the rules of one field (once the user has
+    /// changed that field, its old verdict no longer applies).
+    pub fn without_field(self, field: &str) -> ShownError {
+        ShownError {
+            error: self.error.without_field(field),
+            summary: self.summary,
+            fields: self
+                .fields
+                .into_iter()
+                .filter(|(name, _)| name != field)
+                .collect(),
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -550,8 +550,85 @@ fn page_locale() -> Locale {
 }
 
 /// Shorthand for the current page's text of a message.
+///
+/// In the browser an island knows only the texts the server gave it (its
+/// [`Texts`]): the WASM carries no table of both languages. Static text the
+/// server drew is not redrawn by hydration, so only what an island draws
+/// while it runs (the live password rules, a "link expired" notice) must be
+/// among its texts; anything else is answered with an empty text.
+#[cfg(not(feature = "hydrate"))]
 pub fn t(message: T) -> &'static str {
     message.text(use_locale())
+}
+
+#[cfg(feature = "hydrate")]
+pub fn t(message: T) -> &'static str {
+    let key = message as u16;
+    use_context::<IslandTexts>()
+        .and_then(|texts| {
+            texts
+                .0
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, text)| *text)
+        })
+        // Static text: what hydration asks for it is never drawn.
+        .unwrap_or_default()
+}
+
+/// The texts an island shows while it runs, in the page's language, chosen
+/// by the server and carried in the island's props.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Texts(Vec<(u16, String)>);
+
+impl Texts {
+    /// The page's texts of `messages` (on the server, where the page's
+    /// language is known).
+    pub fn of(messages: &[T]) -> Texts {
+        let locale = use_locale();
+        Texts(
+            messages
+                .iter()
+                .map(|&message| (message as u16, message.text(locale).to_owned()))
+                .collect(),
+        )
+    }
+
+    /// Makes the texts what `t` answers with inside the calling island (the
+    /// server has its tables and needs none).
+    pub fn provide(self) {
+        #[cfg(feature = "hydrate")]
+        provide_context(IslandTexts(
+            self.0
+                .into_iter()
+                // An island lives as long as its page, and its texts with it.
+                .map(|(key, text)| (key, &*String::leak(text)))
+                .collect(),
+        ));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = self;
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[derive(Clone)]
+struct IslandTexts(Vec<(u16, &'static str)>);
+
+/// The text of a broken password rule (the live checks of the registration
+/// and reset forms).
+pub fn policy_text(issue: domain::PolicyIssue) -> T {
+    use domain::PolicyIssue;
+    match issue {
+        PolicyIssue::TooShort => T::PwTooShort,
+        PolicyIssue::TooLong => T::PwTooLong,
+        PolicyIssue::NeedsUpper => T::PwNeedsUpper,
+        PolicyIssue::NeedsLower => T::PwNeedsLower,
+        PolicyIssue::NeedsDigit => T::PwNeedsDigit,
+        PolicyIssue::NeedsSpecial => T::PwNeedsSpecial,
+        PolicyIssue::ContainsEmail => T::PwContainsEmail,
+        PolicyIssue::ContainsName => T::PwContainsName,
+        PolicyIssue::TooCommon => T::PwTooCommon,
+    }
 }
 
 #[cfg(test)]
@@ -561,19 +638,15 @@ mod tests {
 
     #[test]
     fn every_policy_code_has_its_own_text() {
-        let issues = [
-            PolicyIssue::TooShort,
-            PolicyIssue::TooLong,
-            PolicyIssue::NeedsUpper,
-            PolicyIssue::NeedsLower,
-            PolicyIssue::NeedsDigit,
-            PolicyIssue::NeedsSpecial,
-            PolicyIssue::ContainsEmail,
-            PolicyIssue::ContainsName,
-            PolicyIssue::TooCommon,
-        ];
-        for issue in issues {
+        for issue in PolicyIssue::ALL {
             assert_ne!(code_text(issue.code()), T::InvalidField, "{}", issue.code());
+            // The live check and the server's refusal say the same.
+            assert_eq!(
+                policy_text(issue),
+                code_text(issue.code()),
+                "{}",
+                issue.code()
+            );
         }
         for error in [
             domain::EmailError::Required,

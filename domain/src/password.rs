@@ -41,6 +41,19 @@ pub enum PolicyIssue {
 }
 
 impl PolicyIssue {
+    /// Every rule a password can break.
+    pub const ALL: [PolicyIssue; 9] = [
+        PolicyIssue::TooShort,
+        PolicyIssue::TooLong,
+        PolicyIssue::NeedsUpper,
+        PolicyIssue::NeedsLower,
+        PolicyIssue::NeedsDigit,
+        PolicyIssue::NeedsSpecial,
+        PolicyIssue::ContainsEmail,
+        PolicyIssue::ContainsName,
+        PolicyIssue::TooCommon,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             PolicyIssue::TooShort => "password.too_short",

@@ -288,6 +288,10 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         ))
         .layer(axum::middleware::from_fn_with_state(
             guard.clone(),
+            middleware::shown_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
             middleware::public_host_only,
         ))
         .layer(axum::middleware::from_fn_with_state(

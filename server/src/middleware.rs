@@ -5,7 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use app::error::AppError;
+use app::error::{AppError, ShownError, SHOWN_ERRORS_HEADER};
 use app::i18n::T;
 use app::ssr::{
     locale_of, referring_page, ClientIp, CookiePolicy, CspNonce, RequestId, LINK_COOKIE,
@@ -376,6 +376,36 @@ pub async fn readable_errors(State(guard): State<Guard>, request: Request, next:
         headers.insert(RETRY_AFTER, retry_after);
     }
     page
+}
+
+/// A form island's refusal, answered in the page's language: the island
+/// shows the texts as they come instead of carrying a table of both
+/// languages in the browser.
+pub async fn shown_errors(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    if !request.headers().contains_key(SHOWN_ERRORS_HEADER) {
+        return next.run(request).await;
+    }
+    let locale = locale_of(request.headers(), guard.cookies);
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if response.status().is_success() || !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let error = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .ok()
+        .and_then(|body| serde_json::from_slice::<AppError>(&body).ok())
+        .unwrap_or(AppError::Internal {
+            request_id: String::new(),
+        });
+    let shown = serde_json::to_vec(&ShownError::new(error, locale)).unwrap_or_default();
+    parts.headers.remove(CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(shown))
 }
 
 /// Text made safe for HTML, attribute values included.

@@ -717,6 +717,61 @@ async fn language_follows_the_browser_and_the_switch() {
     server.stop().await;
 }
 
+/// A form island shows refusals as the server words them, in the page's
+/// language: the browser carries no table of texts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_island_gets_its_refusal_in_the_page_language() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let script = server.script();
+    let refused = script
+        .post(server.url("/api/auth/register"))
+        .header("referer", server.url("/register"))
+        .header("accept-language", "zh-CN")
+        .header("x-latchkey-shown-errors", "1")
+        .form(&[
+            ("email", "not-an-address"),
+            ("display_name", "Li"),
+            ("password", "short"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let shown: serde_json::Value = refused.json().await.unwrap();
+    let summary = shown["summary"].as_str().unwrap();
+    assert!(!summary.is_empty() && !summary.is_ascii(), "{shown}");
+    let fields = shown["fields"].as_array().unwrap();
+    let email_messages: Vec<&str> = fields
+        .iter()
+        .filter(|f| f[0] == "email")
+        .map(|f| f[1].as_str().unwrap())
+        .collect();
+    assert_eq!(email_messages.len(), 1, "{shown}");
+    assert!(!email_messages[0].is_ascii(), "in Chinese: {shown}");
+    assert!(fields.iter().any(|f| f[0] == "password"), "{shown}");
+    // The code stays, for the island's own decisions.
+    assert!(shown["error"]["Validation"].is_array(), "{shown}");
+
+    // Without the header the answer is the plain error, for every other caller.
+    let plain = post_form(
+        &script,
+        &server,
+        "/api/auth/register",
+        "/register",
+        &[
+            ("email", "not-an-address"),
+            ("display_name", "Li"),
+            ("password", "short"),
+        ],
+    )
+    .await;
+    let plain: serde_json::Value = plain.json().await.unwrap();
+    assert!(plain["Validation"].is_array(), "{plain}");
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_cleanly() {
     let Some(server) = TestServer::start(Backend::Sqlite).await else {

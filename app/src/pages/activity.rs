@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::SignedIn;
 use crate::api::{activity, ActivityRow, UserView};
-use crate::components::ErrorSummary;
+use crate::components::{shown, ErrorSummary};
 use crate::encode_query_value;
 use crate::i18n::{t, use_locale, T};
 
@@ -123,7 +123,7 @@ fn ActivityList() -> impl IntoView {
             <Transition>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Err(error) => view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                        Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
                         Ok(page) if page.rows.is_empty() => view! { <p>{t(T::NoActivity)}</p> }.into_any(),
                         Ok(page) => view! {
                             <p class="hint">{t(T::TimesShownIn)} " " {page.zone.clone()}</p>

@@ -3,9 +3,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::page_data;
 use super::passkeys::PasskeyBlock;
-use crate::api::{FormFlash, SignIn};
+use crate::api::SignIn;
 use crate::components::{
-    flash_of, post_path, ErrorSummary, Field, FormState, PageCard, SendForm, Submit,
+    flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, SendForm, Submit,
 };
 use crate::i18n::{t, T};
 
@@ -38,7 +38,7 @@ pub fn LoginPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    let flash = flash_of(flash, "login");
+                    let flash = flash_of(flash, "login", &[]);
                     let next = query.read_untracked().get("next").unwrap_or_else(|| flash.value("next"));
                     view! {
                         <LoginForm next=next.clone() flash />
@@ -54,8 +54,8 @@ pub fn LoginPage() -> impl IntoView {
 }
 
 #[island(lazy)]
-fn LoginForm(next: String, flash: FormFlash) -> impl IntoView {
-    let state = FormState::new(flash.error.clone());
+fn LoginForm(next: String, flash: FormSeed) -> impl IntoView {
+    let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<SignIn>();
     view! {

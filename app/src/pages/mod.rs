@@ -33,7 +33,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
 use crate::api::UserView;
-use crate::components::{ErrorSummary, PageCard};
+use crate::components::{shown, ErrorSummary, PageCard};
 use crate::i18n::{t, T};
 use crate::{encode_query_value, PageData};
 
@@ -77,7 +77,7 @@ where
                         // Not knowing (the database is away) is not "signed out".
                         Err(error) => view! {
                             <section class="card narrow">
-                                <ErrorSummary error=Signal::derive(move || Some(error.clone())) />
+                                <ErrorSummary error=shown(Some(error)) />
                             </section>
                         }.into_any(),
                         Ok(Some(user)) if user.password_expired && location.pathname.get_untracked() != PASSWORD_CHANGE_PATH => {

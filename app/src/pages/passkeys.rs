@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use crate::api::{PasskeyView, RemovePasskey, RenamePasskey};
-use crate::components::{flash_error, post_path, ErrorSummary, PostForm};
+use crate::components::{flash_error, post_path, shown, ErrorSummary, PostForm};
 use crate::error::AppError;
 use crate::i18n::{t, T};
 
@@ -46,10 +46,7 @@ pub fn PasskeySection(list: Result<Vec<PasskeyView>, AppError>, can_add: bool) -
     let error = Signal::derive(move || rename_error.get().or_else(|| remove_error.get()));
     let list = match list {
         Ok(list) => list,
-        Err(error) => {
-            return view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }
-                .into_any()
-        }
+        Err(error) => return view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
     };
     let suggested_name = format!("{} {}", t(T::PasskeyDefaultName), list.len() + 1);
     view! {

@@ -2,8 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{page_data, SignedIn};
-use crate::api::{deletion_grace_days, DeleteAccount, ExportData, FormFlash, UserView};
-use crate::components::{flash_of, post_path, ErrorSummary, Field, FormState, SendForm, Submit};
+use crate::api::{deletion_grace_days, DeleteAccount, ExportData, UserView};
+use crate::components::{
+    flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, SendForm, Submit,
+};
 use crate::i18n::{t, T};
 
 /// `/account/privacy`: download everything, or close the account.
@@ -34,7 +36,7 @@ fn PrivacyControls() -> impl IntoView {
                     let days = grace.await.unwrap_or_default();
                     view! {
                         <div class="alert alert-warning"><p>{t(T::DeleteWarning).replace("{days}", &days.to_string())}</p></div>
-                        <DeleteForm flash=flash_of(flash, "delete") />
+                        <DeleteForm flash=flash_of(flash, "delete", &[]) />
                     }
                 })}
             </Suspense>
@@ -45,8 +47,8 @@ fn PrivacyControls() -> impl IntoView {
 /// Deleting ends in a whole new page (the redirect of an island's form is a
 /// browser navigation), so nothing of the closed account stays on screen.
 #[island(lazy)]
-fn DeleteForm(flash: FormFlash) -> impl IntoView {
-    let state = FormState::new(flash.error);
+fn DeleteForm(flash: FormSeed) -> impl IntoView {
+    let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<DeleteAccount>();
     view! {

@@ -3,9 +3,9 @@ use leptos::prelude::*;
 use super::page_data;
 use super::passkeys::PasskeyBlock;
 use super::verify::LinkAccount;
-use crate::api::{reset_factors, FormFlash, RequestPasswordReset, ResetFactorsView, ResetPassword};
+use crate::api::{reset_factors, RequestPasswordReset, ResetFactorsView, ResetPassword};
 use crate::components::{
-    flash_of, post_path, ErrorSummary, Field, FormState, PageCard, SendForm, Submit,
+    flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, SendForm, Submit,
 };
 use crate::error::AppError;
 use crate::i18n::{t, T};
@@ -21,7 +21,7 @@ pub fn RecoverPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    view! { <RecoverForm flash=flash_of(flash, "recover") /> }
+                    view! { <RecoverForm flash=flash_of(flash, "recover", &[]) /> }
                 })}
             </Suspense>
             <p class="aside"><a href="/login">{t(T::NavSignIn)}</a></p>
@@ -30,8 +30,8 @@ pub fn RecoverPage() -> impl IntoView {
 }
 
 #[island(lazy)]
-fn RecoverForm(flash: FormFlash) -> impl IntoView {
-    let state = FormState::new(flash.error.clone());
+fn RecoverForm(flash: FormSeed) -> impl IntoView {
+    let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<RequestPasswordReset>();
     view! {
@@ -70,7 +70,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    let flash = flash_of(flash, "reset");
+                    let flash = flash_of(flash, "reset", &DEAD_LINK_TEXTS);
                     match factors.await.ok().flatten() {
                         Some(factors) => view! { <ResetForm flash factors /> }.into_any(),
                         None => view! { <ErrorSummary error=Signal::stored(flash.error) /> <NoResetLink /> }.into_any(),
@@ -89,11 +89,14 @@ fn NoResetLink() -> impl IntoView {
     }
 }
 
+/// What the reset form draws when its link turns out to be dead.
+const DEAD_LINK_TEXTS: [T; 2] = [T::ResetNoLink, T::AskAgain];
+
 #[island(lazy)]
-fn ResetForm(flash: FormFlash, factors: ResetFactorsView) -> impl IntoView {
-    let state = FormState::new(flash.error.clone());
+fn ResetForm(flash: FormSeed, factors: ResetFactorsView) -> impl IntoView {
+    let state = FormState::new(&flash);
     let error = state.error();
-    let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
+    let link_dead = move || matches!(error.get(), Some(e) if e.error == AppError::TokenInvalid);
     view! {
         <ErrorSummary error />
         <Show when=move || !link_dead() fallback=NoResetLink>

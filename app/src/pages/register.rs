@@ -1,12 +1,12 @@
-use domain::{Email, PasswordPolicy};
+use domain::{Email, PasswordPolicy, PolicyIssue};
 use leptos::prelude::*;
 
 use super::page_data;
-use crate::api::{get_password_policy, FormFlash, Register};
+use crate::api::{get_password_policy, Register};
 use crate::components::{
-    flash_of, post_path, ErrorSummary, Field, FormState, PageCard, SendForm, Submit,
+    flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, SendForm, Submit,
 };
-use crate::i18n::{code_text, t, T};
+use crate::i18n::{policy_text, t, T};
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
@@ -19,7 +19,7 @@ pub fn RegisterPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
                     let policy = policy.await.unwrap_or_default();
-                    view! { <RegisterForm flash=flash_of(flash, "register") policy /> }
+                    view! { <RegisterForm flash=flash_of(flash, "register", &PolicyIssue::ALL.map(policy_text)) policy /> }
                 })}
             </Suspense>
             <p class="aside">{t(T::HaveAccount)} " " <a href="/login">{t(T::NavSignIn)}</a></p>
@@ -30,8 +30,8 @@ pub fn RegisterPage() -> impl IntoView {
 /// The form, with the password's rules checked as the user types (the same
 /// rules the server enforces; the dictionary check runs on the server only).
 #[island(lazy)]
-fn RegisterForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
-    let state = FormState::new(flash.error.clone());
+fn RegisterForm(flash: FormSeed, policy: PasswordPolicy) -> impl IntoView {
+    let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<Register>();
     let typed_email = RwSignal::new(flash.value("email"));
@@ -81,7 +81,7 @@ fn RegisterForm(flash: FormFlash, policy: PasswordPolicy) -> impl IntoView {
                 }>
                 <ul class="live-check" aria-live="polite">
                     {move || live_issues().into_iter()
-                        .map(|issue| view! { <li>{t(code_text(issue.code()))}</li> })
+                        .map(|issue| view! { <li>{t(policy_text(issue))}</li> })
                         .collect_view()}
                 </ul>
             </Field>

@@ -4,8 +4,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::passkeys::PasskeySection;
 use super::{page_data, SignedIn};
-use crate::api::{list_passkeys, ChangeEmail, ChangePassword, FormFlash, UserView};
-use crate::components::{flash_of, post_path, ErrorSummary, Field, FormState, SendForm, Submit};
+use crate::api::{list_passkeys, ChangeEmail, ChangePassword, UserView};
+use crate::components::{
+    flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, SendForm, Submit,
+};
 use crate::i18n::{t, T};
 
 /// `/account/security`: password and address changes, and passkeys.
@@ -52,11 +54,11 @@ fn SecurityForms(user: UserView) -> impl IntoView {
                     view! {
                         <h2 id="password-heading">{t(T::ChangePasswordHeading)}</h2>
                         <p class="hint">{t(T::ChangePasswordHint)}</p>
-                        <PasswordChangeForm flash=flash_of(flash, "password") />
+                        <PasswordChangeForm flash=flash_of(flash, "password", &[]) />
                         {(!expired).then(|| view! {
                             <h2 id="email-heading">{t(T::ChangeEmailHeading)}</h2>
                             <p class="hint">{t(T::ChangeEmailHint)}</p>
-                            <EmailChangeForm flash=flash_of(flash, "email") />
+                            <EmailChangeForm flash=flash_of(flash, "email", &[]) />
                             <PasskeySection list=passkeys.clone() can_add=user.email_verified />
                         })}
                     }
@@ -67,8 +69,8 @@ fn SecurityForms(user: UserView) -> impl IntoView {
 }
 
 #[island(lazy)]
-fn PasswordChangeForm(flash: FormFlash) -> impl IntoView {
-    let state = FormState::new(flash.error);
+fn PasswordChangeForm(flash: FormSeed) -> impl IntoView {
+    let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<ChangePassword>();
     view! {
@@ -89,8 +91,8 @@ fn PasswordChangeForm(flash: FormFlash) -> impl IntoView {
 }
 
 #[island(lazy)]
-fn EmailChangeForm(flash: FormFlash) -> impl IntoView {
-    let state = FormState::new(flash.error.clone());
+fn EmailChangeForm(flash: FormSeed) -> impl IntoView {
+    let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<ChangeEmail>();
     view! {

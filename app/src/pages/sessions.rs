@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use super::activity::device_text;
 use super::{page_data, SignedIn};
 use crate::api::{list_sessions, RevokeOtherSessions, RevokeSession, SessionView, UserView};
-use crate::components::{flash_error, post_path, ErrorSummary, PostForm, Submit};
+use crate::components::{flash_error, post_path, shown, ErrorSummary, PostForm, Submit};
 use crate::i18n::{t, use_locale, T};
 
 #[component]
@@ -40,7 +40,7 @@ fn SessionList() -> impl IntoView {
                     let _ = flash_loaded.await;
                     let summary = view! { <ErrorSummary error /> };
                     let list = match sessions.await {
-                        Err(error) => view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                        Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
                         Ok(list) => {
                             let others = list.iter().filter(|s| !s.current).count();
                             view! {

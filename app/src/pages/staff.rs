@@ -17,7 +17,7 @@ use crate::api::{
     SupportUnlock, UserView,
 };
 use crate::components::{
-    flash_error, flash_of, post_path, ErrorSummary, Field, PageCard, PostForm, Submit,
+    flash_error, flash_of, post_path, shown, ErrorSummary, Field, PageCard, PostForm, Submit,
 };
 use crate::encode_query_value;
 use crate::error::AppError;
@@ -93,7 +93,7 @@ fn ConsoleGate(children: ChildrenFn) -> impl IntoView {
                         Ok(refused) => gate_refusal(refused),
                         Err(error) => view! {
                             <section class="card narrow">
-                                <ErrorSummary error=Signal::derive(move || Some(error.clone())) />
+                                <ErrorSummary error=shown(Some(error)) />
                             </section>
                         }
                         .into_any(),
@@ -140,7 +140,7 @@ fn CustomerSearch() -> impl IntoView {
             <Transition>
                 {move || Suspend::new(async move {
                     match results.await {
-                        Err(error) => view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                        Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
                         Ok(None) => ().into_any(),
                         Ok(Some(found)) if found.hits.is_empty() => view! { <p>{t(T::NoCustomersFound)}</p> }.into_any(),
                         Ok(Some(found)) => {
@@ -220,7 +220,7 @@ fn CustomerPanel() -> impl IntoView {
                 match file.await {
                     Err(error) => view! {
                         <section class="card narrow">
-                            <ErrorSummary error=Signal::derive(move || Some(error.clone())) />
+                            <ErrorSummary error=shown(Some(error)) />
                             <p><a href="/staff">{t(T::BackToSearch)}</a></p>
                         </section>
                     }
@@ -393,7 +393,7 @@ fn CustomerCard(
 
             <h2>{t(T::ActionsHeading)}</h2>
             <p>{t(T::ActionsIntro)}</p>
-            {unoffered_refusal.map(|error| view! { <Refusal error=Signal::derive(move || Some(error.clone())) /> })}
+            {unoffered_refusal.map(|error| view! { <Refusal error=shown(Some(error)) /> })}
             {offered.into_iter().map(|offer| actions.form(offer)).collect_view()}
 
             <h2>{t(T::NavActivity)}</h2>
@@ -461,7 +461,7 @@ impl SupportForms {
             ..
         } = offer;
         let error = flash_error(self.flash, form);
-        let typed = flash_of(self.flash, form).value("reason");
+        let typed = flash_of(self.flash, form, &[]).value("reason");
         let customer = self.customer.to_string();
         view! {
             <PostForm action form_class="stack support-action">

@@ -17,8 +17,8 @@ use crate::api::{
     GrantRole, InviteMember, OffboardMember, RevokeRole, RoleView, RolesView, SaveRole, TeamMember,
     TeamView, UserView,
 };
-use crate::components::{post_path, ErrorSummary, Field, PostForm, Submit};
-use crate::error::AppError;
+use crate::components::{post_path, shown, ErrorSummary, Field, PostForm, Submit};
+use crate::error::{AppError, ShownError};
 use crate::i18n::{code_text, t, T};
 
 /// `/staff/team`.
@@ -87,30 +87,29 @@ pub fn ConsoleNav(links: Vec<ConsoleLink>) -> impl IntoView {
 /// a missing second factor; else the page-level text.
 #[component]
 pub fn Refusal(
-    error: Signal<Option<AppError>>,
+    error: Signal<Option<ShownError>>,
     #[prop(optional)] inline: &'static [&'static str],
 ) -> impl IntoView {
     move || {
-        error.get().map(|error| match error {
-            AppError::Validation(fields)
-                if fields.iter().any(|f| !inline.contains(&f.field.as_str())) =>
-            {
-                let mut codes: Vec<String> = fields
-                    .into_iter()
-                    .filter(|f| !inline.contains(&f.field.as_str()))
-                    .map(|f| f.code)
-                    .collect();
-                codes.dedup();
-                view! {
-                    <div class="alert alert-error" role="alert">
-                        <ul class="refusal">
-                            {codes.into_iter().map(|code| view! { <li>{t(code_text(&code))}</li> }).collect_view()}
-                        </ul>
-                    </div>
-                }
-                .into_any()
+        error.get().map(|error| {
+            let mut messages: Vec<String> = error
+                .fields
+                .iter()
+                .filter(|(field, _)| !inline.contains(&field.as_str()))
+                .map(|(_, message)| message.clone())
+                .collect();
+            messages.dedup();
+            if messages.is_empty() {
+                return view! { <ErrorSummary error=Signal::stored(Some(error)) /> }.into_any();
             }
-            other => view! { <ErrorSummary error=Signal::derive(move || Some(other.clone())) /> }.into_any(),
+            view! {
+                <div class="alert alert-error" role="alert">
+                    <ul class="refusal">
+                        {messages.into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
+                    </ul>
+                </div>
+            }
+            .into_any()
         })
     }
 }
@@ -121,10 +120,6 @@ fn flash_for(flash: Signal<Option<FormFlash>>, form: &str) -> FormFlash {
         .get_untracked()
         .filter(|f| f.form == form)
         .unwrap_or_default()
-}
-
-fn fixed(error: Option<AppError>) -> Signal<Option<AppError>> {
-    Signal::derive(move || error.clone())
 }
 
 /// A labelled list to choose one value from, with the rules it broke.
@@ -166,7 +161,7 @@ fn gated<T>(answer: Result<Gated<T>, AppError>, draw: impl FnOnce(T) -> AnyView)
         Ok(Gated::Granted(data)) => draw(data),
         Ok(refused) => gate_refusal(refused.access()),
         Err(error) => view! {
-            <section class="card narrow"><ErrorSummary error=fixed(Some(error)) /></section>
+            <section class="card narrow"><ErrorSummary error=shown(Some(error)) /></section>
         }
         .into_any(),
     }
@@ -313,7 +308,7 @@ impl TeamForms {
     fn reason(form: &'static str, kept: &FormFlash) -> impl IntoView {
         view! {
             <Field name="reason" label=T::ReasonLabel hint=T::ReasonHint autocomplete="off"
-                value=kept.value("reason") error=fixed(kept.error.clone()) required=true scope=form
+                value=kept.value("reason") error=shown(kept.error.clone()) required=true scope=form
                 max_chars=domain::reason::MAX_REASON_CHARS />
         }
     }
@@ -328,11 +323,11 @@ impl TeamForms {
             <PostForm action form_class="stack team-form">
                 <h2 id="invite-heading">{t(T::InviteHeading)}</h2>
                 <p class="hint">{t(T::InviteHint)}</p>
-                <Refusal error=fixed(error.clone()) inline=&["email", "display_name", "reason"] />
+                <Refusal error=shown(error.clone()) inline=&["email", "display_name", "reason"] />
                 <Field name="email" label=T::EmailLabel kind="email" autocomplete="off" value=kept.value("email")
-                    error=fixed(error.clone()) required=true scope=form />
+                    error=shown(error.clone()) required=true scope=form />
                 <Field name="display_name" label=T::MemberNameLabel hint=T::MemberNameHint autocomplete="off"
-                    value=kept.value("display_name") error=fixed(error.clone()) scope=form max_chars=100 />
+                    value=kept.value("display_name") error=shown(error.clone()) scope=form max_chars=100 />
                 <Choice name="role" label=T::RoleLabel scope=form options=roles
                     selected=kept.value("role") error=error.clone() />
                 {TeamForms::reason(form, &kept)}
@@ -363,7 +358,7 @@ impl TeamForms {
         view! {
             <PostForm action form_class="stack team-form">
                 <h2>{t(heading)}</h2>
-                <Refusal error=fixed(error.clone()) inline=&["member", "reason"] />
+                <Refusal error=shown(error.clone()) inline=&["member", "reason"] />
                 <Choice name="member" label=T::MemberLabel scope=form options=members
                     selected=kept.value("member") error=error.clone() />
                 <Choice name="role" label=T::RoleLabel scope=form options=roles
@@ -384,7 +379,7 @@ impl TeamForms {
             <PostForm action form_class="stack team-form">
                 <h2>{t(T::OffboardHeading)}</h2>
                 <p class="hint">{t(T::OffboardHint)}</p>
-                <Refusal error=fixed(error.clone()) inline=&["member", "reason"] />
+                <Refusal error=shown(error.clone()) inline=&["member", "reason"] />
                 <Choice name="member" label=T::MemberLabel scope=form options=members
                     selected=kept.value("member") error=error.clone() />
                 {TeamForms::reason(form, &kept)}
@@ -486,7 +481,7 @@ fn RolesCard(
         <section class="card wide">
             <h1>{t(T::RolesTitle)}</h1>
             <p class="lead">{t(T::RolesIntro)}</p>
-            <Refusal error=fixed(undrawn_refusal) />
+            <Refusal error=shown(undrawn_refusal) />
             {saved.map(|name| view! {
                 <div class="alert alert-info" role="status"><p>{t(T::RoleSavedNotice)} " " <code>{name}</code></p></div>
             })}
@@ -588,14 +583,14 @@ impl RoleForm {
         let body = view! {
             <PostForm action form_class="stack role-form">
                 {(!editing).then(|| view! { <h2>{t(T::NewRoleHeading)}</h2> })}
-                <Refusal error=fixed(error.clone()) inline=&["description"] />
+                <Refusal error=shown(error.clone()) inline=&["description"] />
                 <input type="hidden" name="form" value=self.editing.as_ref().map(|r| r.name.clone()).unwrap_or_default() />
                 {if editing {
                     view! { <input type="hidden" name="name" value=name.clone() /> }.into_any()
                 } else {
                     view! {
                         <Field name="name" label=T::RoleNameLabel hint=T::RoleNameHint autocomplete="off" value=name.clone()
-                            error=fixed(error.clone()) required=true scope=scope max_chars=domain::role::MAX_ROLE_NAME_CHARS />
+                            error=shown(error.clone()) required=true scope=scope max_chars=domain::role::MAX_ROLE_NAME_CHARS />
                     }.into_any()
                 }}
                 <div class="field">

@@ -8,19 +8,20 @@ use leptos_router::hooks::use_query_map;
 use super::passkeys::PasskeyBlock;
 use super::{page_data, SignedIn};
 use crate::api::{
-    passkey_offered, reauth_needs, take_recovery_codes, two_factor, ConfirmTwoFactor, FormFlash,
+    passkey_offered, reauth_needs, take_recovery_codes, two_factor, ConfirmTwoFactor,
     Reauthenticate, RecoveryCodesLeft, RegenerateRecoveryCodes, RemoveTwoFactor, StartTwoFactor,
     SubmitSecondFactor, TwoFactorView, UserView,
 };
 use crate::components::{
-    flash_error, flash_of, post_path, ErrorSummary, Field, FormState, PageCard, PostForm, SendForm,
-    Submit,
+    flash_error, flash_of, post_path, shown, ErrorSummary, Field, FormSeed, FormState, PageCard,
+    PostForm, SendForm, Submit,
 };
 use crate::error::AppError;
+use crate::error::ShownError;
 use crate::i18n::{t, T};
 
 /// The `next` a page was opened with, else what a failed no-JS post kept.
-fn next_value(flash: &FormFlash) -> String {
+fn next_value(flash: &FormSeed) -> String {
     use_query_map()
         .read_untracked()
         .get("next")
@@ -29,7 +30,7 @@ fn next_value(flash: &FormFlash) -> String {
 
 /// The one field that takes an app code or a recovery code.
 #[component]
-fn CodeField(error: Signal<Option<AppError>>) -> impl IntoView {
+fn CodeField(error: Signal<Option<ShownError>>) -> impl IntoView {
     view! {
         <Field name="code" label=T::CodeLabel autocomplete="one-time-code" hint=T::CodeHint
             error required=true />
@@ -46,7 +47,7 @@ pub fn SecondFactorPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    let flash = flash_of(data.flash_signal(), "mfa");
+                    let flash = flash_of(data.flash_signal(), "mfa", &EXPIRED_TEXTS);
                     let passkey = passkey.await.unwrap_or(false);
                     let next = next_value(&flash);
                     view! { <SecondFactorForm next flash passkey /> }
@@ -56,12 +57,15 @@ pub fn SecondFactorPage() -> impl IntoView {
     }
 }
 
+/// What the second step draws when its sign-in has expired.
+const EXPIRED_TEXTS: [T; 2] = [T::MfaExpired, T::GoToSignIn];
+
 #[island(lazy)]
-fn SecondFactorForm(next: String, flash: FormFlash, passkey: bool) -> impl IntoView {
-    let state = FormState::new(flash.error);
+fn SecondFactorForm(next: String, flash: FormSeed, passkey: bool) -> impl IntoView {
+    let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<SubmitSecondFactor>();
-    let expired = move || matches!(error.get(), Some(AppError::TokenInvalid));
+    let expired = move || matches!(error.get(), Some(e) if e.error == AppError::TokenInvalid);
     let next = StoredValue::new(next);
     view! {
         <Show when=move || !expired() fallback=|| view! {
@@ -102,7 +106,7 @@ fn ReauthCard() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    let flash = flash_of(data.flash_signal(), "reauth");
+                    let flash = flash_of(data.flash_signal(), "reauth", &[]);
                     let needs = needs.await.unwrap_or_default();
                     let next = next_value(&flash);
                     view! {
@@ -121,8 +125,8 @@ fn ReauthCard() -> impl IntoView {
 
 /// `code`: the account has an app or recovery codes to ask for.
 #[island(lazy)]
-fn ReauthForm(next: String, flash: FormFlash, code: bool) -> impl IntoView {
-    let state = FormState::new(flash.error);
+fn ReauthForm(next: String, flash: FormSeed, code: bool) -> impl IntoView {
+    let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<Reauthenticate>();
     view! {
@@ -172,7 +176,7 @@ fn TwoFactorSettings() -> impl IntoView {
                     let _ = data.flash.await;
                     let summary = view! { <ErrorSummary error /> };
                     let state = match state.await {
-                        Err(error) => view! { <ErrorSummary error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                        Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
                         Ok(TwoFactorView::Off { can_start, passkey_codes }) => view! {
                             <p>{t(if passkey_codes.is_some() { T::TwoFactorPasskeysOnly } else { T::TwoFactorOff })}</p>
                             {passkey_codes.map(|codes| view! { <CodesLeft codes /> })}
@@ -192,7 +196,7 @@ fn TwoFactorSettings() -> impl IntoView {
                             <p>{t(T::ManualKeyLabel)}</p>
                             <p><code class="manual-key" translate="no">{manual_key}</code></p>
                             <h2 id="first-code">{t(T::EnterFirstCode)}</h2>
-                            <ConfirmTwoFactorForm flash=flash_of(flash, "totp_confirm") />
+                            <ConfirmTwoFactorForm flash=flash_of(flash, "totp_confirm", &[]) />
                         }.into_any(),
                         Ok(TwoFactorView::On(codes)) => view! {
                             <p><span class="badge ok">{t(T::TwoFactorOn)}</span></p>
@@ -210,8 +214,8 @@ fn TwoFactorSettings() -> impl IntoView {
 }
 
 #[island(lazy)]
-fn ConfirmTwoFactorForm(flash: FormFlash) -> impl IntoView {
-    let state = FormState::new(flash.error);
+fn ConfirmTwoFactorForm(flash: FormSeed) -> impl IntoView {
+    let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<ConfirmTwoFactor>();
     view! {

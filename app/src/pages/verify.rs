@@ -10,7 +10,7 @@ use crate::api::{
     UnlockAccount,
 };
 use crate::components::{flash_error, post_path, ErrorSummary, PageCard, PostForm, Submit};
-use crate::error::AppError;
+use crate::error::{AppError, ShownError};
 use crate::i18n::{t, T};
 
 /// The page around a link's confirm button: the button only while this
@@ -22,12 +22,12 @@ fn LinkConfirm(
     title: T,
     body: T,
     no_link: T,
-    error: Signal<Option<AppError>>,
+    error: Signal<Option<ShownError>>,
     children: ChildrenFn,
 ) -> impl IntoView {
     let data = page_data();
     let account = Resource::new(|| (), move |_| link_account(kind));
-    let link_dead = move || matches!(error.get(), Some(AppError::TokenInvalid));
+    let link_dead = move || matches!(error.get(), Some(e) if e.error == AppError::TokenInvalid);
     view! {
         <PageCard title>
             <Suspense>
