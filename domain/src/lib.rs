@@ -5,6 +5,7 @@
 //! validation the server enforces.
 
 pub mod activity;
+pub mod audit;
 pub mod email;
 pub mod ids;
 pub mod locale;

@@ -1,10 +1,16 @@
 //! The command line: `serve` (the default), `migrate`, and the operators'
 //! commands `staff add|list|offboard` and `roles`, which act as the system
-//! actor on the deployment's own database and key.
+//! actor on the deployment's own database and key, and `audit
+//! verify|checkpoint|archive` over the audit chain.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
+use domain::audit::ChainLink;
 use domain::role::{RoleCatalog, BASELINE};
 use domain::ReasonError;
+use service::audit::{Archived, Audit, Verdict};
 use service::staff::{Actor, Staff};
 use service::ServiceError;
 
@@ -30,6 +36,121 @@ pub enum Command {
     Staff(StaffCommand),
     /// Show the role tree with each role's effective permissions.
     Roles,
+    /// Verify, checkpoint or archive the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole chain: exit 0 with the count of entries checked and
+    /// the head, or 1 naming the first entry that fails.
+    Verify {
+        /// COUNT:HASH from `latchkey audit checkpoint`: also prove that the
+        /// entry COUNT still ends with HASH.
+        #[arg(long)]
+        checkpoint: Option<String>,
+    },
+    /// Verify, then print the head as COUNT:HASH, to keep elsewhere.
+    Checkpoint,
+    /// Write the entries older than N days to a new JSON-lines file (hashes
+    /// included) and remove them; the chain continues from the last one.
+    Archive {
+        #[arg(long)]
+        older_than_days: u32,
+        /// A new file; an existing one is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// What an audit command found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditAnswer {
+    /// Exit 0 with this text.
+    Done(String),
+    /// The chain is broken: exit 1 with this text.
+    Broken(String),
+}
+
+/// Runs an audit command; `Err` is a refusal (a bad option, the database).
+pub async fn run_audit(audit: &Audit, command: AuditCommand) -> Result<AuditAnswer, String> {
+    match command {
+        AuditCommand::Verify { checkpoint } => {
+            let checkpoint = match checkpoint {
+                Some(text) => Some(ChainLink::parse(&text).ok_or(
+                    "--checkpoint must be COUNT:HASH, as `latchkey audit checkpoint` prints it",
+                )?),
+                None => None,
+            };
+            let proved = checkpoint
+                .as_ref()
+                .map(|point| format!("checkpoint {point} holds\n"))
+                .unwrap_or_default();
+            Ok(match audit.verify(checkpoint).await.map_err(message)? {
+                Verdict::Intact { checked, head } => AuditAnswer::Done(format!(
+                    "audit log intact: {checked} entries checked\n{proved}head {head}"
+                )),
+                Verdict::Broken(broken) => broken_answer(&broken),
+            })
+        }
+        AuditCommand::Checkpoint => Ok(match audit.verify(None).await.map_err(message)? {
+            Verdict::Intact { head, .. } => AuditAnswer::Done(head.to_string()),
+            Verdict::Broken(broken) => broken_answer(&broken),
+        }),
+        AuditCommand::Archive {
+            older_than_days,
+            out,
+        } => archive(audit, older_than_days, &out).await,
+    }
+}
+
+fn broken_answer(broken: &domain::audit::ChainBreak) -> AuditAnswer {
+    AuditAnswer::Broken(format!(
+        "audit log broken at entry {}: {broken}",
+        broken.id()
+    ))
+}
+
+/// A file whose flush reaches the disk: the entries are removed from the
+/// database only after their archive is safe.
+struct SyncedFile(std::io::BufWriter<std::fs::File>);
+
+impl Write for SyncedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()?;
+        self.0.get_ref().sync_all()
+    }
+}
+
+async fn archive(audit: &Audit, older_than_days: u32, out: &Path) -> Result<AuditAnswer, String> {
+    let file = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .map_err(|e| format!("--out: cannot create {}: {e}", out.display()))?;
+    let mut file = SyncedFile(std::io::BufWriter::new(file));
+    let archived = audit.archive(older_than_days, &mut file).await;
+    drop(file);
+    let keep = matches!(archived, Ok(Archived::Moved { .. }));
+    if !keep {
+        // Nothing was removed: an empty or partial file would mislead.
+        let _ = std::fs::remove_file(out);
+    }
+    Ok(match archived.map_err(message)? {
+        Archived::Moved { entries, through } => AuditAnswer::Done(format!(
+            "archived {entries} entries to {}\nthe log now continues from {through}",
+            out.display()
+        )),
+        Archived::Nothing => AuditAnswer::Done(format!(
+            "no entry is older than {older_than_days} days; nothing archived"
+        )),
+        Archived::Broken(broken) => broken_answer(&broken),
+    })
 }
 
 #[derive(Debug, Subcommand)]

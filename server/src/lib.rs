@@ -88,6 +88,16 @@ pub async fn operator_services(config: &Config) -> Result<Staff, StartError> {
     Ok(Staff::new(Arc::new(accounts)))
 }
 
+/// The audit chain over the deployment's database, for the operators'
+/// `latchkey audit` commands (beside a serving instance, like the others).
+pub async fn audit_services(config: &Config) -> Result<service::audit::Audit, StartError> {
+    let store = open_store(config).await?;
+    Ok(service::audit::Audit::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+    ))
+}
+
 fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartError> {
     let from = config.mail_from.parse().map_err(|e| StartError::Setting {
         setting: "LATCHKEY_MAIL_FROM",

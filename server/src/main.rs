@@ -1,6 +1,6 @@
 //! `latchkey [serve]` runs the portal; `latchkey migrate` only applies
-//! migrations; `latchkey staff …` and `latchkey roles` are the operators'
-//! commands (see `server::cli`).
+//! migrations; `latchkey staff …`, `latchkey roles` and `latchkey audit …`
+//! are the operators' commands (see `server::cli`).
 
 use std::process::ExitCode;
 
@@ -12,7 +12,10 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
-    let operator = matches!(command, Command::Staff(_) | Command::Roles);
+    let operator = matches!(
+        command,
+        Command::Staff(_) | Command::Roles | Command::Audit(_)
+    );
     // An operator's command prints its answer on standard output (a new
     // member's link last); its log goes to standard error, warnings only.
     let default_filter = if operator { "warn" } else { "info,sqlx=warn" };
@@ -36,6 +39,7 @@ async fn main() -> ExitCode {
         Command::Roles => {
             operate(|staff| async move { server::cli::run_roles(&staff).await }).await
         }
+        Command::Audit(audit_command) => return audit(audit_command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -68,6 +72,32 @@ async fn migrate() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     println!("migrations applied");
     Ok(())
+}
+
+/// Runs an audit command: exit 0 with its answer, 1 when the chain is
+/// broken (the answer names the first entry that fails), 2 on a refusal.
+async fn audit(command: server::cli::AuditCommand) -> ExitCode {
+    let answer = async {
+        let config = server::config::from_env().map_err(|e| e.to_string())?;
+        let audit = server::audit_services(&config)
+            .await
+            .map_err(|e| e.to_string())?;
+        server::cli::run_audit(&audit, command).await
+    };
+    match answer.await {
+        Ok(server::cli::AuditAnswer::Done(text)) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Ok(server::cli::AuditAnswer::Broken(text)) => {
+            println!("{text}");
+            ExitCode::from(1)
+        }
+        Err(message) => {
+            eprintln!("latchkey: {message}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Runs an operator's command against the deployment the environment

@@ -3,6 +3,7 @@
 //! storage is reached through the ports in [`ports`], implemented by `store`.
 
 pub mod accounts;
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod crypto;

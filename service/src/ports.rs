@@ -5,6 +5,7 @@
 //! change that was rolled back.
 
 use async_trait::async_trait;
+use domain::audit::{AuditEntry, ChainLink};
 use domain::role::{RoleCatalog, RoleDefinition, RoleError};
 use domain::{ActivityKind, FailureCount, Locale, LockoutPolicy, PasskeyKind, UserId};
 
@@ -36,6 +37,20 @@ pub struct NewActivity {
     pub at_ms: i64,
     /// Set when staff acted on the account rather than its owner.
     pub details: Option<ActivityDetails>,
+    /// Who acted, for the audit entry the row is also recorded as.
+    pub by: ActedBy,
+}
+
+/// Who caused an activity row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActedBy {
+    /// A request for the account itself: its owner's session, or a sign-in,
+    /// link or form that names the account.
+    Owner,
+    /// A staff member.
+    Staff(UserId),
+    /// The operators' CLI or a job.
+    System,
 }
 
 /// Who on the staff acted on an account, and why: shown to the owner in
@@ -87,16 +102,19 @@ impl Effects {
                 origin: origin.clone(),
                 at_ms,
                 details: None,
+                by: ActedBy::Owner,
             }],
             ..Effects::default()
         }
     }
 
-    /// An event a staff member caused, with their name and reason.
+    /// An event a staff member (`None`: the system) caused, with their name
+    /// and reason.
     pub fn by_staff(
         kind: ActivityKind,
         origin: &Origin,
         at_ms: i64,
+        actor: Option<UserId>,
         details: ActivityDetails,
     ) -> Self {
         Effects {
@@ -105,6 +123,7 @@ impl Effects {
                 origin: origin.clone(),
                 at_ms,
                 details: Some(details),
+                by: actor.map_or(ActedBy::System, ActedBy::Staff),
             }],
             ..Effects::default()
         }
@@ -495,7 +514,9 @@ pub trait Health: Send + Sync {
     /// Deletes expired sessions, tokens, flashes and rate-limit windows,
     /// forgotten devices and failure counters, mail delivered or given up
     /// before `mail_cutoff_ms`, and the accounts whose deletion grace period
-    /// has ended (with their queued mail). Sessions count as expired when
+    /// has ended (with their queued mail; their audit entries stay with
+    /// their personal fields blanked, and the erasure is appended to the
+    /// chain with the system as its actor). Sessions count as expired when
     /// last seen before `idle_cutoff_ms` or created before `absolute_cutoff_ms`.
     async fn purge_expired(
         &self,
@@ -811,6 +832,32 @@ pub struct SupportViewRecord {
     pub customer_id: UserId,
     pub reason: String,
     pub window: domain::ViewWindow,
+}
+
+/// The audit chain as stored. Entries are appended by the other ports,
+/// in the transactions of the changes they record; this port reads the
+/// chain and archives its oldest part.
+#[async_trait]
+pub trait AuditRepo: Send + Sync {
+    /// The last archived entry, the chain's start here (genesis when none).
+    async fn audit_anchor(&self) -> StoreResult<ChainLink>;
+    /// Up to `limit` entries with ids above `after_id`, in id order.
+    async fn audit_page(&self, after_id: i64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    /// Which of these account ids still have an account.
+    async fn existing_accounts(&self, ids: &[i64]) -> StoreResult<Vec<i64>>;
+    /// The id of the last entry of the longest run of entries, from the
+    /// anchor on, made before `before_ms`; `None` when the first is newer.
+    async fn audit_archive_end(&self, before_ms: i64) -> StoreResult<Option<i64>>;
+    /// Deletes the entries up to `through` and makes it the anchor, in one
+    /// transaction that also appends a `log_archived` entry (actor: system)
+    /// made at `at_ms`. False, with nothing changed, when the entry
+    /// `through` names is not there with that hash (a concurrent archive).
+    async fn finish_archive(
+        &self,
+        through: &ChainLink,
+        archived: u64,
+        at_ms: i64,
+    ) -> StoreResult<bool>;
 }
 
 /// Everything the use cases need, implemented by one storage backend.

@@ -481,7 +481,7 @@ impl Support {
             reason,
             customer,
             now,
-            effects: Effects::by_staff(kind, origin, now, details),
+            effects: Effects::by_staff(kind, origin, now, actor.account(), details),
         })
     }
 }

@@ -1,10 +1,12 @@
 use async_trait::async_trait;
+use domain::audit::{AuditKind, Personal};
 use domain::{ActivityKind, FailureCount, Locale, LockoutPolicy, UserId};
 use service::password::PasswordHash;
 use service::ports::*;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::audit::{append, erase_personal, NewEvent};
 use crate::changes::apply_changes;
 use crate::effects::{effects_time, insert_token, write_effects};
 use crate::roles::roles_of;
@@ -59,6 +61,52 @@ impl SqlStore {
             return Ok(None);
         };
         user_from_row(&row, roles).map(Some).map_err(store_error)
+    }
+
+    /// The grace period is over: each account and, by cascade, its
+    /// sessions, devices, activity and queued mail go, one transaction an
+    /// account that also blanks the personal fields of its audit entries
+    /// and appends its erasure (actor: the system).
+    async fn erase_due_accounts(&self, now_ms: i64) -> StoreResult<()> {
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM users WHERE delete_after IS NOT NULL AND delete_after <= $1 ORDER BY id",
+        )
+        .bind(now_ms)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        for id in due {
+            let mut tx = self.pool.begin().await.map_err(store_error)?;
+            // Checked again: a sign-in since the read cancels the deletion.
+            let erased = sqlx::query(
+                "DELETE FROM users WHERE id = $1 AND delete_after IS NOT NULL AND delete_after <= $2",
+            )
+            .bind(id)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .rows_affected()
+                > 0;
+            if erased {
+                erase_personal(&mut tx, id, now_ms).await?;
+                append(
+                    &mut tx,
+                    &[NewEvent {
+                        at_ms: now_ms,
+                        actor: None,
+                        subject: Some(id),
+                        kind: AuditKind::AccountErased,
+                        reason: None,
+                        details: None,
+                        personal: Personal::default(),
+                    }],
+                )
+                .await?;
+            }
+            tx.commit().await.map_err(store_error)?;
+        }
+        Ok(())
     }
 
     /// Runs effects alone, in their own transaction.
@@ -706,18 +754,13 @@ impl Health for SqlStore {
         absolute_cutoff_ms: i64,
         mail_cutoff_ms: i64,
     ) -> StoreResult<()> {
-        let statements: [(&str, &[i64]); 8] = [
+        self.erase_due_accounts(now_ms).await?;
+        let statements: [(&str, &[i64]); 7] = [
             (
                 "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2",
                 &[idle_cutoff_ms, absolute_cutoff_ms],
             ),
             ("DELETE FROM tokens WHERE expires_at <= $1", &[now_ms]),
-            // The grace period is over: the account and, by cascade, its
-            // sessions, devices, activity and queued mail go.
-            (
-                "DELETE FROM users WHERE delete_after IS NOT NULL AND delete_after <= $1",
-                &[now_ms],
-            ),
             (
                 "DELETE FROM known_devices WHERE last_seen_at < $1",
                 &[now_ms - DEVICE_MEMORY_MS],

@@ -1,6 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
+use domain::audit::{AuditKind, Personal};
 use domain::role::{RoleCatalog, RoleDefinition, RoleError};
 use domain::{ActivityKind, Permission, UserId};
 use service::error::StoreError;
@@ -10,6 +11,7 @@ use service::ports::{
 };
 use sqlx::{AnyConnection, Row};
 
+use crate::audit::{append, NewEvent};
 use crate::{store_error, Backend, SqlStore};
 
 /// Takes the role lock for the rest of the transaction. Every change to
@@ -124,6 +126,19 @@ async fn log(
     Ok(())
 }
 
+/// The audit entry of a role change (the grant log's row, in the chain).
+fn role_event<'a>(change: &RoleChange<'a>, role: Option<&str>, kind: AuditKind) -> NewEvent<'a> {
+    NewEvent {
+        at_ms: change.at_ms,
+        actor: change.actor.map(|a| a.0),
+        subject: Some(change.target.0),
+        kind,
+        reason: Some(change.reason),
+        details: role.map(|role| serde_json::json!({ "role": role }).to_string()),
+        personal: Personal::default(),
+    }
+}
+
 impl SqlStore {
     /// Takes the role lock and reads what a grant or revoke of `role`
     /// decides on, or why it is refused (an unknown role, the check).
@@ -207,6 +222,11 @@ impl RoleRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
+        append(
+            &mut tx,
+            &[role_event(&change, Some(role), AuditKind::RoleGranted)],
+        )
+        .await?;
         tx.commit().await.map_err(store_error)?;
         Ok(Ok(true))
     }
@@ -236,6 +256,11 @@ impl RoleRepo for SqlStore {
             return Ok(Ok(false));
         }
         log(&mut tx, &change, Some(role), RoleAction::Revoke).await?;
+        append(
+            &mut tx,
+            &[role_event(&change, Some(role), AuditKind::RoleRevoked)],
+        )
+        .await?;
         tx.commit().await.map_err(store_error)?;
         Ok(Ok(true))
     }
@@ -274,6 +299,13 @@ impl RoleRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
+        let mut events: Vec<NewEvent> = snapshot
+            .target_roles
+            .iter()
+            .map(|role| role_event(&change, Some(role), AuditKind::RoleRevoked))
+            .collect();
+        events.push(role_event(&change, None, AuditKind::StaffOffboarded));
+        append(&mut tx, &events).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(Ok(snapshot.target_roles))
     }
@@ -338,6 +370,25 @@ impl RoleRepo for SqlStore {
             .await
             .map_err(store_error)?;
         }
+        let permissions: Vec<&str> = role.permissions.iter().map(|p| p.as_str()).collect();
+        let details = serde_json::json!({
+            "role": role.name,
+            "permissions": permissions,
+            "includes": role.includes,
+        });
+        append(
+            &mut tx,
+            &[NewEvent {
+                at_ms,
+                actor: actor.map(|a| a.0),
+                subject: None,
+                kind: AuditKind::RoleSaved,
+                reason: None,
+                details: Some(details.to_string()),
+                personal: Personal::default(),
+            }],
+        )
+        .await?;
         tx.commit().await.map_err(store_error)?;
         Ok(Ok(()))
     }

@@ -1,6 +1,7 @@
 //! What the staff console reads: the customer search and the lock state.
 
 use async_trait::async_trait;
+use domain::audit::{AuditKind, Personal};
 use domain::{ActivityKind, UserId, ViewWindow};
 use service::ports::{
     AccountSummary, Effects, NewSupportView, StoreResult, SupportRepo, SupportViewRecord,
@@ -8,6 +9,7 @@ use service::ports::{
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::audit::{append, NewEvent};
 use crate::effects::write_effects;
 use crate::{store_error, Backend, SqlStore};
 
@@ -170,16 +172,36 @@ impl SupportRepo for SqlStore {
     }
 
     async fn end_view(&self, staff_session: i64, now_ms: i64) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
         let ended = sqlx::query(
             "UPDATE support_views SET ended_at = $1 \
-             WHERE staff_session_id = $2 AND ended_at IS NULL AND expires_at > $1",
+             WHERE staff_session_id = $2 AND ended_at IS NULL AND expires_at > $1 \
+             RETURNING id, staff_user_id, customer_id",
         )
         .bind(now_ms)
         .bind(staff_session)
-        .execute(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(store_error)?;
-        Ok(ended.rows_affected() > 0)
+        let events = ended
+            .iter()
+            .map(|row| {
+                let view: i64 = row.try_get("id")?;
+                Ok(NewEvent {
+                    at_ms: now_ms,
+                    actor: Some(row.try_get("staff_user_id")?),
+                    subject: Some(row.try_get("customer_id")?),
+                    kind: AuditKind::SupportViewEnded,
+                    reason: None,
+                    details: Some(serde_json::json!({ "view": view }).to_string()),
+                    personal: Personal::default(),
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(store_error)?;
+        append(&mut tx, &events).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(!ended.is_empty())
     }
 
     async fn views_of(

@@ -123,3 +123,12 @@ pub async fn count(store: &crate::SqlStore, sql: &str) -> i64 {
         .await
         .expect("a count query")
 }
+
+/// Runs a statement the ports never would, for tests that play an
+/// attacker with write access to the database (editing the audit chain).
+pub async fn execute(store: &crate::SqlStore, sql: &str) {
+    sqlx::query(sql)
+        .execute(&store.pool)
+        .await
+        .expect("a test statement");
+}

@@ -2328,3 +2328,6 @@ mod staff;
 
 #[path = "support/console.rs"]
 mod console;
+
+#[path = "support/audit.rs"]
+mod audit;

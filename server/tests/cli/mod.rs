@@ -248,3 +248,5 @@ on_both_backends!(
         );
     }
 );
+
+mod audit;
