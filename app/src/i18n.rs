@@ -465,6 +465,34 @@ messages! {
     EvSupportResentVerification => "Support sent a new confirmation link", "客服重新发送了确认链接";
     EmailAlreadyVerified => "This address is confirmed already: there is nothing to resend.", "此地址已经确认，无需重新发送。";
     MemberRequired => "Choose a member.", "请选择成员。";
+    AuditTitle => "Audit log", "审计日志";
+    AuditIntro => "Every security event and staff action, in a chain of hashes that shows any later change. Filter it, then export what you see.", "所有安全事件和员工操作，以哈希链相连，任何事后修改都会暴露。可以筛选，并导出筛选结果。";
+    AuditActorLabel => "Done by", "操作者";
+    AuditActorHint => "An email address or account number.", "邮箱地址或账户编号。";
+    AuditSubjectLabel => "Account concerned", "相关账户";
+    AuditKindLabel => "Event", "事件";
+    AuditAnyKind => "Any event", "任何事件";
+    AuditFromLabel => "From (day)", "起始日期";
+    AuditUntilLabel => "Until (day, included)", "截止日期（含当天）";
+    AuditFilterButton => "Show", "显示";
+    AuditClearFilter => "Clear the filter", "清除筛选";
+    AuditExportCsv => "Export as CSV", "导出为 CSV";
+    AuditExportJsonl => "Export as JSON lines, with hashes", "导出为 JSON 行（含哈希）";
+    AuditNoEntries => "No entries match this filter.", "没有符合筛选条件的记录。";
+    AuditUnknownAccount => "No account has that address, so no entry can match.", "没有账户使用该地址，因此没有匹配的记录。";
+    AuditSystem => "Latchkey (system)", "Latchkey（系统）";
+    AuditOlder => "Older entries", "更早的记录";
+    AuditNewest => "Newest entries", "最新记录";
+    AuditDayInvalid => "Enter a day like 2026-11-26.", "请输入日期，例如 2026-11-26。";
+    AuditKindUnknown => "Choose an event from the list.", "请从列表中选择事件。";
+    AuditRoleGranted => "Role granted", "授予角色";
+    AuditRoleRevoked => "Role revoked", "撤销角色";
+    AuditStaffOffboarded => "Staff member offboarded", "员工已离职处理";
+    AuditRoleSaved => "Custom role saved", "自定义角色已保存";
+    AuditSupportViewEnded => "Support view ended", "客服查看已结束";
+    AuditAccountErased => "Account erased", "账户已清除";
+    AuditLogArchived => "Log entries archived", "日志记录已归档";
+    ColId => "No.", "编号";
     RoleRequired => "Choose a role.", "请选择角色。";
 }
 
@@ -528,6 +556,8 @@ pub fn code_text(code: &str) -> T {
         "role.permission_unknown" => T::RolePermissionUnknown,
         "team.member_required" => T::MemberRequired,
         "team.role_required" => T::RoleRequired,
+        "audit.day_invalid" => T::AuditDayInvalid,
+        "audit.kind_unknown" => T::AuditKindUnknown,
         _ => T::InvalidField,
     }
 }

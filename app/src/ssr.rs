@@ -429,6 +429,15 @@ pub fn download(
     content_type: &'static str,
     body: String,
 ) -> leptos::server_fn::codec::TextStream<AppError> {
+    download_stream(file_name, content_type, futures_once(body))
+}
+
+/// A file to save, sent as its parts are made.
+pub fn download_stream(
+    file_name: &str,
+    content_type: &'static str,
+    body: impl futures::Stream<Item = Result<String, AppError>> + Send + 'static,
+) -> leptos::server_fn::codec::TextStream<AppError> {
     if let Some(response) = use_context::<ResponseOptions>() {
         // A link opened by the browser would otherwise be redirected back
         // to the page it came from, as for a form post.
@@ -443,7 +452,7 @@ pub fn download(
             response.insert_header(http::header::CONTENT_DISPOSITION, disposition);
         }
     }
-    leptos::server_fn::codec::TextStream::new(futures_once(body))
+    leptos::server_fn::codec::TextStream::new(body)
 }
 
 fn futures_once(body: String) -> impl futures::Stream<Item = Result<String, AppError>> + Send {

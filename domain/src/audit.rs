@@ -64,6 +64,14 @@ impl AuditKind {
         }
     }
 
+    /// Every kind an entry can have: the activity kinds, then the chain's own.
+    pub fn all() -> impl Iterator<Item = AuditKind> {
+        ActivityKind::ALL
+            .into_iter()
+            .map(AuditKind::Activity)
+            .chain(Self::OWN)
+    }
+
     pub fn parse(name: &str) -> Option<AuditKind> {
         ActivityKind::parse(name)
             .map(AuditKind::Activity)

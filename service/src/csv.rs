@@ -12,6 +12,17 @@ where
 {
     let mut out = String::from(BOM);
     push_row(&mut out, header.iter().map(|h| (*h).to_owned()));
+    out.push_str(&csv_rows(rows));
+    out
+}
+
+/// Rows that continue a file `to_csv` started (a long file written in parts).
+pub fn csv_rows<R, C>(rows: R) -> String
+where
+    R: IntoIterator<Item = C>,
+    C: IntoIterator<Item = String>,
+{
+    let mut out = String::new();
     for row in rows {
         push_row(&mut out, row);
     }

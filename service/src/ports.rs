@@ -843,6 +843,14 @@ pub trait AuditRepo: Send + Sync {
     async fn audit_anchor(&self) -> StoreResult<ChainLink>;
     /// Up to `limit` entries with ids above `after_id`, in id order.
     async fn audit_page(&self, after_id: i64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    /// Up to `limit` entries matching `filter` with ids below `before_id`
+    /// (all when `None`), newest first.
+    async fn search_audit(
+        &self,
+        filter: &AuditFilter,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>>;
     /// Which of these account ids still have an account.
     async fn existing_accounts(&self, ids: &[i64]) -> StoreResult<Vec<i64>>;
     /// The id of the last entry of the longest run of entries, from the
@@ -860,6 +868,19 @@ pub trait AuditRepo: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// What the audit log is filtered by; `None` matches every entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<i64>,
+    pub subject: Option<i64>,
+    /// An entry kind's stored name (`AuditKind::as_str`).
+    pub kind: Option<String>,
+    /// Entries made at or after this time.
+    pub from_ms: Option<i64>,
+    /// Entries made before this time.
+    pub until_ms: Option<i64>,
+}
+
 /// Everything the use cases need, implemented by one storage backend.
 pub trait Repository:
     UserRepo
@@ -874,6 +895,7 @@ pub trait Repository:
     + FlashRepo
     + RateLimitRepo
     + MailQueue
+    + AuditRepo
     + Health
 {
 }
@@ -891,6 +913,7 @@ impl<T> Repository for T where
         + FlashRepo
         + RateLimitRepo
         + MailQueue
+        + AuditRepo
         + Health
 {
 }

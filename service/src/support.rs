@@ -17,8 +17,8 @@ use crate::crypto::new_token;
 use crate::error::{FieldIssue, ServiceError};
 use crate::mail::{staff_action_mail, StaffChange};
 use crate::ports::{
-    AccountChange, AccountSummary, ActivityDetails, ActivityRecord, Effects, NewSupportView,
-    Origin, SessionRecord, UserRecord,
+    AccountChange, AccountSummary, ActivityDetails, ActivityRecord, AuditFilter, Effects,
+    NewSupportView, Origin, SessionRecord, UserRecord,
 };
 use crate::staff::{actor_holds, reason_of, Actor};
 
@@ -28,6 +28,14 @@ pub const SEARCH_PAGE_SIZE: u32 = 20;
 pub const MAX_SEARCH_PAGES: u32 = 50;
 /// Longer search terms are cut here (no address or name is longer).
 const MAX_SEARCH_CHARS: usize = 320;
+
+/// A page of the audit log and the addresses of the accounts it names.
+#[derive(Debug, Clone)]
+pub struct AuditLogPage {
+    pub entries: Vec<domain::audit::AuditEntry>,
+    /// (account id, address) of each named account that still exists.
+    pub addresses: Vec<(i64, String)>,
+}
 
 /// A staff action on a customer's account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +253,55 @@ impl Support {
             authenticator_app,
             passkeys,
         })
+    }
+
+    /// One page of the audit log matching `filter`, newest first, below
+    /// `before_id`, with the address of each account it names that still
+    /// exists.
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> Result<AuditLogPage, ServiceError> {
+        self.authorize(actor, Permission::AuditRead).await?;
+        let repo = &self.accounts.repo;
+        let entries = repo.search_audit(filter, before_id, limit).await?;
+        let mut ids: Vec<i64> = entries
+            .iter()
+            .flat_map(|e| [e.actor, e.subject])
+            .flatten()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut addresses = Vec::new();
+        for id in ids {
+            if let Some(user) = repo.find_user(UserId(id)).await? {
+                addresses.push((id, user.email));
+            }
+        }
+        Ok(AuditLogPage { entries, addresses })
+    }
+
+    /// The account a filter of the audit log names: its id, or its address
+    /// (any case). `None` when no account has that address.
+    pub async fn audit_account(
+        &self,
+        actor: &Actor,
+        term: &str,
+    ) -> Result<Option<i64>, ServiceError> {
+        self.authorize(actor, Permission::AuditRead).await?;
+        let term = term.trim();
+        if let Ok(id) = term.parse::<i64>() {
+            return Ok(Some(id));
+        }
+        let found = self
+            .accounts
+            .repo
+            .find_user_by_email(&term.to_lowercase())
+            .await?;
+        Ok(found.map(|user| user.id.0))
     }
 
     /// One page of the customer's history, newest first, older than `before_id`.

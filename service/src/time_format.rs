@@ -1,7 +1,7 @@
 //! Times as the reader expects them: in their zone, with the zone named.
 
 use chrono::TimeZone;
-use chrono_tz::Tz;
+pub use chrono_tz::Tz;
 
 /// The zone named by an IANA name such as `Asia/Shanghai`, or UTC when the
 /// name is missing or unknown.
@@ -25,9 +25,36 @@ pub fn iso_utc(at_ms: i64) -> String {
     }
 }
 
+/// The first millisecond of a day (`2026-11-26`) in the reader's zone;
+/// `None` for anything that is not such a date.
+pub fn day_start_ms(date: &str, zone: Tz) -> Option<i64> {
+    let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    let midnight = day.and_hms_opt(0, 0, 0)?;
+    // A zone that skips midnight (a DST change) starts the day at its first valid instant.
+    zone.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|start| start.timestamp_millis())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_starts_at_midnight_in_the_readers_zone() {
+        assert_eq!(day_start_ms("2026-11-26", Tz::UTC), Some(1_795_651_200_000));
+        // Shanghai is 8 hours ahead of UTC.
+        assert_eq!(
+            day_start_ms("2026-11-26", zone_or_utc(Some("Asia/Shanghai"))),
+            Some(1_795_651_200_000 - 8 * 3_600_000)
+        );
+        assert_eq!(day_start_ms("26/11/2026", Tz::UTC), None);
+        assert_eq!(day_start_ms("", Tz::UTC), None);
+    }
 
     #[test]
     fn names_the_zone() {

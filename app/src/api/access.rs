@@ -102,6 +102,9 @@ endpoints! {
     GrantRole => Needs(RoleAssign),
     RevokeRole => Needs(RoleAssign),
     SaveRole => Needs(RoleManage),
+    AuditLog => Needs(AuditRead),
+    ExportAuditCsv => Needs(AuditRead),
+    ExportAuditJsonl => Needs(AuditRead),
 }
 
 /// What the server function at `path` asks of its caller.

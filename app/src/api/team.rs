@@ -43,6 +43,8 @@ pub enum ConsoleLink {
     Team,
     /// The roles (`role.manage`).
     Roles,
+    /// The audit log (`audit.read`).
+    Audit,
 }
 
 impl ConsoleLink {
@@ -55,6 +57,7 @@ impl ConsoleLink {
                 may(Permission::StaffManage) || may(Permission::RoleAssign),
             ),
             (ConsoleLink::Roles, may(Permission::RoleManage)),
+            (ConsoleLink::Audit, may(Permission::AuditRead)),
         ]
         .into_iter()
         .filter_map(|(link, held)| held.then_some(link))

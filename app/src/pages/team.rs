@@ -68,6 +68,7 @@ pub fn ConsoleNav(links: Vec<ConsoleLink>) -> impl IntoView {
                                 ConsoleLink::Customers => ("/staff", T::ConsoleTitle),
                                 ConsoleLink::Team => ("/staff/team", T::TeamTitle),
                                 ConsoleLink::Roles => ("/staff/roles", T::RolesTitle),
+                                ConsoleLink::Audit => ("/staff/audit", T::AuditTitle),
                             };
                             let current = here == href
                                 || (link == ConsoleLink::Customers && here.starts_with("/staff/customers/"));

@@ -102,7 +102,7 @@ async fn call(
     args: &[(&'static str, String)],
 ) -> reqwest::Response {
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    if path.ends_with("/export") || path.ends_with(".csv") {
+    if path.ends_with("/export") || path.ends_with(".csv") || path.ends_with(".jsonl") {
         client
             .get(server.url(path))
             .header("accept", "application/json")

@@ -117,6 +117,15 @@ forward!(MailQueue {
         fn mark_mail_failed(id: i64, next_attempt_at: Option<i64>, error: &str) -> StoreResult<()>;
 });
 
+forward!(AuditRepo {
+        fn audit_anchor() -> StoreResult<domain::audit::ChainLink>;
+        fn audit_page(after_id: i64, limit: u32) -> StoreResult<Vec<domain::audit::AuditEntry>>;
+        fn search_audit(filter: &AuditFilter, before_id: Option<i64>, limit: u32) -> StoreResult<Vec<domain::audit::AuditEntry>>;
+        fn existing_accounts(ids: &[i64]) -> StoreResult<Vec<i64>>;
+        fn audit_archive_end(before_ms: i64) -> StoreResult<Option<i64>>;
+        fn finish_archive(through: &domain::audit::ChainLink, archived: u64, at_ms: i64) -> StoreResult<bool>;
+});
+
 forward!(Health {
         fn ping() -> StoreResult<()>;
         fn purge_expired(now_ms: i64, idle_cutoff_ms: i64, absolute_cutoff_ms: i64, mail_cutoff_ms: i64) -> StoreResult<()>;
