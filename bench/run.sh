@@ -14,7 +14,7 @@ WORK=bench/out
 DURATION=${BENCH_SECONDS:-15}
 # `bench/run.sh bundle` measures only the first-visit bytes (no load runs),
 # `bench/run.sh load` only the server figures, `bench/run.sh search` only
-# the customer search.
+# the customer search, `bench/run.sh audit` only the audit log's filters.
 PART=${1:-all}
 wants() { [ "$PART" = all ] || [ "$PART" = "$1" ]; }
 rm -rf "$WORK" && mkdir -p "$WORK"
@@ -24,6 +24,12 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 if wants search; then
   cargo run --release -q -p store --example search_bench
   [ "$PART" = search ] && exit 0
+fi
+# `bench/run.sh audit`: the audit log's filters at 1,000,000 entries, on
+# SQLite and on the local PostgreSQL (no server needed).
+if wants audit; then
+  cargo run --release -q -p store --example audit_bench
+  [ "$PART" = audit ] && exit 0
 fi
 
 cargo leptos build --release --precompress --split >/dev/null 2>&1

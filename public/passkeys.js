@@ -6,6 +6,9 @@
 // <noscript> note says passkeys need JavaScript.
 (() => {
   'use strict';
+  // Every passkey block brings this script; the first copy does the work.
+  if (window.latchkeyPasskeys) return;
+  window.latchkeyPasskeys = true;
 
   const supported = Boolean(window.PublicKeyCredential && navigator.credentials);
 

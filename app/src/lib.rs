@@ -49,8 +49,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The bundle's names follow its content hash in release builds.
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options islands=true />
-                // Passkey ceremonies; plain script, allowed by the CSP's 'self'.
-                <script src="/passkeys.js" defer></script>
                 <MetaTags />
             </head>
             <body>

@@ -27,6 +27,9 @@ pub fn PasskeyBlock(
             data-msg-unsupported=t(T::PasskeyUnsupported) data-msg-busy=t(T::ErrRateLimited)
             data-msg-name=t(T::PasskeyNameRequired) data-msg-password=t(T::PasswordFirst)
             data-msg-password-wrong=t(T::PwCurrentWrong)>
+            // The ceremonies' plain script (allowed by the CSP's 'self'), on
+            // the pages that offer passkeys only; it runs once per page.
+            <script src="/passkeys.js" defer=""></script>
             {children.map(|c| c())}
             <p class="hint" data-passkey-note="">{t(T::PasskeyNeedsScript)}</p>
             <button type="button" class="button" data-passkey-start="" hidden=true>{t(label)}</button>

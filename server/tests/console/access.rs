@@ -178,7 +178,7 @@ on_both_backends!(every_role_reaches_exactly_what_it_holds, |server| {
 });
 
 /// The account id of an address, from the database.
-async fn customer_id(server: &TestServer, email: &str) -> String {
+pub(super) async fn customer_id(server: &TestServer, email: &str) -> String {
     let pool = database(server).await;
     let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email)

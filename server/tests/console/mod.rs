@@ -5,6 +5,7 @@
 use super::cli::latchkey;
 use super::*;
 
+mod audit;
 mod team;
 
 /// Turns the authenticator app on for a signed-in browser; returns the
