@@ -57,6 +57,9 @@ pub fn SendForm(
     children: Children,
 ) -> impl IntoView {
     let target = action.clone();
+    // Read while the island's texts are in reach: an event handler runs
+    // outside the island's owner.
+    let unreachable = t(T::ErrTransport);
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         if state.pending.get_untracked() {
@@ -72,7 +75,6 @@ pub fn SendForm(
                 return;
             };
             let action = target.clone();
-            let unreachable = t(T::ErrTransport);
             leptos::task::spawn_local(async move {
                 match crate::browser::post_form(data, action, unreachable).await {
                     Ok(Some(next)) => crate::browser::go_to(&next),
@@ -85,7 +87,7 @@ pub fn SendForm(
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = &target;
+        let _ = (&target, unreachable);
     };
     view! {
         <form method="post" action=action novalidate="" class="stack" id=id aria-labelledby=labelled_by on:submit=on_submit>
@@ -352,7 +354,12 @@ pub fn PostForm(
             return;
         }
         let _ = form.set_attribute("data-sending", "");
-        let working = form.get_attribute("data-working").unwrap_or_default();
+        let working = form
+            .query_selector("[data-working]")
+            .ok()
+            .flatten()
+            .and_then(|words| words.text_content())
+            .unwrap_or_default();
         if let Ok(buttons) = form.query_selector_all("button[type=submit]") {
             for index in 0..buttons.length() {
                 let button = buttons
@@ -366,8 +373,10 @@ pub fn PostForm(
         }
     };
     view! {
-        // The server draws the "Working…" the buttons switch to, in the page's language.
-        <form method="post" action=action class=form_class data-working=t(T::Working) on:submit=on_submit>
+        <form method="post" action=action class=form_class on:submit=on_submit>
+            // The "Working…" the buttons switch to, drawn by the server in
+            // the page's language (hydration keeps text as it was drawn).
+            <span hidden=true data-working="">{t(T::Working)}</span>
             {children()}
         </form>
     }

@@ -85,3 +85,19 @@ test("a Chinese page's islands answer in Chinese, as they are drawn", async ({ p
   // Answered in place by the sign-in island, not by a new page.
   expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
 });
+
+test("a form that cannot reach the server says so in the page's language, and keeps what was typed", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name === "nojs", "without scripts the browser itself shows a failed post");
+  await open(page, "/login", testInfo);
+  await page.getByRole("link", { name: "中文" }).click();
+  await settled(page, testInfo);
+  const email = freshEmail(testInfo, "offline");
+  await page.getByLabel("邮箱地址").fill(email);
+  await page.getByLabel("密码", { exact: true }).fill(PASSWORD);
+  await page.route("**/api/auth/login", (route) => route.abort());
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await expect(page.getByRole("alert")).toHaveText("无法连接服务器。请检查网络后重试。");
+  await expect(page.getByLabel("邮箱地址")).toHaveValue(email);
+  // The button is ready for another try, with its own word again.
+  await expect(page.getByRole("button", { name: "登录", exact: true })).toBeVisible();
+});

@@ -10,6 +10,23 @@ use crate::components::{flash_error, post_path, shown, ErrorSummary, PostForm};
 use crate::error::AppError;
 use crate::i18n::{t, T};
 
+/// What a passkey block inside a form island draws: an island that holds
+/// one carries these among its texts, so that the block stays as the
+/// server drew it when the island hydrates.
+pub const PASSKEY_TEXTS: [T; 11] = [
+    T::PasskeyWaiting,
+    T::Working,
+    T::PasskeyFailed,
+    T::PasskeyCancelled,
+    T::PasskeyUnsupported,
+    T::ErrRateLimited,
+    T::PasskeyNameRequired,
+    T::PasswordFirst,
+    T::PwCurrentWrong,
+    T::PasskeyNeedsScript,
+    T::UsePasskeyButton,
+];
+
 /// A button that starts a passkey ceremony (`purpose`: `register`,
 /// `sign-in`, `second-factor`, `reauth` or `reset`), where it tells how it is going, and
 /// the texts the script needs, in the page's language.

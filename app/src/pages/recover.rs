@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::page_data;
-use super::passkeys::PasskeyBlock;
+use super::passkeys::{PasskeyBlock, PASSKEY_TEXTS};
 use super::verify::LinkAccount;
 use crate::api::{reset_factors, RequestPasswordReset, ResetFactorsView, ResetPassword};
 use crate::components::{
@@ -70,7 +70,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    let flash = flash_of(flash, "reset", &DEAD_LINK_TEXTS);
+                    let flash = flash_of(flash, "reset", &[&DEAD_LINK_TEXTS[..], &PASSKEY_TEXTS].concat());
                     match factors.await.ok().flatten() {
                         Some(factors) => view! { <ResetForm flash factors /> }.into_any(),
                         None => view! { <ErrorSummary error=Signal::stored(flash.error) /> <NoResetLink /> }.into_any(),

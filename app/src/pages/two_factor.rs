@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::passkeys::PasskeyBlock;
+use super::passkeys::{PasskeyBlock, PASSKEY_TEXTS};
 use super::{page_data, SignedIn};
 use crate::api::{
     passkey_offered, reauth_needs, take_recovery_codes, two_factor, ConfirmTwoFactor,
@@ -47,7 +47,7 @@ pub fn SecondFactorPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
-                    let flash = flash_of(data.flash_signal(), "mfa", &EXPIRED_TEXTS);
+                    let flash = flash_of(data.flash_signal(), "mfa", &[&EXPIRED_TEXTS[..], &PASSKEY_TEXTS].concat());
                     let passkey = passkey.await.unwrap_or(false);
                     let next = next_value(&flash);
                     view! { <SecondFactorForm next flash passkey /> }
