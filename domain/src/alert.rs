@@ -242,8 +242,14 @@ impl AlertPolicy {
             .is_some_and(|hours| !hours.contains(weekday, minute))
     }
 
-    /// How long an incident of the rule stays open: a later event within
-    /// this of its last one joins it instead of raising another.
+    /// The incidents of the rule whose last event is at or after this are
+    /// open: a new event of the same rule and subject joins the open one
+    /// instead of raising another.
+    pub fn open_since(&self, rule: AlertRule, now_ms: i64) -> i64 {
+        now_ms - self.window_secs(rule) * 1000
+    }
+
+    /// How long an incident of the rule stays open after its last event.
     pub fn window_secs(&self, rule: AlertRule) -> i64 {
         match rule {
             AlertRule::AccountFailures => self.account_failures.window_secs,
@@ -255,12 +261,6 @@ impl AlertPolicy {
             AlertRule::ReviewItemOverdue => 24 * 60 * 60,
         }
     }
-}
-
-/// Whether an event at `now_ms` joins the incident whose last event was at
-/// `last_ms` (same rule and subject), rather than opening a new one.
-pub fn joins_incident(last_ms: i64, now_ms: i64, window_secs: i64) -> bool {
-    now_ms >= last_ms && now_ms - last_ms <= window_secs * 1000
 }
 
 #[cfg(test)]
@@ -367,9 +367,18 @@ mod tests {
     }
 
     #[test]
-    fn later_events_join_the_open_incident_within_its_window() {
-        assert!(joins_incident(0, 10 * MIN, 600));
-        assert!(!joins_incident(0, 10 * MIN + 1, 600));
-        assert!(!joins_incident(10 * MIN, 0, 600), "never backwards");
+    fn an_incident_stays_open_for_its_rules_window_after_its_last_event() {
+        let policy = AlertPolicy::default();
+        let now = 100 * MIN;
+        assert_eq!(
+            policy.open_since(AlertRule::NetworkManyAddresses, now),
+            90 * MIN
+        );
+        assert_eq!(policy.open_since(AlertRule::AccountFailures, now), 40 * MIN);
+        assert_eq!(
+            policy.open_since(AlertRule::NetworkHop, now),
+            40 * MIN,
+            "hops of one account within an hour are one incident"
+        );
     }
 }
