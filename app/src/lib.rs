@@ -145,6 +145,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/staff/customers/:id") view=pages::StaffCustomerPage ssr=SsrMode::Async />
                 <Route path=path!("/staff/team") view=pages::StaffTeamPage ssr=SsrMode::Async />
                 <Route path=path!("/staff/roles") view=pages::StaffRolesPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/alerts") view=pages::StaffAlertsPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }

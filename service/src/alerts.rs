@@ -325,15 +325,15 @@ impl Alerts {
             alerts.truncate(ALERTS_PAGE_SIZE as usize);
             alerts.last().map_or(0, |a| a.id)
         });
+        let mut named: Vec<UserId> = Vec::new();
+        for alert in &alerts {
+            named.extend(alert.account);
+            named.extend(alert.acknowledged.as_ref().map(|ack| ack.by));
+        }
+        named.sort_unstable_by_key(|id| id.0);
+        named.dedup();
         let mut accounts = BTreeMap::new();
-        for id in alerts
-            .iter()
-            .flat_map(|a| [a.account, a.acknowledged.as_ref().map(|ack| ack.by)])
-            .flatten()
-        {
-            if accounts.contains_key(&id) {
-                continue;
-            }
+        for id in named {
             if let Some(user) = repo.find_user(id).await? {
                 accounts.insert(
                     id,

@@ -13,12 +13,14 @@ use crate::error::AppError;
 use crate::ssr;
 
 mod access;
+mod alerts;
 mod passkeys;
 mod security;
 mod staff;
 mod team;
 mod two_factor;
 pub use access::{access_of, Access, ENDPOINTS};
+pub use alerts::*;
 pub use passkeys::*;
 pub use security::*;
 pub use staff::*;

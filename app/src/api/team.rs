@@ -43,6 +43,8 @@ pub enum ConsoleLink {
     Team,
     /// The roles (`role.manage`).
     Roles,
+    /// The security alerts (`alerts.read`).
+    Alerts,
 }
 
 impl ConsoleLink {
@@ -55,6 +57,7 @@ impl ConsoleLink {
                 may(Permission::StaffManage) || may(Permission::RoleAssign),
             ),
             (ConsoleLink::Roles, may(Permission::RoleManage)),
+            (ConsoleLink::Alerts, may(Permission::AlertsRead)),
         ]
         .into_iter()
         .filter_map(|(link, held)| held.then_some(link))
@@ -121,7 +124,10 @@ const INVITE_COOKIE: &str = "lk_invite";
 
 /// Who may see the team page: whoever manages the team or hands roles out.
 #[cfg(feature = "ssr")]
-fn gate<T>(user: &service::accounts::CurrentUser, any_of: &[Permission]) -> Result<(), Gated<T>> {
+pub(super) fn gate<T>(
+    user: &service::accounts::CurrentUser,
+    any_of: &[Permission],
+) -> Result<(), Gated<T>> {
     if any_of.iter().any(|p| user.may(*p)) {
         Ok(())
     } else if user.has_second_factor == Some(false) {

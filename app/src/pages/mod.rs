@@ -1,5 +1,6 @@
 mod account;
 mod activity;
+mod alerts;
 mod login;
 mod passkeys;
 mod privacy;
@@ -14,6 +15,7 @@ mod verify;
 
 pub use account::AccountPage;
 pub use activity::{device_text, event_text, ActivityPage};
+pub use alerts::StaffAlertsPage;
 pub use login::LoginPage;
 pub use privacy::PrivacyPage;
 pub use recover::{RecoverPage, RecoverSentPage, ResetPasswordPage};
