@@ -33,6 +33,11 @@ export const SERVER_ENV: Record<string, string> = {
   // Every test registers from 127.0.0.1; the per-IP limits are tested over HTTP.
   LATCHKEY_REGISTRATIONS_PER_IP_PER_HOUR: "10000",
   LATCHKEY_SIGN_INS_PER_IP_PER_MINUTE: "10000",
+  // The same goes for failed sign-ins: the suite's dozen or so wrong
+  // passwords, each for another address, all come from 127.0.0.1. And it
+  // grants roles at whatever hour it runs. Both rules are tested over HTTP.
+  LATCHKEY_ALERT_NETWORK_ADDRESSES: "50",
+  LATCHKEY_ALERT_WORKING_HOURS: "Mon-Sun 00:00-24:00",
   // Sudo mode lapses after 20 s here (5 min by default), so one test can
   // wait it out; every other flow finishes well within it.
   LATCHKEY_REAUTH_SECS: "20",

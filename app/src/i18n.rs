@@ -492,8 +492,51 @@ messages! {
     AuditSupportViewEnded => "Support view ended", "客服查看已结束";
     AuditAccountErased => "Account erased", "账户已清除";
     AuditLogArchived => "Log entries archived", "日志记录已归档";
+    AuditAlertAcknowledged => "Security alert acknowledged", "安全警报已确认";
     ColId => "No.", "编号";
     RoleRequired => "Choose a role.", "请选择角色。";
+
+    // Alerts and the response to a compromise
+    AlertsTitle => "Alerts", "警报";
+    AlertsIntro => "Security alerts, newest first. Each incident is listed once: later events of the same rule about the same account or network add to it.", "安全警报，最新的在前。每个事件只列出一次：同一规则针对同一账户或网络的后续事件会累加到其中。";
+    AlertsLive => "New alerts appear at the top as they are raised. Without JavaScript, reload the page to see them.", "新警报产生后会显示在顶部。未启用 JavaScript 时，请刷新页面查看。";
+    AlertsNewArrived => "A new alert arrived.", "收到一条新警报。";
+    NoAlerts => "No alerts yet.", "目前没有警报。";
+    OlderAlerts => "Older alerts", "更早的警报";
+    AlertSubject => "About", "对象";
+    AlertNetwork => "Network", "网络";
+    AlertAddress => "Address of the latest event", "最近事件的地址";
+    AlertEvents => "Events", "事件数";
+    AlertFirst => "First", "首次";
+    AlertLast => "Latest", "最近";
+    AlertState => "State", "状态";
+    AlertOpen => "Not acknowledged", "未确认";
+    AlertAcknowledgedBy => "Acknowledged by", "确认人";
+    AlertNote => "Note", "备注";
+    ObsFailures => "Failed sign-ins in the window", "时间窗口内的登录失败次数";
+    ObsAddresses => "Addresses failing from this network in the window", "时间窗口内从该网络登录失败的地址数";
+    ObsSecondsAfterReset => "Seconds after the password reset", "距密码重置的秒数";
+    ObsSecondsApart => "Seconds between the two sign-ins", "两次登录间隔的秒数";
+    ObsViews => "Support views in the window", "时间窗口内的客服查看次数";
+    ObsGrants => "Grants", "授予次数";
+    ObsOverdue => "Overdue items", "逾期项目数";
+    RuleAccountFailures => "Many failed sign-ins for one account", "同一账户多次登录失败";
+    RuleNetworkManyAddresses => "One network failing sign-ins for many addresses", "同一网络对多个地址登录失败";
+    RuleNewDeviceAfterReset => "New browser on another network soon after a password reset", "密码重置后不久从其他网络的新浏览器登录";
+    RuleNetworkHop => "Sign-ins from two networks too close in time", "短时间内从两个网络登录";
+    RuleRepeatedSupportViews => "One customer viewed by support repeatedly", "客服多次查看同一客户";
+    RuleOffHoursGrant => "Staff role granted outside working hours", "在工作时间以外授予员工角色";
+    RuleReviewItemOverdue => "Access-review item overdue", "权限审查项目逾期";
+    AckHeading => "Acknowledge", "确认";
+    NoteLabel => "Note", "备注";
+    NoteHint => "One line, at most 500 characters: what you checked or did.", "一行，最多 500 个字符：您检查或处理了什么。";
+    AckButton => "Acknowledge", "确认";
+    AlertAlreadyAcknowledged => "Someone acknowledged this alert already.", "已有人确认了此警报。";
+    AcknowledgedNotice => "Acknowledged. Your note is recorded in the audit log.", "已确认。您的备注已记入审计日志。";
+    RespondedNotice => "Done: every session of the customer ended, their browsers are forgotten, a new password is required, and they were mailed what happened and what to do.", "已完成：该客户的所有会话均已结束，其浏览器均已被遗忘，必须设置新密码，并已通过邮件告知客户发生了什么以及该怎么做。";
+    ActRespondToCompromise => "Respond to compromise", "应对账户被盗";
+    RespondHint => "One step: ends every session, forgets every browser the account knows, requires a new password, and mails the customer what happened and what to do.", "一步完成：结束所有会话，遗忘该账户记住的所有浏览器，要求设置新密码，并通过邮件告知客户发生了什么以及该怎么做。";
+    EvSupportRespondedToCompromise => "Support secured your account after a suspected compromise", "客服在怀疑账户被盗后保护了您的账户";
 }
 
 /// The text for a stable error code (field or page level).
@@ -558,6 +601,7 @@ pub fn code_text(code: &str) -> T {
         "team.role_required" => T::RoleRequired,
         "audit.day_invalid" => T::AuditDayInvalid,
         "audit.kind_unknown" => T::AuditKindUnknown,
+        "alert.already_acknowledged" => T::AlertAlreadyAcknowledged,
         _ => T::InvalidField,
     }
 }

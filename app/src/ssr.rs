@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use service::accounts::CurrentUser;
 use service::ports::Origin;
-use service::{Accounts, ServiceError, Support};
+use service::{Accounts, Alerts, ServiceError, Support};
 
 use crate::api::FormFlash;
 use crate::error::{AppError, FieldError};
@@ -25,6 +25,8 @@ pub struct AppContext {
     pub accounts: Arc<Accounts>,
     /// The staff console's use cases, over the same ports.
     pub support: Arc<Support>,
+    /// The console's alerts.
+    pub alerts: Arc<Alerts>,
     pub cookies: CookiePolicy,
 }
 
@@ -201,6 +203,27 @@ pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
 /// holds the permission and the signed-in password has not expired.
 pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
     authorize(permission, false).await
+}
+
+/// [`require`] for a request that is not a server function (the alerts'
+/// event stream): run with the request's parts and the app's context in a
+/// reactive owner of its own, as a server function is.
+pub async fn require_for_request(
+    parts: Parts,
+    context: AppContext,
+    permission: Permission,
+) -> Result<CurrentUser, AppError> {
+    let owner = Owner::new();
+    owner
+        .with(|| {
+            leptos::reactive::computed::ScopedFuture::new(async move {
+                provide_context(parts);
+                provide_context(ResponseOptions::default());
+                provide_context(context);
+                require(permission).await
+            })
+        })
+        .await
 }
 
 /// [`require`] for the one thing an expired password still allows: changing it.

@@ -50,10 +50,13 @@ pub enum ActivityKind {
     /// the history finds when the view ended.
     SupportViewed,
     SupportResentVerification,
+    /// Staff answered a suspected compromise: every session ended, every
+    /// browser forgotten, a password reset required, the owner mailed.
+    SupportRespondedToCompromise,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 42] = [
+    pub const ALL: [ActivityKind; 43] = [
         ActivityKind::Registered,
         ActivityKind::EmailVerified,
         ActivityKind::VerificationResent,
@@ -96,6 +99,7 @@ impl ActivityKind {
         ActivityKind::SupportRemovedSecondFactors,
         ActivityKind::SupportViewed,
         ActivityKind::SupportResentVerification,
+        ActivityKind::SupportRespondedToCompromise,
     ];
 
     /// The stable name stored in the database.
@@ -143,6 +147,7 @@ impl ActivityKind {
             ActivityKind::SupportRemovedSecondFactors => "support_removed_second_factors",
             ActivityKind::SupportViewed => "support_viewed",
             ActivityKind::SupportResentVerification => "support_resent_verification",
+            ActivityKind::SupportRespondedToCompromise => "support_responded_to_compromise",
         }
     }
 

@@ -37,10 +37,12 @@ pub enum AuditKind {
     AccountErased,
     /// Entries moved to an archive file; the chain continues from its last.
     LogArchived,
+    /// A staff member acknowledged an alert, with a note.
+    AlertAcknowledged,
 }
 
 impl AuditKind {
-    const OWN: [AuditKind; 7] = [
+    const OWN: [AuditKind; 8] = [
         AuditKind::RoleGranted,
         AuditKind::RoleRevoked,
         AuditKind::StaffOffboarded,
@@ -48,6 +50,7 @@ impl AuditKind {
         AuditKind::SupportViewEnded,
         AuditKind::AccountErased,
         AuditKind::LogArchived,
+        AuditKind::AlertAcknowledged,
     ];
 
     /// The stable name stored in the entry (an activity keeps its own name).
@@ -61,6 +64,7 @@ impl AuditKind {
             AuditKind::SupportViewEnded => "support_view_ended",
             AuditKind::AccountErased => "account_erased",
             AuditKind::LogArchived => "log_archived",
+            AuditKind::AlertAcknowledged => "alert_acknowledged",
         }
     }
 

@@ -5,6 +5,7 @@
 //! validation the server enforces.
 
 pub mod activity;
+pub mod alert;
 pub mod audit;
 pub mod email;
 pub mod ids;
@@ -24,6 +25,7 @@ pub mod text;
 pub mod user_agent;
 
 pub use activity::ActivityKind;
+pub use alert::{AlertPolicy, AlertRule};
 pub use email::{Email, EmailError};
 pub use ids::UserId;
 pub use locale::Locale;

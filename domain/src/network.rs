@@ -18,9 +18,38 @@ pub fn limit_key(ip: &str) -> String {
     }
 }
 
+/// The network an address belongs to, as the detection rules compare
+/// them: an IPv4 address's /24, an IPv6 address's /48 (one site), an
+/// IPv4-mapped address as IPv4. Text that is not an address is kept as it is.
+pub fn network_of(ip: &str) -> String {
+    match ip.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+        Ok(IpAddr::V4(v4)) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        Ok(IpAddr::V6(v6)) => {
+            let [a, b, c, ..] = v6.segments();
+            format!("{}/48", Ipv6Addr::new(a, b, c, 0, 0, 0, 0, 0))
+        }
+        Err(_) => ip.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn networks_are_an_ipv4_slash_24_and_an_ipv6_slash_48() {
+        assert_eq!(network_of("203.0.113.7"), "203.0.113.0/24");
+        assert_eq!(network_of("::ffff:203.0.113.9"), "203.0.113.0/24");
+        assert_ne!(network_of("203.0.113.7"), network_of("203.0.114.7"));
+        assert_eq!(network_of("2001:db8:1:2::1"), "2001:db8:1::/48");
+        assert_eq!(
+            network_of("2001:db8:1:ffff::1"),
+            network_of("2001:db8:1:2::1")
+        );
+    }
 
     #[test]
     fn ipv6_addresses_of_one_slash_64_share_a_key() {

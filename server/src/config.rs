@@ -6,8 +6,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use domain::alert::{AlertPolicy, Threshold, WorkingHours};
 use ipnet::IpNet;
 use service::config::{Argon2Params, RateLimit};
+use service::ports::AlertChannel;
 use service::Policy;
 use store::Backend;
 use url::Url;
@@ -31,7 +33,32 @@ pub struct Config {
     /// with year-long immutable caching.
     pub hash_file: Option<PathBuf>,
     pub policy: Policy,
+    /// Where new alerts are posted, signed, if anywhere.
+    pub alert_webhook: Option<AlertWebhook>,
+    /// Where new alerts are mailed, if anywhere.
+    pub alert_mail_to: Option<String>,
+    /// The first back-off of a failed alert delivery (doubled after each
+    /// failure), and the attempts before it is given up.
+    pub alert_retry_secs: i64,
+    pub alert_max_attempts: i64,
 }
+
+/// The alert webhook: its URL and the secret its bodies are signed with.
+/// Neither is ever logged (a URL may carry a token of its own).
+#[derive(Clone)]
+pub struct AlertWebhook {
+    pub url: Url,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for AlertWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AlertWebhook { .. }")
+    }
+}
+
+/// Shortest webhook secret accepted, in bytes.
+const MIN_WEBHOOK_SECRET_BYTES: usize = 16;
 
 /// A setting that cannot be used, with the reason.
 #[derive(Debug, thiserror::Error)]
@@ -306,6 +333,17 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
             defaults.mail_retention_secs / 86_400,
         )? * 86_400,
         pending_totp_secs: defaults.pending_totp_secs,
+        alerts: alert_policy(env)?,
+        alert_zone: {
+            let zone = env.text("LATCHKEY_ALERT_TIME_ZONE", "UTC");
+            zone.parse::<chrono_tz::Tz>().map_err(|_| {
+                error(
+                    "LATCHKEY_ALERT_TIME_ZONE",
+                    format!("{zone:?} is not an IANA time zone (such as Europe/Berlin)"),
+                )
+            })?
+        },
+        alert_channels: Vec::new(),
     };
     if policy.reset_code_attempts == 0 {
         return Err(error("LATCHKEY_RESET_CODE_ATTEMPTS", "must be at least 1"));
@@ -323,6 +361,47 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
         return Err(error("LATCHKEY_PASSWORD_MIN_CHARS", "must be at least 8"));
     }
 
+    let alert_webhook = match (env.0)("LATCHKEY_ALERT_WEBHOOK_URL").filter(|v| !v.trim().is_empty())
+    {
+        None => None,
+        Some(raw) => {
+            let url = Url::parse(raw.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+                .ok_or_else(|| {
+                    error(
+                        "LATCHKEY_ALERT_WEBHOOK_URL",
+                        "must be an http:// or https:// URL",
+                    )
+                })?;
+            let secret = (env.0)("LATCHKEY_ALERT_WEBHOOK_SECRET").unwrap_or_default();
+            if secret.len() < MIN_WEBHOOK_SECRET_BYTES {
+                return Err(error(
+                    "LATCHKEY_ALERT_WEBHOOK_SECRET",
+                    format!("must be set to at least {MIN_WEBHOOK_SECRET_BYTES} bytes with LATCHKEY_ALERT_WEBHOOK_URL"),
+                ));
+            }
+            Some(AlertWebhook { url, secret })
+        }
+    };
+    let alert_mail_to = match (env.0)("LATCHKEY_ALERT_MAIL_TO").filter(|v| !v.trim().is_empty()) {
+        None => None,
+        Some(raw) => Some(
+            domain::Email::parse(&raw)
+                .map_err(|_| error("LATCHKEY_ALERT_MAIL_TO", "must be one mail address"))?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let mut policy = policy;
+    policy.alert_channels = [
+        alert_webhook.as_ref().map(|_| AlertChannel::Webhook),
+        alert_mail_to.as_ref().map(|_| AlertChannel::Mail),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+
     let smtp_url = (env.0)("LATCHKEY_SMTP_URL").filter(|v| !v.is_empty());
     if let Some(url) = &smtp_url {
         Url::parse(url).map_err(|e| error("LATCHKEY_SMTP_URL", format!("not a valid URL: {e}")))?;
@@ -339,6 +418,66 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
         site_root: env.text("LEPTOS_SITE_ROOT", "target/site"),
         hash_file: hash_file(env)?,
         policy,
+        alert_webhook,
+        alert_mail_to,
+        alert_retry_secs: env.positive("LATCHKEY_ALERT_RETRY_SECS", 30)?,
+        alert_max_attempts: env.positive("LATCHKEY_ALERT_MAX_ATTEMPTS", 12)?,
+    })
+}
+
+/// The detection rules' thresholds (README, "Detection and alerts").
+fn alert_policy<F: Fn(&str) -> Option<String>>(
+    env: &Settings<F>,
+) -> Result<AlertPolicy, ConfigError> {
+    let defaults = AlertPolicy::default();
+    let threshold = |count: &'static str, window: &'static str, default: Threshold| {
+        Ok::<_, ConfigError>(Threshold {
+            count: env.parsed(count, default.count)?,
+            window_secs: env.positive(window, default.window_secs)?,
+        })
+    };
+    let seconds = |name: &'static str, default: i64| {
+        let value = env.parsed(name, default)?;
+        if value < 0 {
+            return Err(error(
+                name,
+                "must be 0 (off) or a positive number of seconds",
+            ));
+        }
+        Ok(value)
+    };
+    let hours = env.text("LATCHKEY_ALERT_WORKING_HOURS", "Mon-Fri 08:00-18:00");
+    Ok(AlertPolicy {
+        account_failures: threshold(
+            "LATCHKEY_ALERT_ACCOUNT_FAILURES",
+            "LATCHKEY_ALERT_ACCOUNT_FAILURES_WINDOW_SECS",
+            defaults.account_failures,
+        )?,
+        network_addresses: threshold(
+            "LATCHKEY_ALERT_NETWORK_ADDRESSES",
+            "LATCHKEY_ALERT_NETWORK_ADDRESSES_WINDOW_SECS",
+            defaults.network_addresses,
+        )?,
+        reset_new_device_secs: seconds(
+            "LATCHKEY_ALERT_RESET_NEW_DEVICE_SECS",
+            defaults.reset_new_device_secs,
+        )?,
+        network_hop_secs: seconds("LATCHKEY_ALERT_NETWORK_HOP_SECS", defaults.network_hop_secs)?,
+        support_views: threshold(
+            "LATCHKEY_ALERT_SUPPORT_VIEWS",
+            "LATCHKEY_ALERT_SUPPORT_VIEWS_WINDOW_SECS",
+            defaults.support_views,
+        )?,
+        working_hours: if hours.trim().eq_ignore_ascii_case("off") {
+            None
+        } else {
+            Some(WorkingHours::parse(&hours).ok_or_else(|| {
+                error(
+                    "LATCHKEY_ALERT_WORKING_HOURS",
+                    format!("cannot read {hours:?}: write days and hours like \"Mon-Fri 08:00-18:00\", or \"off\""),
+                )
+            })?)
+        },
     })
 }
 
@@ -459,11 +598,58 @@ mod tests {
                 &[("LATCHKEY_STAFF_SESSION_IDLE_SECS", "0")],
                 "LATCHKEY_STAFF_SESSION_IDLE_SECS",
             ),
+            (
+                &[("LATCHKEY_ALERT_WEBHOOK_URL", "https://hooks.example.com/x")],
+                "LATCHKEY_ALERT_WEBHOOK_SECRET",
+            ),
+            (
+                &[("LATCHKEY_ALERT_WEBHOOK_URL", "ftp://hooks.example.com/x")],
+                "LATCHKEY_ALERT_WEBHOOK_URL",
+            ),
+            (
+                &[("LATCHKEY_ALERT_MAIL_TO", "not an address")],
+                "LATCHKEY_ALERT_MAIL_TO",
+            ),
+            (
+                &[("LATCHKEY_ALERT_WORKING_HOURS", "weekdays")],
+                "LATCHKEY_ALERT_WORKING_HOURS",
+            ),
+            (
+                &[("LATCHKEY_ALERT_TIME_ZONE", "Mars/Olympus")],
+                "LATCHKEY_ALERT_TIME_ZONE",
+            ),
+            (
+                &[("LATCHKEY_ALERT_NETWORK_HOP_SECS", "-1")],
+                "LATCHKEY_ALERT_NETWORK_HOP_SECS",
+            ),
         ];
         for (pairs, setting) in cases {
             let err = config(pairs).unwrap_err();
             assert_eq!(err.setting, *setting, "{err}");
         }
+    }
+
+    #[test]
+    fn alerts_go_where_they_are_configured_and_the_secret_stays_out_of_debug() {
+        let quiet = config(&[]).unwrap();
+        assert!(quiet.policy.alert_channels.is_empty());
+        assert_eq!(quiet.policy.alerts, AlertPolicy::default());
+        let both = config(&[
+            ("LATCHKEY_ALERT_WEBHOOK_URL", "https://hooks.example.com/x"),
+            ("LATCHKEY_ALERT_WEBHOOK_SECRET", "a-long-enough-secret"),
+            ("LATCHKEY_ALERT_MAIL_TO", "SOC@example.com"),
+            ("LATCHKEY_ALERT_WORKING_HOURS", "off"),
+            ("LATCHKEY_ALERT_TIME_ZONE", "Asia/Shanghai"),
+        ])
+        .unwrap();
+        assert_eq!(
+            both.policy.alert_channels,
+            [AlertChannel::Webhook, AlertChannel::Mail]
+        );
+        assert_eq!(both.alert_mail_to.as_deref(), Some("soc@example.com"));
+        assert_eq!(both.policy.alerts.working_hours, None);
+        assert_eq!(both.policy.alert_zone, chrono_tz::Tz::Asia__Shanghai);
+        assert!(!format!("{both:?}").contains("a-long-enough-secret"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `latchkey` server: configuration, storage, router, middleware, mail
 //! delivery and periodic jobs. `main.rs` is only the command line.
 
+mod alerts;
 pub mod cli;
 pub mod config;
 pub mod mailer;
@@ -22,9 +23,10 @@ use http::StatusCode;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use service::alerts::run_alert_delivery;
 use service::mail::{run_delivery, Mailer};
 use service::ports::Health;
-use service::{Accounts, Clock, Staff, Support, SystemClock};
+use service::{Accounts, Alerts, Clock, Staff, Support, SystemClock};
 use store::SqlStore;
 use tokio::net::TcpListener;
 
@@ -232,6 +234,24 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
             reason: e.to_string(),
         })?,
     );
+    let senders = alerts::AlertSenders::new(
+        config.alert_webhook.clone(),
+        config.alert_mail_to.clone(),
+        mailer.clone(),
+        config.public_url.as_str(),
+    )
+    .map_err(|reason| StartError::Setting {
+        setting: "LATCHKEY_ALERT_WEBHOOK_URL",
+        reason,
+    })?;
+    tokio::spawn(run_alert_delivery(
+        repository.clone(),
+        Arc::new(senders),
+        clock.clone(),
+        config.alert_retry_secs,
+        config.alert_max_attempts,
+        Duration::from_millis(500),
+    ));
     tokio::spawn(run_delivery(
         repository,
         mailer,
@@ -257,11 +277,17 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
     };
     let routes = route_list().to_vec();
     let support = Arc::new(Support::new(accounts.clone()));
+    let alert_list = Arc::new(Alerts::new(accounts.clone()));
     let context = AppContext {
         accounts,
         support,
+        alerts: alert_list,
         cookies,
     };
+    let stream_state = (
+        context.clone(),
+        Arc::<str>::from(config.public_url.as_str()),
+    );
     let state = ServerState {
         leptos: leptos.clone(),
         store,
@@ -272,6 +298,10 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/lang/{tag}", get(set_language))
+        .route(
+            "/api/staff/alerts/stream",
+            get(alerts::stream).with_state(stream_state),
+        )
         .nest_service(&format!("/{PKG_DIR}"), bundle_service(&config))
         .leptos_routes_with_context(&state, routes, provide.clone(), {
             let leptos = leptos.clone();

@@ -463,15 +463,14 @@ impl Accounts {
         // takes says nothing about the address.
         let subject = user.as_ref().map_or(NOBODY, |u| u.id);
         let browser = self.browser(subject, device_token).await?;
+        // The typed address, keyed: what limits and detection count under.
+        let typed = address.as_ref().map(Email::as_str).unwrap_or(email);
+        let address_key = self.key.token_hash(&typed.to_lowercase());
         let _stranger = if browser.devices.known {
             None
         } else {
-            let typed = address.as_ref().map(Email::as_str).unwrap_or(email);
             self.limit(
-                &format!(
-                    "sign_in:account:{}",
-                    self.key.token_hash(&typed.to_lowercase())
-                ),
+                &format!("sign_in:account:{address_key}"),
                 self.policy.sign_in_per_account,
             )
             .await?;
@@ -505,10 +504,14 @@ impl Accounts {
                     .await?;
                     tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "wrong_password", "sign-in refused");
                 }
+                self.detect_failed_sign_in(&address_key, Some(user.id), origin, now)
+                    .await?;
                 return Err(ServiceError::InvalidCredentials);
             }
             None => {
                 self.count_unknown_address(origin, now).await?;
+                self.detect_failed_sign_in(&address_key, None, origin, now)
+                    .await?;
                 tracing::info!(ip = %origin.ip, outcome = "unknown_account", "sign-in refused");
                 return Err(ServiceError::InvalidCredentials);
             }
@@ -621,6 +624,8 @@ impl Accounts {
                 now,
             ));
         }
+        self.detect_sign_in(user.id, browser.devices.known, origin, now)
+            .await?;
         let session = NewSession {
             user_id: user.id,
             token_hash: self.key.token_hash(&token),

@@ -1,4 +1,6 @@
-use domain::{LockoutPolicy, PasswordPolicy, SessionLifetime};
+use domain::{AlertPolicy, LockoutPolicy, PasswordPolicy, SessionLifetime};
+
+use crate::ports::AlertChannel;
 
 /// argon2id cost. The defaults are OWASP's recommendation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +99,13 @@ pub struct Policy {
     pub mail_retention_secs: i64,
     /// An authenticator app set up but not confirmed is forgotten after this.
     pub pending_totp_secs: i64,
+    /// The detection rules' thresholds.
+    pub alerts: AlertPolicy,
+    /// The zone the working hours of the off-hours rule are in.
+    pub alert_zone: chrono_tz::Tz,
+    /// Where a new alert is delivered besides the console (none: the
+    /// console only).
+    pub alert_channels: Vec<AlertChannel>,
 }
 
 impl Default for Policy {
@@ -167,6 +176,9 @@ impl Default for Policy {
             mail_retry_secs: 30,
             mail_retention_secs: 7 * 24 * 60 * 60,
             pending_totp_secs: 10 * 60,
+            alerts: AlertPolicy::default(),
+            alert_zone: chrono_tz::Tz::UTC,
+            alert_channels: Vec::new(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! storage is reached through the ports in [`ports`], implemented by `store`.
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod clock;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod time_format;
 pub mod totp;
 
 pub use accounts::{Accounts, ClientInfo};
+pub use alerts::Alerts;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Policy;
 pub use crypto::ServerKey;

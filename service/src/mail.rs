@@ -510,6 +510,12 @@ pub enum StaffChange<'a> {
     RemovedSecondFactors,
     /// A read-only support view of the portal started.
     StartedView,
+    /// Someone else may have got in: every session ended, every browser
+    /// forgotten, the old password void; the link sets a new one.
+    RespondedToCompromise {
+        link: &'a str,
+        valid_minutes: i64,
+    },
 }
 
 /// Tells the owner what a staff member did to the account, who, and why:
@@ -530,17 +536,21 @@ pub fn staff_action_mail(
         (Locale::En, StaffChange::RequiredPasswordReset { .. }) => ("Choose a new password for your Latchkey account", "asked you to choose a new password: your old password no longer works and every session ended"),
         (Locale::En, StaffChange::RemovedSecondFactors) => ("Support removed the second factors of your Latchkey account", "removed your authenticator app, passkeys and recovery codes: your password alone signs in now. Add a second factor again on your account's two-factor page"),
         (Locale::En, StaffChange::StartedView) => ("Support is viewing your Latchkey account", "opened a read-only view of your account pages for a short time: they see what you see there, but cannot change anything, and never see your password, codes or keys"),
+        (Locale::En, StaffChange::RespondedToCompromise { .. }) => ("We secured your Latchkey account: choose a new password", "believes someone else may have got into your account, and secured it: every device was signed out, every browser your account knew is forgotten, and your old password no longer works"),
         (Locale::ZhCn, StaffChange::Unlocked) => ("客服解除了您 Latchkey 账户的登录锁定", "解除了您账户的登录锁定"),
         (Locale::ZhCn, StaffChange::EndedSessions) => ("客服让您的 Latchkey 账户在所有设备上退出登录", "结束了您账户的所有会话：请在各设备上重新登录"),
         (Locale::ZhCn, StaffChange::Disabled) => ("您的 Latchkey 账户已被停用", "停用了您的账户：它无法登录，所有会话均已结束。如果您认为有误，请联系客服"),
         (Locale::ZhCn, StaffChange::Enabled) => ("您的 Latchkey 账户已重新启用", "重新启用了您的账户：您可以登录了"),
         (Locale::ZhCn, StaffChange::RequiredPasswordReset { .. }) => ("请为您的 Latchkey 账户设置新密码", "要求您设置新密码：旧密码已失效，所有会话均已结束"),
         (Locale::ZhCn, StaffChange::RemovedSecondFactors) => ("客服移除了您 Latchkey 账户的第二验证方式", "移除了您的身份验证器应用、通行密钥和恢复码：现在仅凭密码即可登录。您可以在账户的两步验证页面重新添加"),
+        (Locale::ZhCn, StaffChange::RespondedToCompromise { .. }) => ("我们已保护您的 Latchkey 账户：请设置新密码", "认为可能有他人进入了您的账户，并已采取保护措施：所有设备均已退出登录，您账户记住的所有浏览器均已被遗忘，旧密码已失效"),
         (Locale::ZhCn, StaffChange::StartedView) => ("客服正在查看您的 Latchkey 账户", "以只读方式短时查看您的账户页面：他们能看到您在这些页面上看到的内容，但无法做任何更改，也永远看不到您的密码、验证码或密钥"),
     };
     let link = match (locale, change) {
         (Locale::En, StaffChange::RequiredPasswordReset { link, valid_minutes }) => format!("Choose the new password here (the link works once, for {valid_minutes} minutes; afterwards \"Forgot your password?\" sends another):\n\n{link}\n\n"),
         (Locale::ZhCn, StaffChange::RequiredPasswordReset { link, valid_minutes }) => format!("请在这里设置新密码（链接只能使用一次，{valid_minutes} 分钟内有效；之后可通过“忘记密码？”重新获取）：\n\n{link}\n\n"),
+        (Locale::En, StaffChange::RespondedToCompromise { link, valid_minutes }) => format!("What to do now:\n\n1. Choose a new password here, one you use nowhere else (the link works once, for {valid_minutes} minutes; afterwards \"Forgot your password?\" sends another):\n\n{link}\n\n2. Change the password of this mailbox too, and sign it out everywhere: whoever got in may read your mail.\n3. Once signed in, look at your activity history and your second factors (authenticator app, passkeys), and remove anything you do not recognise.\n\n"),
+        (Locale::ZhCn, StaffChange::RespondedToCompromise { link, valid_minutes }) => format!("接下来请您：\n\n1. 在这里设置一个您在其他地方都没有用过的新密码（链接只能使用一次，{valid_minutes} 分钟内有效；之后可通过“忘记密码？”重新获取）：\n\n{link}\n\n2. 同时更改此邮箱的密码，并让它在所有设备上退出登录：进入您账户的人可能会读取您的邮件。\n3. 登录后查看您的活动记录和第二验证方式（身份验证器应用、通行密钥），删除任何您不认识的内容。\n\n"),
         _ => String::new(),
     };
     let body = match locale {

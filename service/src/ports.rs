@@ -881,6 +881,157 @@ pub struct AuditFilter {
     pub until_ms: Option<i64>,
 }
 
+/// A failed sign-in as the detection rules count it: the client's network
+/// (its per-address limit key) and the keyed hash of the address typed,
+/// whether an account has it or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedSignIn<'a> {
+    pub network: &'a str,
+    pub address_key: &'a str,
+    pub at_ms: i64,
+}
+
+/// What the failed sign-ins noted so far add up to, the new one included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureCounts {
+    /// Distinct addresses that failed from the network since `network_since`.
+    pub addresses_from_network: u32,
+    /// Failures for the address since `address_since`.
+    pub failures_for_address: u32,
+}
+
+/// Where a new alert is sent, through the alert delivery queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertChannel {
+    /// A signed JSON `POST` to the configured URL.
+    Webhook,
+    /// A mail to the configured address.
+    Mail,
+}
+
+impl AlertChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertChannel::Webhook => "webhook",
+            AlertChannel::Mail => "mail",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<AlertChannel> {
+        [AlertChannel::Webhook, AlertChannel::Mail]
+            .into_iter()
+            .find(|c| c.as_str() == name)
+    }
+}
+
+/// One event of a rule, to store as a new incident or to add to the open
+/// one of the same rule and subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert<'a> {
+    pub rule: domain::AlertRule,
+    /// Whom or what it is about: `account:ID`, `network:KEY`.
+    pub subject_key: &'a str,
+    /// The account it is about, if any.
+    pub account: Option<UserId>,
+    /// The client address of the event, if one made it.
+    pub ip: Option<&'a str>,
+    /// The rule's measure at this event (failures, addresses, views).
+    pub observed: i64,
+    pub at_ms: i64,
+    /// An incident whose last event is older than this is closed: the
+    /// event opens a new one.
+    pub open_since_ms: i64,
+}
+
+/// What a staff member wrote when acknowledging an alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acknowledgement {
+    pub by: UserId,
+    pub at_ms: i64,
+    pub note: String,
+}
+
+/// A stored alert: one incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecord {
+    pub id: i64,
+    pub rule: domain::AlertRule,
+    pub subject_key: String,
+    pub account: Option<UserId>,
+    /// The address of the latest event.
+    pub ip: Option<String>,
+    /// Events of the incident.
+    pub events: i64,
+    /// The rule's measure at the latest event.
+    pub observed: i64,
+    pub first_at: i64,
+    pub last_at: i64,
+    pub acknowledged: Option<Acknowledgement>,
+}
+
+/// An alert's delivery, leased to one worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertDelivery {
+    pub id: i64,
+    pub channel: AlertChannel,
+    pub attempts: i64,
+    pub alert: AlertRecord,
+}
+
+/// Alerts: the failed sign-ins the rules count, the incidents, their
+/// acknowledgement and their delivery queue (leased like the mail queue).
+#[async_trait]
+pub trait AlertRepo: Send + Sync {
+    /// Notes a failed sign-in and counts, with it, the distinct addresses
+    /// that failed from its network and the failures for its address.
+    async fn note_failed_sign_in(
+        &self,
+        attempt: &FailedSignIn<'_>,
+        network_since: i64,
+        address_since: i64,
+    ) -> StoreResult<FailureCounts>;
+    /// Adds the event to the open incident of its rule and subject (one
+    /// more event, the latest time, address and measure), or opens a new
+    /// one and queues its delivery on each channel, in one transaction
+    /// that runs one at a time across processes. Returns the alert's id and
+    /// whether it is new.
+    async fn raise_alert(
+        &self,
+        alert: &NewAlert<'_>,
+        channels: &[AlertChannel],
+    ) -> StoreResult<(i64, bool)>;
+    /// Newest first, older than `before_id` when given.
+    async fn alerts_page(
+        &self,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<AlertRecord>>;
+    /// Oldest first, newer than `after_id`: what a live list has not shown.
+    async fn alerts_after(&self, after_id: i64, limit: u32) -> StoreResult<Vec<AlertRecord>>;
+    async fn find_alert(&self, id: i64) -> StoreResult<Option<AlertRecord>>;
+    /// Acknowledges the alert with the note and appends the audit entry, in
+    /// one transaction; false when it was acknowledged already or is unknown.
+    async fn acknowledge_alert(
+        &self,
+        id: i64,
+        acknowledgement: &Acknowledgement,
+    ) -> StoreResult<bool>;
+    /// Leases the oldest due delivery until `lease_until`.
+    async fn claim_alert_delivery(
+        &self,
+        now_ms: i64,
+        lease_until: i64,
+    ) -> StoreResult<Option<AlertDelivery>>;
+    async fn mark_alert_delivered(&self, id: i64, now_ms: i64) -> StoreResult<()>;
+    /// Reschedules, or gives up when `next_attempt_at` is `None`.
+    async fn mark_alert_delivery_failed(
+        &self,
+        id: i64,
+        next_attempt_at: Option<i64>,
+        error: &str,
+    ) -> StoreResult<()>;
+}
+
 /// Everything the use cases need, implemented by one storage backend.
 pub trait Repository:
     UserRepo
@@ -891,6 +1042,7 @@ pub trait Repository:
     + PasskeyRepo
     + RoleRepo
     + SupportRepo
+    + AlertRepo
     + ActivityRepo
     + FlashRepo
     + RateLimitRepo
@@ -909,6 +1061,7 @@ impl<T> Repository for T where
         + PasskeyRepo
         + RoleRepo
         + SupportRepo
+        + AlertRepo
         + ActivityRepo
         + FlashRepo
         + RateLimitRepo

@@ -264,6 +264,7 @@ impl Staff {
             reason: reason.as_str(),
             at_ms: self.accounts.clock.now_ms(),
         };
+        let change_at = change.at_ms;
         let check = |snapshot: &RoleSnapshot| may_change_role(snapshot, actor, target, role);
         let repo = &self.accounts.repo;
         let changed = match edit {
@@ -273,7 +274,8 @@ impl Staff {
         if changed {
             match edit {
                 RoleEdit::Grant => {
-                    tracing::info!(actor = %actor, target = %target, %role, "role granted")
+                    tracing::info!(actor = %actor, target = %target, %role, "role granted");
+                    self.accounts.detect_grant(target, change_at).await?;
                 }
                 RoleEdit::Revoke => {
                     tracing::info!(actor = %actor, target = %target, %role, "role revoked")

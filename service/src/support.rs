@@ -55,10 +55,15 @@ pub enum SupportAction {
     /// Mails a fresh link to confirm the address (the earlier ones stop
     /// working); refused once the address is confirmed.
     ResendVerification,
+    /// Answers a suspected compromise in one step: every session ends,
+    /// every known browser is forgotten, the old password stops working
+    /// (with every earlier mailed link), and the customer is mailed what
+    /// happened, what to do, and a link to choose a new password.
+    RespondToCompromise,
 }
 
 impl SupportAction {
-    pub const ALL: [SupportAction; 7] = [
+    pub const ALL: [SupportAction; 8] = [
         SupportAction::Unlock,
         SupportAction::EndSessions,
         SupportAction::Disable,
@@ -66,6 +71,7 @@ impl SupportAction {
         SupportAction::RequirePasswordReset,
         SupportAction::RemoveSecondFactors,
         SupportAction::ResendVerification,
+        SupportAction::RespondToCompromise,
     ];
 
     /// What the actor must hold.
@@ -76,7 +82,9 @@ impl SupportAction {
             SupportAction::Unlock | SupportAction::ResendVerification => Permission::CustomerUnlock,
             SupportAction::EndSessions => Permission::CustomerSessions,
             SupportAction::Disable | SupportAction::Enable => Permission::CustomerDisable,
-            SupportAction::RequirePasswordReset => Permission::CustomerForceReset,
+            SupportAction::RequirePasswordReset | SupportAction::RespondToCompromise => {
+                Permission::CustomerForceReset
+            }
             SupportAction::RemoveSecondFactors => Permission::CustomerResetSecondFactor,
         }
     }
@@ -91,6 +99,7 @@ impl SupportAction {
             SupportAction::RequirePasswordReset => ActivityKind::SupportRequiredPasswordReset,
             SupportAction::RemoveSecondFactors => ActivityKind::SupportRemovedSecondFactors,
             SupportAction::ResendVerification => ActivityKind::SupportResentVerification,
+            SupportAction::RespondToCompromise => ActivityKind::SupportRespondedToCompromise,
         }
     }
 
@@ -104,6 +113,7 @@ impl SupportAction {
             SupportAction::RequirePasswordReset => "require_password_reset",
             SupportAction::RemoveSecondFactors => "remove_second_factors",
             SupportAction::ResendVerification => "resend_verification",
+            SupportAction::RespondToCompromise => "respond_to_compromise",
         }
     }
 }
@@ -359,21 +369,32 @@ impl Support {
                 StaffChange::Disabled,
             ),
             SupportAction::Enable => (vec![AccountChange::Enable], StaffChange::Enabled),
-            SupportAction::RequirePasswordReset => {
+            SupportAction::RequirePasswordReset | SupportAction::RespondToCompromise => {
                 let token = new_token();
                 effects = effects.with_token(accounts.reset_token(&token, now));
                 reset_link = accounts.link("/recover/reset", &token);
+                let valid_minutes = accounts.policy.reset_link_secs / 60;
                 // A password nobody knows replaces the old one, which joins
                 // the history (so it cannot simply be chosen again); the
                 // earlier mailed links go, the new one is stored after.
-                let changes = vec![
+                let mut changes = vec![
                     accounts.set_password(&new_token()).await?,
                     everywhere,
                     AccountChange::VoidTokensExceptReports,
                 ];
-                let change = StaffChange::RequiredPasswordReset {
-                    link: &reset_link,
-                    valid_minutes: accounts.policy.reset_link_secs / 60,
+                let change = if action == SupportAction::RespondToCompromise {
+                    // Every browser must prove itself again: the next
+                    // sign-in from each counts as a new device.
+                    changes.push(AccountChange::ForgetDevices);
+                    StaffChange::RespondedToCompromise {
+                        link: &reset_link,
+                        valid_minutes,
+                    }
+                } else {
+                    StaffChange::RequiredPasswordReset {
+                        link: &reset_link,
+                        valid_minutes,
+                    }
                 };
                 (changes, change)
             }
@@ -497,6 +518,9 @@ impl Support {
         };
         let id = accounts.repo.start_view(&view, effects).await?;
         tracing::info!(actor = %actor, customer = %customer.id, view = id, "support view started");
+        accounts
+            .detect_support_view(customer.id, origin, now)
+            .await?;
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! identity column type, connection pragmas) lives in the per-backend
 //! migrations and in [`connect`].
 
+mod alerts;
 mod audit;
 mod changes;
 mod effects;

@@ -755,7 +755,7 @@ impl Health for SqlStore {
         mail_cutoff_ms: i64,
     ) -> StoreResult<()> {
         self.erase_due_accounts(now_ms).await?;
-        let statements: [(&str, &[i64]); 7] = [
+        let statements: [(&str, &[i64]); 8] = [
             (
                 "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2",
                 &[idle_cutoff_ms, absolute_cutoff_ms],
@@ -778,6 +778,11 @@ impl Health for SqlStore {
             (
                 "DELETE FROM rate_limits WHERE window_start < $1",
                 &[now_ms - 24 * 60 * 60 * 1000],
+            ),
+            // The detection rules look back a week at most.
+            (
+                "DELETE FROM failed_sign_ins WHERE created_at < $1",
+                &[now_ms - crate::alerts::FAILED_SIGN_IN_MEMORY_MS],
             ),
         ];
         for (sql, binds) in statements {

@@ -92,10 +92,15 @@ endpoints! {
     SupportRequirePasswordReset => Needs(CustomerForceReset),
     SupportRemoveSecondFactors => Needs(CustomerResetSecondFactor),
     SupportResendVerification => Needs(CustomerUnlock),
+    SupportRespondToCompromise => Needs(CustomerForceReset),
     // The team and roles pages read with `own.view` and then show either
     // the page or why it is refused (staff.manage or role.assign; role.manage).
     LoadTeam => Needs(OwnView),
     LoadRoles => Needs(OwnView),
+    // The alerts page reads with `own.view` and then shows the alerts or
+    // why they are refused (alerts.read).
+    LoadAlerts => Needs(OwnView),
+    AcknowledgeAlert => Needs(AlertsRead),
     TakeInvitationLink => Needs(StaffManage),
     InviteMember => Needs(StaffManage),
     OffboardMember => Needs(StaffManage),

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::ssr;
 
 mod access;
+mod alerts;
 mod audit;
 mod passkeys;
 mod security;
@@ -20,6 +21,7 @@ mod staff;
 mod team;
 mod two_factor;
 pub use access::{access_of, Access, ENDPOINTS};
+pub use alerts::*;
 pub use audit::*;
 pub use passkeys::*;
 pub use security::*;

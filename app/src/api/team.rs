@@ -45,6 +45,8 @@ pub enum ConsoleLink {
     Roles,
     /// The audit log (`audit.read`).
     Audit,
+    /// The security alerts (`alerts.read`).
+    Alerts,
 }
 
 impl ConsoleLink {
@@ -58,6 +60,7 @@ impl ConsoleLink {
             ),
             (ConsoleLink::Roles, may(Permission::RoleManage)),
             (ConsoleLink::Audit, may(Permission::AuditRead)),
+            (ConsoleLink::Alerts, may(Permission::AlertsRead)),
         ]
         .into_iter()
         .filter_map(|(link, held)| held.then_some(link))
@@ -124,7 +127,10 @@ const INVITE_COOKIE: &str = "lk_invite";
 
 /// Who may see the team page: whoever manages the team or hands roles out.
 #[cfg(feature = "ssr")]
-fn gate<T>(user: &service::accounts::CurrentUser, any_of: &[Permission]) -> Result<(), Gated<T>> {
+pub(super) fn gate<T>(
+    user: &service::accounts::CurrentUser,
+    any_of: &[Permission],
+) -> Result<(), Gated<T>> {
     if any_of.iter().any(|p| user.may(*p)) {
         Ok(())
     } else if user.has_second_factor == Some(false) {

@@ -53,6 +53,7 @@ pub fn event_text(kind: ActivityKind) -> T {
         ActivityKind::SupportRemovedSecondFactors => T::EvSupportRemovedSecondFactors,
         ActivityKind::SupportViewed => T::EvSupportViewed,
         ActivityKind::SupportResentVerification => T::EvSupportResentVerification,
+        ActivityKind::SupportRespondedToCompromise => T::EvSupportRespondedToCompromise,
     }
 }
 

@@ -25,6 +25,7 @@ pub fn audit_kind_text(name: &str) -> Option<T> {
         AuditKind::SupportViewEnded => T::AuditSupportViewEnded,
         AuditKind::AccountErased => T::AuditAccountErased,
         AuditKind::LogArchived => T::AuditLogArchived,
+        AuditKind::AlertAcknowledged => T::AuditAlertAcknowledged,
     })
 }
 

@@ -1,5 +1,6 @@
 mod account;
 mod activity;
+mod alerts;
 mod audit;
 mod login;
 mod passkeys;
@@ -15,6 +16,7 @@ mod verify;
 
 pub use account::AccountPage;
 pub use activity::{device_text, event_text, ActivityPage};
+pub use alerts::StaffAlertsPage;
 pub use audit::{audit_kind_text, StaffAuditPage};
 pub use login::LoginPage;
 pub use privacy::PrivacyPage;

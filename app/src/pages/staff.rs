@@ -14,7 +14,7 @@ use crate::api::{
     console_access, customer_file, find_customers, CustomerFileView, CustomerHit, FormFlash,
     StaffAccess, StartSupportView, SupportDisable, SupportEnable, SupportEndSessions,
     SupportRemoveSecondFactors, SupportRequirePasswordReset, SupportResendVerification,
-    SupportUnlock, UserView,
+    SupportRespondToCompromise, SupportUnlock, UserView,
 };
 use crate::components::{
     flash_error, flash_of, post_path, shown, ErrorSummary, Field, PageCard, PostForm, Submit,
@@ -307,6 +307,13 @@ fn CustomerCard(
             post_path::<SupportRequirePasswordReset>(),
             Permission::CustomerForceReset,
             T::ActRequireReset,
+            true,
+        )),
+        Some(Offer::new(
+            "support_respond_to_compromise",
+            post_path::<SupportRespondToCompromise>(),
+            Permission::CustomerForceReset,
+            T::ActRespondToCompromise,
             true,
         )),
         has_factors.then(|| {

@@ -69,6 +69,7 @@ pub fn ConsoleNav(links: Vec<ConsoleLink>) -> impl IntoView {
                                 ConsoleLink::Team => ("/staff/team", T::TeamTitle),
                                 ConsoleLink::Roles => ("/staff/roles", T::RolesTitle),
                                 ConsoleLink::Audit => ("/staff/audit", T::AuditTitle),
+                                ConsoleLink::Alerts => ("/staff/alerts", T::AlertsTitle),
                             };
                             let current = here == href
                                 || (link == ConsoleLink::Customers && here.starts_with("/staff/customers/"));
@@ -157,7 +158,10 @@ fn Choice(
 
 /// A console page's answer drawn: its data, the 403 page of a refusal,
 /// or the error.
-fn gated<T>(answer: Result<Gated<T>, AppError>, draw: impl FnOnce(T) -> AnyView) -> AnyView {
+pub(super) fn gated<T>(
+    answer: Result<Gated<T>, AppError>,
+    draw: impl FnOnce(T) -> AnyView,
+) -> AnyView {
     match answer {
         Ok(Gated::Granted(data)) => draw(data),
         Ok(refused) => gate_refusal(refused.access()),

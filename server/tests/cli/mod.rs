@@ -7,6 +7,15 @@ use super::*;
 
 /// Runs `latchkey` with the server's environment (and nothing else).
 pub(super) async fn latchkey(server: &TestServer, args: &[&str]) -> Output {
+    latchkey_with(server, args, &[]).await
+}
+
+/// [`latchkey`] with more settings (say, the alerts' working hours).
+pub(super) async fn latchkey_with(
+    server: &TestServer,
+    args: &[&str],
+    settings: &[(&str, &str)],
+) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"));
     command
         .args(args)
@@ -20,7 +29,8 @@ pub(super) async fn latchkey(server: &TestServer, args: &[&str]) -> Output {
         )
         .env("LATCHKEY_MAIL_OUTBOX", &server.outbox)
         .env("LATCHKEY_ARGON2_MEMORY_KIB", "256")
-        .env("LATCHKEY_ARGON2_ITERATIONS", "1");
+        .env("LATCHKEY_ARGON2_ITERATIONS", "1")
+        .envs(settings.iter().copied());
     tokio::task::spawn_blocking(move || command.output().expect("the latchkey binary runs"))
         .await
         .unwrap()

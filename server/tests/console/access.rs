@@ -33,7 +33,11 @@ fn specified(role: &str) -> Vec<Permission> {
         "support" => support,
         "support_lead" => lead,
         "auditor" => vec![AuditRead, CustomerRead],
-        "security_admin" => [lead, vec![StaffManage, RoleAssign, RoleManage, AuditRead]].concat(),
+        "security_admin" => [
+            lead,
+            vec![StaffManage, RoleAssign, RoleManage, AuditRead, AlertsRead],
+        ]
+        .concat(),
         _ => Vec::new(),
     }
 }
@@ -62,6 +66,11 @@ fn sample_args(path: &str, customer: &str) -> Vec<(&'static str, String)> {
             reason(),
         ],
         "/api/staff/team/offboard" => vec![("member", "nobody@example.com".to_owned()), reason()],
+        // An alert nobody raised: refused after the check.
+        "/api/staff/alerts/acknowledge" => vec![
+            ("alert", "999999".to_owned()),
+            ("note", "Checking the permission table".to_owned()),
+        ],
         "/api/staff/roles/save" => vec![
             ("form", "new".to_owned()),
             ("name", "Not A Valid Name".to_owned()),

@@ -2,9 +2,10 @@
 //! as the hydrated app's server-function client: who gets in, the search,
 //! and an action refused without a reason or a permission, then taken.
 
-use super::cli::latchkey;
+use super::cli::{latchkey, latchkey_with};
 use super::*;
 
+mod alerts;
 mod audit;
 mod team;
 
@@ -33,9 +34,11 @@ async fn enroll_app(server: &TestServer, browser: &reqwest::Client) -> String {
 }
 
 /// Grants the role with the operators' CLI (which ends the member's
-/// sessions: new privileges, new session).
+/// sessions: new privileges, new session), within working hours: at any
+/// time of day, so that the off-hours rule stays out of the tests that
+/// are not about it.
 async fn grant(server: &TestServer, email: &str, role: &str) {
-    let output = latchkey(
+    let output = latchkey_with(
         server,
         &[
             "staff",
@@ -47,6 +50,7 @@ async fn grant(server: &TestServer, email: &str, role: &str) {
             "--reason",
             "joined the team",
         ],
+        &[("LATCHKEY_ALERT_WORKING_HOURS", ALL_DAY)],
     )
     .await;
     assert!(
@@ -55,6 +59,9 @@ async fn grant(server: &TestServer, email: &str, role: &str) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Working hours that take in every moment of the week.
+const ALL_DAY: &str = "Mon-Sun 00:00-24:00";
 
 /// A member holding `role` with an authenticator app, signed in with both
 /// factors in a browser without JavaScript.

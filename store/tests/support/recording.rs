@@ -98,6 +98,18 @@ forward!(SupportRepo {
         fn views_of(customer: UserId, since_ms: i64) -> StoreResult<Vec<SupportViewRecord>>;
 });
 
+forward!(AlertRepo {
+        fn note_failed_sign_in(attempt: &FailedSignIn<'_>, network_since: i64, address_since: i64) -> StoreResult<FailureCounts>;
+        fn raise_alert(alert: &NewAlert<'_>, channels: &[AlertChannel]) -> StoreResult<(i64, bool)>;
+        fn alerts_page(before_id: Option<i64>, limit: u32) -> StoreResult<Vec<AlertRecord>>;
+        fn alerts_after(after_id: i64, limit: u32) -> StoreResult<Vec<AlertRecord>>;
+        fn find_alert(id: i64) -> StoreResult<Option<AlertRecord>>;
+        fn acknowledge_alert(id: i64, acknowledgement: &Acknowledgement) -> StoreResult<bool>;
+        fn claim_alert_delivery(now_ms: i64, lease_until: i64) -> StoreResult<Option<AlertDelivery>>;
+        fn mark_alert_delivered(id: i64, now_ms: i64) -> StoreResult<()>;
+        fn mark_alert_delivery_failed(id: i64, next_attempt_at: Option<i64>, error: &str) -> StoreResult<()>;
+});
+
 forward!(ActivityRepo {
         fn list_activity(user: UserId, kinds: &[ActivityKind], before_id: Option<i64>, limit: u32) -> StoreResult<Vec<ActivityRecord>>;
 });
