@@ -126,7 +126,7 @@ impl Stream {
             }
             tokio::time::sleep(POLL).await;
             self.polls += 1;
-            if self.polls % RECHECK_POLLS == 0 {
+            if self.polls.is_multiple_of(RECHECK_POLLS) {
                 self.reader = app::ssr::require_for_request(
                     self.parts.clone(),
                     self.context.clone(),
