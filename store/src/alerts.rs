@@ -295,13 +295,7 @@ impl AlertRepo for SqlStore {
     }
 
     async fn mark_alert_delivered(&self, id: i64, now_ms: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE alert_deliveries SET sent_at = $1, lease_until = NULL WHERE id = $2")
-            .bind(now_ms)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        crate::queue::sent(&self.pool, "alert_deliveries", "", id, now_ms).await
     }
 
     async fn mark_alert_delivery_failed(

@@ -34,6 +34,25 @@ pub(crate) async fn claim(
     .map_err(store_error)
 }
 
+/// Marks a row delivered, also setting `on_sent` (such as a blanked body).
+pub(crate) async fn sent(
+    pool: &AnyPool,
+    table: &'static str,
+    on_sent: &'static str,
+    id: i64,
+    now_ms: i64,
+) -> StoreResult<()> {
+    sqlx::query(&format!(
+        "UPDATE {table} SET sent_at = $1, lease_until = NULL{on_sent} WHERE id = $2"
+    ))
+    .bind(now_ms)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
 /// Reschedules a failed row for `next_attempt_at`, or gives it up when
 /// that is `None` (also setting `on_give_up`, such as a blanked body),
 /// keeping the error's first 500 characters.

@@ -598,15 +598,8 @@ impl MailQueue for SqlStore {
     }
 
     async fn mark_mail_sent(&self, id: i64, now_ms: i64) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE mail_queue SET sent_at = $1, lease_until = NULL, body_text = '' WHERE id = $2",
-        )
-        .bind(now_ms)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        // The body may hold a live link: blanked once delivered.
+        crate::queue::sent(&self.pool, "mail_queue", ", body_text = ''", id, now_ms).await
     }
 
     async fn mark_mail_failed(
