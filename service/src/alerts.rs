@@ -21,6 +21,7 @@ use sha2::Sha256;
 use crate::accounts::{Accounts, CurrentUser};
 use crate::clock::Clock;
 use crate::error::{FieldIssue, ServiceError, StoreError};
+use crate::mail::{drain_forever, retry_at, LEASE_MS};
 use crate::ports::{
     Acknowledgement, AlertDelivery, AlertRecord, AlertRepo, FailedSignIn, NewAlert, Origin,
     QueuedMail,
@@ -429,26 +430,17 @@ pub async fn run_alert_delivery(
     max_attempts: i64,
     idle_poll: Duration,
 ) {
-    loop {
-        match deliver_next_alert(
+    drain_forever("alerts", idle_poll, || {
+        deliver_next_alert(
             queue.as_ref(),
             sender.as_ref(),
             clock.as_ref(),
             retry_secs,
             max_attempts,
         )
-        .await
-        {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(error) => tracing::warn!(%error, "alert queue unavailable; will retry"),
-        }
-        tokio::time::sleep(idle_poll).await;
-    }
+    })
+    .await
 }
-
-/// How long a worker may hold a delivery before another may take it over.
-const LEASE_MS: i64 = 60_000;
 
 /// Delivers one due alert; `Ok(false)` when none is due.
 pub async fn deliver_next_alert(
@@ -471,9 +463,7 @@ pub async fn deliver_next_alert(
             tracing::info!(alert = delivery.alert.id, channel, delivered_to = %place, "alert delivered");
         }
         Err(error) => {
-            let next = (delivery.attempts < max_attempts).then(|| {
-                clock.now_ms() + retry_secs * 1000 * (1_i64 << (delivery.attempts - 1).clamp(0, 16))
-            });
+            let next = retry_at(clock.now_ms(), retry_secs, delivery.attempts, max_attempts);
             tracing::warn!(alert = delivery.alert.id, channel, attempts = delivery.attempts, gave_up = next.is_none(), %error, "alert delivery failed");
             queue
                 .mark_alert_delivery_failed(delivery.id, next, &error)

@@ -446,26 +446,51 @@ pub async fn run_delivery(
     max_attempts: i64,
     idle_poll: Duration,
 ) {
-    loop {
-        match deliver_next(
+    drain_forever("mail", idle_poll, || {
+        deliver_next(
             queue.as_ref(),
             mailer.as_ref(),
             clock.as_ref(),
             retry_secs,
             max_attempts,
         )
-        .await
-        {
+    })
+    .await
+}
+
+/// Runs one delivery `step` after another until the process ends: the next
+/// at once after a delivery, after `idle_poll` when nothing was due or the
+/// queue could not be reached.
+pub(crate) async fn drain_forever<F, Fut>(queue: &str, idle_poll: Duration, mut step: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, crate::error::StoreError>>,
+{
+    loop {
+        match step().await {
             Ok(true) => continue,
             Ok(false) => {}
-            Err(error) => tracing::warn!(%error, "mail queue unavailable; will retry"),
+            Err(error) => tracing::warn!(%error, queue, "delivery queue unavailable; will retry"),
         }
         tokio::time::sleep(idle_poll).await;
     }
 }
 
+/// When a failed delivery is tried again: `retry_secs` after the first
+/// attempt, doubled after each further one; `None` (given up) once
+/// `max_attempts` were made.
+pub(crate) fn retry_at(
+    now_ms: i64,
+    retry_secs: i64,
+    attempts: i64,
+    max_attempts: i64,
+) -> Option<i64> {
+    (attempts < max_attempts)
+        .then(|| now_ms + retry_secs * 1000 * (1_i64 << (attempts - 1).clamp(0, 16)))
+}
+
 /// How long a worker may hold a message before another may take it over.
-const LEASE_MS: i64 = 60_000;
+pub(crate) const LEASE_MS: i64 = 60_000;
 
 /// Delivers one due message; `Ok(false)` when none is due.
 pub async fn deliver_next(
@@ -485,9 +510,7 @@ pub async fn deliver_next(
             tracing::info!(mail_id = mail.id, delivered_to = %place, "mail delivered");
         }
         Err(error) => {
-            let next = (mail.attempts < max_attempts).then(|| {
-                clock.now_ms() + retry_secs * 1000 * (1_i64 << (mail.attempts - 1).clamp(0, 16))
-            });
+            let next = retry_at(clock.now_ms(), retry_secs, mail.attempts, max_attempts);
             tracing::warn!(mail_id = mail.id, attempts = mail.attempts, gave_up = next.is_none(), %error, "mail delivery failed");
             queue.mark_mail_failed(mail.id, next, &error).await?;
         }

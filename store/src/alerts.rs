@@ -263,20 +263,14 @@ impl AlertRepo for SqlStore {
         now_ms: i64,
         lease_until: i64,
     ) -> StoreResult<Option<AlertDelivery>> {
-        // As for mail: the lease condition is repeated outside the
-        // sub-select, so a second worker racing for the row claims nothing.
-        let row = sqlx::query(
-            "UPDATE alert_deliveries SET lease_until = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM alert_deliveries WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
-                         AND (lease_until IS NULL OR lease_until < $1) ORDER BY id LIMIT 1) \
-               AND sent_at IS NULL AND failed_at IS NULL AND (lease_until IS NULL OR lease_until < $1) \
-             RETURNING id, alert_id, channel, attempts",
+        let row = crate::queue::claim(
+            &self.pool,
+            "alert_deliveries",
+            "id, alert_id, channel, attempts",
+            now_ms,
+            lease_until,
         )
-        .bind(now_ms)
-        .bind(lease_until)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(store_error)?;
+        .await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -301,13 +295,7 @@ impl AlertRepo for SqlStore {
     }
 
     async fn mark_alert_delivered(&self, id: i64, now_ms: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE alert_deliveries SET sent_at = $1, lease_until = NULL WHERE id = $2")
-            .bind(now_ms)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        crate::queue::sent(&self.pool, "alert_deliveries", "", id, now_ms).await
     }
 
     async fn mark_alert_delivery_failed(
@@ -316,22 +304,14 @@ impl AlertRepo for SqlStore {
         next_attempt_at: Option<i64>,
         error: &str,
     ) -> StoreResult<()> {
-        let error: String = error.chars().take(500).collect();
-        let query = match next_attempt_at {
-            Some(next) => sqlx::query(
-                "UPDATE alert_deliveries SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3",
-            )
-            .bind(next),
-            None => sqlx::query(
-                "UPDATE alert_deliveries SET failed_at = next_attempt_at, lease_until = NULL, last_error = $1 WHERE id = $2",
-            ),
-        };
-        query
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        crate::queue::fail(
+            &self.pool,
+            "alert_deliveries",
+            "",
+            id,
+            next_attempt_at,
+            error,
+        )
+        .await
     }
 }

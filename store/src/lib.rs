@@ -11,6 +11,7 @@ mod audit;
 mod changes;
 mod effects;
 mod passkeys;
+mod queue;
 mod repo;
 mod roles;
 mod second_factor;

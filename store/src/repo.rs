@@ -576,21 +576,14 @@ impl RateLimitRepo for SqlStore {
 #[async_trait]
 impl MailQueue for SqlStore {
     async fn claim_mail(&self, now_ms: i64, lease_until: i64) -> StoreResult<Option<QueuedMail>> {
-        // The lease condition is repeated outside the sub-select so that, on
-        // PostgreSQL, a second worker racing for the same row re-checks it
-        // after the first one's update and claims nothing.
-        let row = sqlx::query(
-            "UPDATE mail_queue SET lease_until = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM mail_queue WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
-                         AND (lease_until IS NULL OR lease_until < $1) ORDER BY id LIMIT 1) \
-               AND sent_at IS NULL AND failed_at IS NULL AND (lease_until IS NULL OR lease_until < $1) \
-             RETURNING id, to_addr, subject, body_text, attempts",
+        let row = crate::queue::claim(
+            &self.pool,
+            "mail_queue",
+            "id, to_addr, subject, body_text, attempts",
+            now_ms,
+            lease_until,
         )
-        .bind(now_ms)
-        .bind(lease_until)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(store_error)?;
+        .await?;
         row.map(|row| {
             Ok(QueuedMail {
                 id: row.try_get("id")?,
@@ -605,15 +598,8 @@ impl MailQueue for SqlStore {
     }
 
     async fn mark_mail_sent(&self, id: i64, now_ms: i64) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE mail_queue SET sent_at = $1, lease_until = NULL, body_text = '' WHERE id = $2",
-        )
-        .bind(now_ms)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        // The body may hold a live link: blanked once delivered.
+        crate::queue::sent(&self.pool, "mail_queue", ", body_text = ''", id, now_ms).await
     }
 
     async fn mark_mail_failed(
@@ -622,18 +608,16 @@ impl MailQueue for SqlStore {
         next_attempt_at: Option<i64>,
         error: &str,
     ) -> StoreResult<()> {
-        let error: String = error.chars().take(500).collect();
-        let query = match next_attempt_at {
-            Some(next) => sqlx::query("UPDATE mail_queue SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3").bind(next),
-            None => sqlx::query("UPDATE mail_queue SET failed_at = next_attempt_at, lease_until = NULL, body_text = '', last_error = $1 WHERE id = $2"),
-        };
-        query
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        // A message given up has its body blanked: it may hold a live link.
+        crate::queue::fail(
+            &self.pool,
+            "mail_queue",
+            "body_text = '', ",
+            id,
+            next_attempt_at,
+            error,
+        )
+        .await
     }
 }
 

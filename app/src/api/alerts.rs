@@ -3,8 +3,6 @@
 //! customer's page (`customer.force_reset`).
 
 use domain::AlertRule;
-#[cfg(feature = "ssr")]
-use domain::Permission;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -52,8 +50,8 @@ pub struct AlertsView {
 /// `alerts.read`; anyone else gets the console's 403 page.
 #[server(prefix = "/api", endpoint = "staff/alerts")]
 pub async fn load_alerts(before: Option<i64>) -> Result<Gated<AlertsView>, AppError> {
-    let user = ssr::require(Permission::OwnView).await?;
-    if let Err(refused) = super::team::gate(&user, &[Permission::AlertsRead]) {
+    let user = ssr::require(domain::Permission::OwnView).await?;
+    if let Err(refused) = super::team::gate(&user, &[domain::Permission::AlertsRead]) {
         ssr::reject(AppError::Forbidden);
         return Ok(refused);
     }
@@ -96,7 +94,7 @@ pub async fn load_alerts(before: Option<i64>) -> Result<Gated<AlertsView>, AppEr
             .collect(),
         older_than: page.older_than,
         zone: zone.name().to_owned(),
-        may_respond: user.may(Permission::CustomerForceReset),
+        may_respond: user.may(domain::Permission::CustomerForceReset),
     }))
 }
 
@@ -112,20 +110,21 @@ pub async fn acknowledge_alert(alert: i64, note: Option<String>) -> Result<(), A
     let note = note.unwrap_or_default();
     let id = alert.to_string();
     let keep = [("note", note.as_str()), ("alert", id.as_str())];
-    let user = match ssr::require(Permission::AlertsRead).await {
-        Ok(user) => user,
-        Err(AppError::Forbidden) => {
-            let refusal = domain::RoleError::NotPermitted(Permission::AlertsRead);
-            return ssr::finish_form(ACK_FORM, Err(refusal.into()), &keep).await;
-        }
-        Err(other) => return Err(other),
-    };
-    let result = ssr::ctx()?
-        .alerts
-        .acknowledge(&user, alert, &note)
-        .await
-        .map(|()| format!("/staff/alerts?done=acknowledged#alert-{alert}"));
-    ssr::finish_form(ACK_FORM, result, &keep).await
+    let typed = note.clone();
+    super::staff::guarded(
+        ACK_FORM,
+        domain::Permission::AlertsRead,
+        &keep,
+        |user| async move {
+            ssr::ctx()?
+                .alerts
+                .acknowledge(&user, alert, &typed)
+                .await
+                .map(|()| format!("/staff/alerts?done=acknowledged#alert-{alert}"))
+                .map_err(Into::into)
+        },
+    )
+    .await
 }
 
 /// "Respond to compromise" on a customer: every session ends, every known
@@ -142,29 +141,17 @@ pub async fn support_respond_to_compromise(
     match alert {
         None => super::staff::act(action, customer, reason).await,
         Some(alert) => {
-            let reason = reason.unwrap_or_default();
             let id = alert.to_string();
-            let keep = [("reason", reason.as_str()), ("alert", id.as_str())];
-            let user = match ssr::require(action.permission()).await {
-                Ok(user) => user,
-                Err(AppError::Forbidden) => {
-                    let refusal = domain::RoleError::NotPermitted(action.permission());
-                    return ssr::finish_form(RESPOND_FORM, Err(refusal.into()), &keep).await;
-                }
-                Err(other) => return Err(other),
-            };
-            let result = ssr::ctx()?
-                .support
-                .act(
-                    &service::Actor::member(&user),
-                    domain::UserId(customer),
-                    action,
-                    &reason,
-                    &ssr::origin(),
-                )
-                .await
-                .map(|()| format!("/staff/alerts?done=responded#alert-{alert}"));
-            ssr::finish_form(RESPOND_FORM, result, &keep).await
+            let next = format!("/staff/alerts?done=responded#alert-{alert}");
+            super::staff::act_from(
+                RESPOND_FORM,
+                action,
+                customer,
+                reason,
+                &[("alert", &id)],
+                next,
+            )
+            .await
         }
     }
 }

@@ -171,25 +171,38 @@ pub(super) async fn act(
     reason: Option<String>,
 ) -> Result<(), AppError> {
     let form = format!("support_{}", action.as_str());
-    with_reason(
-        &form,
-        action.permission(),
-        reason,
-        |user, reason| async move {
-            ssr::ctx()?
-                .support
-                .act(
-                    &service::Actor::member(&user),
-                    domain::UserId(customer),
-                    action,
-                    &reason,
-                    &ssr::origin(),
-                )
-                .await
-                .map(|()| format!("/staff/customers/{customer}?done={}", action.as_str()))
-                .map_err(Into::into)
-        },
-    )
+    let next = format!("/staff/customers/{customer}?done={}", action.as_str());
+    act_from(&form, action, customer, reason, &[], next).await
+}
+
+/// A support action posted from `form`: on success to `next`; a refusal
+/// keeps the typed reason and `also` for the form.
+#[cfg(feature = "ssr")]
+pub(super) async fn act_from(
+    form: &str,
+    action: service::SupportAction,
+    customer: i64,
+    reason: Option<String>,
+    also: &[(&str, &str)],
+    next: String,
+) -> Result<(), AppError> {
+    let reason = reason.unwrap_or_default();
+    let typed = reason.clone();
+    let keep = [&[("reason", reason.as_str())][..], also].concat();
+    guarded(form, action.permission(), &keep, |user| async move {
+        ssr::ctx()?
+            .support
+            .act(
+                &service::Actor::member(&user),
+                domain::UserId(customer),
+                action,
+                &typed,
+                &ssr::origin(),
+            )
+            .await
+            .map(|()| next)
+            .map_err(Into::into)
+    })
     .await
 }
 
@@ -209,19 +222,35 @@ where
     // A missing field is an empty reason: refused by the rule, in place.
     let reason = reason.unwrap_or_default();
     let keep = [("reason", reason.as_str())];
+    guarded(form, permission, &keep, |user| step(user, reason.clone())).await
+}
+
+/// A console form: checks the permission, runs `step`, and answers like
+/// every form (what was typed, `keep`, kept when it is refused).
+#[cfg(feature = "ssr")]
+pub(super) async fn guarded<F, Fut>(
+    form: &str,
+    permission: Permission,
+    keep: &[(&str, &str)],
+    step: F,
+) -> Result<(), AppError>
+where
+    F: FnOnce(service::accounts::CurrentUser) -> Fut,
+    Fut: std::future::Future<Output = Result<String, StepError>>,
+{
     let user = match ssr::require(permission).await {
         Ok(user) => user,
-        // Said on the customer's page too when the post came without
-        // JavaScript (the form is not offered to those who lack it).
+        // Said on the page too when the post came without JavaScript
+        // (the form is not offered to those who lack it).
         Err(AppError::Forbidden) => {
             let refusal = domain::RoleError::NotPermitted(permission);
-            return ssr::finish_form(form, Err(refusal.into()), &keep).await;
+            return ssr::finish_form(form, Err(refusal.into()), keep).await;
         }
         Err(other) => return Err(other),
     };
-    match step(user, reason.clone()).await {
-        Ok(next) => ssr::finish_form(form, Ok(next), &keep).await,
-        Err(StepError::Service(error)) => ssr::finish_form(form, Err(error), &keep).await,
+    match step(user).await {
+        Ok(next) => ssr::finish_form(form, Ok(next), keep).await,
+        Err(StepError::Service(error)) => ssr::finish_form(form, Err(error), keep).await,
         Err(StepError::App(error)) => Err(error),
     }
 }
@@ -229,7 +258,7 @@ where
 /// What a console step can fail with: the service's refusal (answered in
 /// the form) or a failure to reach it.
 #[cfg(feature = "ssr")]
-enum StepError {
+pub(super) enum StepError {
     Service(service::ServiceError),
     App(AppError),
 }

@@ -197,7 +197,7 @@ pub(super) async fn customer_id(server: &TestServer, email: &str) -> String {
     id.to_string()
 }
 
-async fn database(server: &TestServer) -> sqlx::AnyPool {
+pub(super) async fn database(server: &TestServer) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     sqlx::any::AnyPoolOptions::new()
         .max_connections(1)

@@ -11,6 +11,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use sqlx::Row;
 
+use super::access::database;
 use super::*;
 
 const SECRET: &str = "a-webhook-secret-for-the-tests";
@@ -70,17 +71,8 @@ struct Stored {
     observed: i64,
 }
 
-async fn pool(server: &TestServer) -> sqlx::AnyPool {
-    sqlx::any::install_default_drivers();
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&server.db_url)
-        .await
-        .unwrap()
-}
-
 async fn stored_alerts(server: &TestServer) -> Vec<Stored> {
-    let pool = pool(server).await;
+    let pool = database(server).await;
     let rows =
         sqlx::query("SELECT id, rule, subject_key, events, observed FROM alerts ORDER BY id")
             .fetch_all(&pool)
@@ -107,7 +99,7 @@ async fn alerts_of(server: &TestServer, rule: &str) -> Vec<Stored> {
 }
 
 async fn account_id(server: &TestServer, email: &str) -> i64 {
-    let pool = pool(server).await;
+    let pool = database(server).await;
     let id = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email)
         .fetch_one(&pool)
@@ -118,7 +110,7 @@ async fn account_id(server: &TestServer, email: &str) -> i64 {
 }
 
 async fn count(server: &TestServer, sql: &str, id: i64) -> i64 {
-    let pool = pool(server).await;
+    let pool = database(server).await;
     let n = sqlx::query_scalar(sql)
         .bind(id)
         .fetch_one(&pool)
@@ -160,17 +152,46 @@ fn stuffing_list(known: &str, unknown: usize) -> Vec<String> {
         .collect()
 }
 
-/// The hour now, UTC, by the clock the server under test runs on.
-fn utc_hour() -> u64 {
-    use service::Clock;
-    let ms = u64::try_from(service::SystemClock.now_ms()).unwrap();
-    ms / 3_600_000 % 24
+/// The hour now, UTC.
+fn utc_hour() -> i64 {
+    service::Clock::now_ms(&service::SystemClock) / 3_600_000 % 24
 }
 
 /// Working hours that leave out the hours around now.
 fn hours_away_from_now() -> String {
     let start = (utc_hour() + 3) % 24;
     format!("Mon-Sun {start:02}:00-{:02}:00", (start + 2) % 24)
+}
+
+/// The password a reset in these tests chooses.
+const NEW_PASSWORD: &str = "Violet-Harbour-Lantern-58";
+
+/// Chooses [`NEW_PASSWORD`] in `client` with the mailed link `link`.
+async fn reset_with(server: &TestServer, client: &reqwest::Client, link: &str) {
+    client.get(link).send().await.unwrap();
+    let done = post_form(
+        client,
+        server,
+        "/api/recover/reset",
+        "/recover/reset",
+        &[("password", NEW_PASSWORD), ("confirmation", NEW_PASSWORD)],
+    )
+    .await;
+    assert_eq!(location(&done), "/login?reset=1");
+}
+
+/// Asks for a reset of `email` in `client` and chooses [`NEW_PASSWORD`].
+async fn forgot(server: &TestServer, client: &reqwest::Client, email: &str) {
+    post_form(
+        client,
+        server,
+        "/api/recover/request",
+        "/recover",
+        &[("email", email)],
+    )
+    .await;
+    let link = link_in(&server.mail_to(email, "recover/reset").await);
+    reset_with(server, client, &link).await;
 }
 
 /// Whether `signature` is `sha256=` and the HMAC-SHA-256 of `body` under
@@ -322,7 +343,7 @@ on_both_backends_with!(
         let stranger = server.browser();
         fail_sign_ins(server, &stranger, &stuffing_list("ghost@example.net", 1)).await;
         assert_eq!(alerts_of(server, "network_many_addresses").await.len(), 1);
-        let pool = pool(server).await;
+        let pool = database(server).await;
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let failed: Option<String> = sqlx::query_scalar(
@@ -415,32 +436,12 @@ on_both_backends_with!(
         // elsewhere within the day: an alert.
         register(server, &server.browser(), "reset@example.com", "Reset").await;
         let reset = account_id(server, "reset@example.com").await;
-        let owner = browser_at("203.0.113.50");
-        post_form(
-            &owner,
-            server,
-            "/api/recover/request",
-            "/recover",
-            &[("email", "reset@example.com")],
-        )
-        .await;
-        let link = link_in(&server.mail_to("reset@example.com", "recover/reset").await);
-        owner.get(&link).send().await.unwrap();
-        let new_password = "Violet-Harbour-Lantern-58";
-        let done = post_form(
-            &owner,
-            server,
-            "/api/recover/reset",
-            "/recover/reset",
-            &[("password", new_password), ("confirmation", new_password)],
-        )
-        .await;
-        assert_eq!(location(&done), "/login?reset=1");
+        forgot(server, &browser_at("203.0.113.50"), "reset@example.com").await;
         let at_home = sign_in(
             server,
             &browser_at("203.0.113.77"),
             "reset@example.com",
-            new_password,
+            NEW_PASSWORD,
             "",
         )
         .await;
@@ -450,7 +451,7 @@ on_both_backends_with!(
             server,
             &browser_at("192.0.2.60"),
             "reset@example.com",
-            new_password,
+            NEW_PASSWORD,
             "",
         )
         .await;
@@ -534,30 +535,8 @@ on_both_backends_with!(
         }
         // A forgotten password, reset and used from the same browser.
         post_form(&other, server, "/logout", "/account", &[]).await;
-        post_form(
-            &other,
-            server,
-            "/api/recover/request",
-            "/recover",
-            &[("email", "neighbour@example.com")],
-        )
-        .await;
-        let link = link_in(
-            &server
-                .mail_to("neighbour@example.com", "recover/reset")
-                .await,
-        );
-        other.get(&link).send().await.unwrap();
-        let new_password = "Violet-Harbour-Lantern-58";
-        post_form(
-            &other,
-            server,
-            "/api/recover/reset",
-            "/recover/reset",
-            &[("password", new_password), ("confirmation", new_password)],
-        )
-        .await;
-        let back = sign_in(server, &other, "neighbour@example.com", new_password, "").await;
+        forgot(server, &other, "neighbour@example.com").await;
+        let back = sign_in(server, &other, "neighbour@example.com", NEW_PASSWORD, "").await;
         assert_eq!(location(&back), "/account");
         // Support helps once, with a role granted in working hours.
         let agent = support_member(server, "helper@example.com", "support").await;
@@ -720,7 +699,7 @@ on_both_backends_with!(
             .contains("alert.already_acknowledged"));
 
         let admin_id = account_id(server, "admin@example.com").await;
-        let pool = pool(server).await;
+        let pool = database(server).await;
         let entry = sqlx::query(
             "SELECT actor_id, subject_id, reason, details FROM audit_events WHERE kind = 'alert_acknowledged'",
         )
@@ -835,18 +814,7 @@ on_both_backends_with!(
             "in the audit log with the staff member as its actor"
         );
         // The link works: a new password signs in again.
-        let owner = server.browser();
-        owner.get(link_in(&mail)).send().await.unwrap();
-        let new_password = "Violet-Harbour-Lantern-58";
-        let done = post_form(
-            &owner,
-            server,
-            "/api/recover/reset",
-            "/recover/reset",
-            &[("password", new_password), ("confirmation", new_password)],
-        )
-        .await;
-        assert_eq!(location(&done), "/login?reset=1");
+        reset_with(server, &server.browser(), &link_in(&mail)).await;
 
         // From an alert about the account, back to the alerts page.
         fail_sign_ins(
@@ -861,33 +829,28 @@ on_both_backends_with!(
         let admin = support_member(server, "admin@example.com", "security_admin").await;
         let (_, listed) = page(&admin, server, "/staff/alerts").await;
         assert!(listed.contains("Respond to compromise"), "{listed}");
-        let no_reason = post_form(
-            &admin,
-            server,
-            "/api/staff/customer/respond-to-compromise",
-            "/staff/alerts",
-            &[
-                ("customer", &id.to_string()),
-                ("alert", &alert),
-                ("reason", ""),
-            ],
-        )
-        .await;
-        assert_eq!(location(&no_reason), "/staff/alerts");
+        let customer = id.to_string();
+        let respond = |reason: &'static str| {
+            let form = [
+                ("customer", customer.clone()),
+                ("alert", alert.clone()),
+                ("reason", reason.to_owned()),
+            ];
+            let admin = admin.clone();
+            async move {
+                admin
+                    .post(server.url("/api/staff/customer/respond-to-compromise"))
+                    .header("referer", server.url("/staff/alerts"))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(location(&respond("").await), "/staff/alerts");
         let (_, refused) = page(&admin, server, "/staff/alerts").await;
         assert!(refused.contains("Give a reason."), "{refused}");
-        let from_alert = post_form(
-            &admin,
-            server,
-            "/api/staff/customer/respond-to-compromise",
-            "/staff/alerts",
-            &[
-                ("customer", &id.to_string()),
-                ("alert", &alert),
-                ("reason", "Alert: guessing"),
-            ],
-        )
-        .await;
+        let from_alert = respond("Alert: guessing").await;
         assert_eq!(
             location(&from_alert),
             format!("/staff/alerts?done=responded#alert-{alert}")
