@@ -13,6 +13,9 @@
 
 use std::time::Instant;
 
+#[path = "support/timing.rs"]
+mod timing;
+
 use service::ports::{AuditFilter, AuditRepo};
 use store::testing::TestDatabase;
 use store::Backend;
@@ -42,11 +45,6 @@ fn seed_sql(backend: Backend, entries: i64) -> String {
             "{insert} SELECT {columns} FROM generate_series(1, {entries}::BIGINT) AS g(i)"
         ),
     }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
 }
 
 async fn run(backend: Backend, entries: i64, iterations: usize) {
@@ -149,27 +147,15 @@ async fn run(backend: Backend, entries: i64, iterations: usize) {
             .await
             .expect("search")
             .len();
-        for _ in 0..6 {
+        // Warm-up runs first (PostgreSQL also settles on its plan).
+        let (p50, p99) = timing::p50_p99(iterations, || async {
             store
                 .search_audit(filter, *before, 51)
                 .await
                 .expect("search");
-        }
-        let mut times = Vec::with_capacity(iterations);
-        for _ in 0..iterations {
-            let started = Instant::now();
-            store
-                .search_audit(filter, *before, 51)
-                .await
-                .expect("search");
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
-        println!(
-            "  {label} ({found} on the page): p50 {:.2} ms, p99 {:.2} ms",
-            percentile(&times, 0.5),
-            percentile(&times, 0.99)
-        );
+        })
+        .await;
+        println!("  {label} ({found} on the page): p50 {p50:.2} ms, p99 {p99:.2} ms");
     }
     pool.close().await;
     store.close().await;

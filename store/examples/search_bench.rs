@@ -11,6 +11,9 @@
 
 use std::time::Instant;
 
+#[path = "support/timing.rs"]
+mod timing;
+
 use service::ports::SupportRepo;
 use store::testing::TestDatabase;
 use store::{contains_pattern, Backend, SEARCH_CUSTOMERS_SQL};
@@ -222,11 +225,6 @@ async fn explain(pool: &sqlx::AnyPool, backend: Backend, term: &str) {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
-}
-
 async fn run(backend: Backend, accounts: usize, iterations: usize) {
     let Some(database) = TestDatabase::fresh(backend).await else {
         return;
@@ -267,27 +265,16 @@ async fn run(backend: Backend, accounts: usize, iterations: usize) {
             .await
             .expect("search")
             .len();
-        // Warm up (and let PostgreSQL settle on its plan for the statement).
-        for _ in 0..6 {
+        // Warm-up runs first (PostgreSQL also settles on its plan).
+        let (p50, p99) = timing::p50_p99(iterations, || async {
             store
                 .search_customers(term, *id, 0, 21)
                 .await
                 .expect("search");
-        }
-        let mut times = Vec::with_capacity(iterations);
-        for _ in 0..iterations {
-            let started = Instant::now();
-            store
-                .search_customers(term, *id, 0, 21)
-                .await
-                .expect("search");
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
+        })
+        .await;
         println!(
-            "  search {label} ({term:?}, {found} on the first page): p50 {:.2} ms, p99 {:.2} ms",
-            percentile(&times, 0.5),
-            percentile(&times, 0.99)
+            "  search {label} ({term:?}, {found} on the first page): p50 {p50:.2} ms, p99 {p99:.2} ms"
         );
     }
     for term in [middle, "zzqx-nobody", "example.org"] {

@@ -176,6 +176,13 @@ fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
     })
 }
 
+fn entries(rows: &[AnyRow]) -> StoreResult<Vec<AuditEntry>> {
+    rows.iter()
+        .map(entry)
+        .collect::<Result<_, _>>()
+        .map_err(store_error)
+}
+
 #[async_trait]
 impl AuditRepo for SqlStore {
     async fn audit_anchor(&self) -> StoreResult<ChainLink> {
@@ -192,10 +199,7 @@ impl AuditRepo for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        rows.iter()
-            .map(entry)
-            .collect::<Result<_, _>>()
-            .map_err(store_error)
+        entries(&rows)
     }
 
     async fn search_audit(
@@ -263,10 +267,7 @@ impl AuditRepo for SqlStore {
             .fetch_all(&self.pool)
             .await
             .map_err(store_error)?;
-        rows.iter()
-            .map(entry)
-            .collect::<Result<_, _>>()
-            .map_err(store_error)
+        entries(&rows)
     }
 
     async fn existing_accounts(&self, ids: &[i64]) -> StoreResult<Vec<i64>> {
