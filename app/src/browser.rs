@@ -140,3 +140,46 @@ pub fn go_to(path: &str) {
         let _ = window.location().set_href(path);
     }
 }
+
+/// The password rules' Unicode questions, answered by the browser's own
+/// engine: Rust's case and letter tables would otherwise ride in the
+/// registration island (several KB on the wire). The same properties as
+/// `char::is_uppercase`, `is_lowercase` and `is_alphanumeric`.
+pub struct BrowserLetters {
+    upper: js_sys::RegExp,
+    lower: js_sys::RegExp,
+    letter_or_digit: js_sys::RegExp,
+}
+
+impl Default for BrowserLetters {
+    fn default() -> Self {
+        let class = |pattern: &str| js_sys::RegExp::new(pattern, "u");
+        BrowserLetters {
+            upper: class(r"^\p{Uppercase}$"),
+            lower: class(r"^\p{Lowercase}$"),
+            letter_or_digit: class(r"^[\p{Alphabetic}\p{N}]$"),
+        }
+    }
+}
+
+fn matches(pattern: &js_sys::RegExp, c: char) -> bool {
+    pattern.test(c.encode_utf8(&mut [0; 4]))
+}
+
+impl domain::Letters for BrowserLetters {
+    fn is_upper(&self, c: char) -> bool {
+        matches(&self.upper, c)
+    }
+
+    fn is_lower(&self, c: char) -> bool {
+        matches(&self.lower, c)
+    }
+
+    fn is_letter_or_digit(&self, c: char) -> bool {
+        matches(&self.letter_or_digit, c)
+    }
+
+    fn lowercase(&self, text: &str) -> String {
+        js_sys::JsString::from(text).to_lower_case().into()
+    }
+}

@@ -33,7 +33,7 @@ pub use lockout::{FailureCount, LockoutPolicy};
 pub use mfa::SecondFactorInput;
 pub use name::{DisplayName, NameError};
 pub use passkey::PasskeyKind;
-pub use password::{PasswordPolicy, PolicyIssue};
+pub use password::{Letters, PasswordPolicy, PolicyIssue};
 pub use reason::{Reason, ReasonError};
 pub use redirect::safe_local_path;
 pub use role::{Permission, Permissions, RoleCatalog, RoleDefinition, RoleError};

@@ -73,10 +73,52 @@ impl PolicyIssue {
 /// ("li", "jo") without refusing many good passwords.
 const MIN_PERSONAL_FRAGMENT: usize = 3;
 
+/// The Unicode facts the rules ask about a password. The server answers
+/// from Rust's tables (`RustLetters`); the browser's live check asks its own
+/// JavaScript engine, so the WASM need not carry a second copy of the tables.
+pub trait Letters {
+    fn is_upper(&self, c: char) -> bool;
+    fn is_lower(&self, c: char) -> bool;
+    fn is_letter_or_digit(&self, c: char) -> bool;
+    fn lowercase(&self, text: &str) -> String;
+}
+
+/// Rust's own Unicode tables.
+pub struct RustLetters;
+
+impl Letters for RustLetters {
+    fn is_upper(&self, c: char) -> bool {
+        c.is_uppercase()
+    }
+
+    fn is_lower(&self, c: char) -> bool {
+        c.is_lowercase()
+    }
+
+    fn is_letter_or_digit(&self, c: char) -> bool {
+        c.is_alphanumeric()
+    }
+
+    fn lowercase(&self, text: &str) -> String {
+        text.to_lowercase()
+    }
+}
+
 impl PasswordPolicy {
     /// Every structural rule the password breaks, in a stable order.
     /// `email_local` and `name` are what the password must not contain.
     pub fn check(&self, password: &str, email_local: &str, name: &str) -> Vec<PolicyIssue> {
+        self.check_with(&RustLetters, password, email_local, name)
+    }
+
+    /// `check`, asking `letters` what a character is.
+    pub fn check_with(
+        &self,
+        letters: &impl Letters,
+        password: &str,
+        email_local: &str,
+        name: &str,
+    ) -> Vec<PolicyIssue> {
         let mut issues = Vec::new();
         let chars = password.chars().count();
         if chars < self.min_chars {
@@ -85,10 +127,10 @@ impl PasswordPolicy {
         if chars > self.max_chars {
             issues.push(PolicyIssue::TooLong);
         }
-        if self.require_upper && !password.chars().any(char::is_uppercase) {
+        if self.require_upper && !password.chars().any(|c| letters.is_upper(c)) {
             issues.push(PolicyIssue::NeedsUpper);
         }
-        if self.require_lower && !password.chars().any(char::is_lowercase) {
+        if self.require_lower && !password.chars().any(|c| letters.is_lower(c)) {
             issues.push(PolicyIssue::NeedsLower);
         }
         if self.require_digit && !password.chars().any(|c| c.is_ascii_digit()) {
@@ -97,27 +139,23 @@ impl PasswordPolicy {
         if self.require_special
             && !password
                 .chars()
-                .any(|c| !c.is_alphanumeric() && !c.is_whitespace())
+                .any(|c| !letters.is_letter_or_digit(c) && !c.is_whitespace())
         {
             issues.push(PolicyIssue::NeedsSpecial);
         }
-        let lowered = password.to_lowercase();
-        if contains_fragment(&lowered, email_local) {
+        let lowered = letters.lowercase(password);
+        let contains = |fragment: &str| {
+            let fragment = letters.lowercase(fragment.trim());
+            fragment.chars().count() >= MIN_PERSONAL_FRAGMENT && lowered.contains(&fragment)
+        };
+        if contains(email_local) {
             issues.push(PolicyIssue::ContainsEmail);
         }
-        if name
-            .split_whitespace()
-            .any(|part| contains_fragment(&lowered, part))
-        {
+        if name.split_whitespace().any(contains) {
             issues.push(PolicyIssue::ContainsName);
         }
         issues
     }
-}
-
-fn contains_fragment(lowered_password: &str, fragment: &str) -> bool {
-    let fragment = fragment.trim().to_lowercase();
-    fragment.chars().count() >= MIN_PERSONAL_FRAGMENT && lowered_password.contains(&fragment)
 }
 
 #[cfg(test)]

@@ -29,6 +29,18 @@ test("the rules are checked in the browser while typing", async ({ page }, testI
   await expect(page.locator(".live-check")).toContainText("Use at least 12 characters.");
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await expect(page.locator(".live-check li")).toHaveCount(0);
+
+  // Letters beyond ASCII are judged by the browser as the server judges
+  // them: É is upper case, é lower case, and the name matches in any case.
+  const live = page.locator(".live-check");
+  await page.getByLabel("Password", { exact: true }).fill("ÉCOLE-ÉTÉ-2024-NUIT");
+  await expect(live).toContainText("Add a lower-case letter.");
+  await expect(live).not.toContainText("Add an upper-case letter.");
+  await expect(live).not.toContainText("Add a symbol");
+  await page.getByLabel("Your name").fill("Zoë Ürban");
+  await page.getByLabel("Password", { exact: true }).fill("ürban-Été-2024!");
+  await expect(live).toContainText("Do not use your name in the password.");
+  await expect(live).not.toContainText("Add a lower-case letter.");
 });
 
 test("a taken address gets the same answer as a new one", async ({ page }, testInfo) => {

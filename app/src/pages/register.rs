@@ -1,4 +1,4 @@
-use domain::{Email, PasswordPolicy, PolicyIssue};
+use domain::{PasswordPolicy, PolicyIssue};
 use leptos::prelude::*;
 
 use super::page_data;
@@ -57,10 +57,14 @@ fn RegisterForm(flash: FormSeed, policy: PasswordPolicy) -> impl IntoView {
         if password.is_empty() || !edited_since_submit.get() {
             return Vec::new();
         }
-        let email = Email::parse(&typed_email.get()).ok();
-        policy.check(
+        // The part before the last `@`, as the server takes it from a valid
+        // address; an invalid one is refused on its own field anyway.
+        let email = typed_email.get();
+        let email_local = email.trim().rsplit_once('@').map(|(local, _)| local);
+        live_check(
+            &policy,
             &password,
-            email.as_ref().map(Email::local_part).unwrap_or_default(),
+            email_local.unwrap_or_default(),
             &typed_name.get(),
         )
     };
@@ -88,6 +92,21 @@ fn RegisterForm(flash: FormSeed, policy: PasswordPolicy) -> impl IntoView {
             <Submit label=T::CreateAccountButton pending=state.pending() />
         </SendForm>
     }
+}
+
+/// The rules as the browser checks them while the user types: with the
+/// browser's Unicode tables rather than a copy in the WASM.
+fn live_check(
+    policy: &PasswordPolicy,
+    password: &str,
+    email_local: &str,
+    name: &str,
+) -> Vec<PolicyIssue> {
+    #[cfg(feature = "hydrate")]
+    let letters = crate::browser::BrowserLetters::default();
+    #[cfg(not(feature = "hydrate"))]
+    let letters = domain::password::RustLetters;
+    policy.check_with(&letters, password, email_local, name)
 }
 
 #[component]
