@@ -80,6 +80,10 @@ on_both_backends!(a_campaign_runs_to_its_report, |server| {
     assert_eq!(status, StatusCode::OK);
     let used = "SELECT COUNT(*) FROM role_grants WHERE last_used_at IS NOT NULL";
     assert_eq!(count(server, used).await, 1, "the agent's support grant");
+    let last_used = "SELECT MAX(last_used_at) FROM role_grants";
+    let noted = count(server, last_used).await;
+    page(&agent, server, "/staff?q=again").await;
+    assert_eq!(count(server, last_used).await, noted, "once a day");
 
     let opened = post_form(
         &first,
@@ -184,26 +188,13 @@ on_both_backends!(a_campaign_runs_to_its_report, |server| {
     let missing = decide(&first, server, campaign, second_item, "keep", " ").await;
     assert_eq!(missing, format!("/staff/reviews?campaign={campaign}"));
 
-    let kept = decide(
-        &first,
-        server,
-        campaign,
-        second_item,
-        "keep",
-        "=SUM(1) still on call",
-    )
-    .await;
-    assert!(kept.contains("done=decided"), "{kept}");
-    let kept = decide(
-        &second,
-        server,
-        campaign,
-        first_item,
-        "keep",
-        "Leads security",
-    )
-    .await;
-    assert!(kept.contains("done=decided"), "{kept}");
+    for (reviewer, item, reason) in [
+        (&first, second_item, "=SUM(1) still on call"),
+        (&second, first_item, "Leads security"),
+    ] {
+        let kept = decide(reviewer, server, campaign, item, "keep", reason).await;
+        assert!(kept.contains("done=decided"), "{kept}");
+    }
     let twice = decide(
         &second,
         server,
