@@ -4,6 +4,7 @@
 //! campaign's report as CSV, and the training record.
 
 use domain::review::Decision;
+#[cfg(feature = "ssr")]
 use domain::Permission;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, StreamingText, TextStream};
