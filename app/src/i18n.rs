@@ -537,6 +537,75 @@ messages! {
     ActRespondToCompromise => "Respond to compromise", "应对账户被盗";
     RespondHint => "One step: ends every session, forgets every browser the account knows, requires a new password, and mails the customer what happened and what to do.", "一步完成：结束所有会话，遗忘该账户记住的所有浏览器，要求设置新密码，并通过邮件告知客户发生了什么以及该怎么做。";
     EvSupportRespondedToCompromise => "Support secured your account after a suspected compromise", "客服在怀疑账户被盗后保护了您的账户";
+
+    // Access reviews and staff training
+    ReviewsTitle => "Reviews and training", "审查与培训";
+    ReviewsIntro => "Each quarter every staff role grant is reviewed by someone other than its holder: kept or revoked, with a reason. Each member also records their own security training here.", "每个季度，每项员工角色授予都由持有人以外的人审查：保留或撤销，并说明理由。每位成员也在这里登记自己的安全培训。";
+    TrainingHeading => "Your security training", "您的安全培训";
+    TrainingCurrent => "Up to date: completed on", "有效：完成于";
+    TrainingExpired => "Out of date: last completed on", "已过期：上次完成于";
+    TrainingMissing => "No security training recorded yet.", "尚未登记安全培训。";
+    TrainingCourseLabel => "Course", "课程";
+    TrainingCourseHint => "The course's name, on one line.", "课程名称，一行。";
+    TrainingDateLabel => "Completed on", "完成日期";
+    TrainingButton => "Record my training", "登记我的培训";
+    TrainedNotice => "Your training is recorded, also in the audit log.", "您的培训已登记，并已记入审计日志。";
+    TrainingCourseRequired => "Name the course.", "请填写课程名称。";
+    TrainingCourseInvalid => "Use one line of at most 500 visible characters.", "请使用一行、最多 500 个可见字符。";
+    TrainingDateInvalid => "Enter a day like 2026-11-26.", "请输入日期，例如 2026-11-26。";
+    TrainingDateFuture => "That day has not come yet.", "该日期尚未到来。";
+    FlagCurrent => "Up to date", "有效";
+    FlagExpired => "Out of date", "已过期";
+    FlagMissing => "None recorded", "未登记";
+    ColTraining => "Security training", "安全培训";
+    OpenCampaignHeading => "Open a review", "发起审查";
+    OpenCampaignHint => "Every staff role grant becomes an item, each for a reviewer other than its holder. A review also opens by itself when the last one is a period old.", "每项员工角色授予都会成为一个审查项目，由持有人以外的审查人负责。距上次审查满一个周期时，也会自动发起审查。";
+    OpenCampaignButton => "Open a review now", "立即发起审查";
+    OpenedNotice => "The review is open.", "审查已发起。";
+    CampaignRunning => "A review is still running: finish or close it first.", "仍有审查在进行中：请先完成或关闭它。";
+    CampaignsHeading => "Reviews", "审查记录";
+    NoCampaigns => "No review yet.", "尚无审查。";
+    CampaignLabel => "Review", "审查";
+    CampaignOpenedCol => "Opened", "发起时间";
+    CampaignDueCol => "Due", "截止时间";
+    CampaignProgressCol => "Decided", "已决定";
+    CampaignStateOpen => "Running", "进行中";
+    CampaignStateFinished => "Finished", "已完成";
+    CampaignStateClosed => "Closed", "已关闭";
+    ReviewReportLink => "Download the report (CSV)", "下载报告（CSV）";
+    CloseCampaignHeading => "Close this review", "关闭此审查";
+    CloseCampaignHint => "Items left undecided stay so in the report and raise no more alerts.", "未决定的项目在报告中保持未决定，且不再触发警报。";
+    CloseCampaignButton => "Close the review", "关闭审查";
+    ClosedNotice => "The review is closed.", "审查已关闭。";
+    DecidedNotice => "Decided. A revoked role is gone from the member's next request on.", "已决定。被撤销的角色从该成员的下一次请求起即失效。";
+    ReviewGranteeCol => "Member", "成员";
+    ReviewCandidateCol => "Unused: removal candidate", "未使用：建议移除";
+    ReviewLastUsedCol => "Last used", "最近使用";
+    ReviewReviewerCol => "Reviewer", "审查人";
+    ReviewDecisionCol => "Decision", "决定";
+    ReviewDecidedByCol => "Decided by", "决定人";
+    ReviewUndecided => "Undecided", "未决定";
+    ReviewKept => "Kept", "保留";
+    ReviewRevokedWord => "Revoked", "撤销";
+    ReviewCandidateBadge => "Unused for the period: removal candidate", "本周期内未使用：建议移除";
+    ReviewOverdueBadge => "Overdue", "已逾期";
+    ReviewNeverUsed => "Not used", "未使用";
+    ReviewNoReviewer => "Nobody (any reviewer but the member)", "无（除该成员外的任何审查人）";
+    ReviewOwnGrant => "Your own role: another reviewer decides it.", "这是您自己的角色：由其他审查人决定。";
+    ReviewDecisionLabel => "Decision", "决定";
+    ReviewKeepOption => "Keep the role", "保留该角色";
+    ReviewRevokeOption => "Revoke the role now", "立即撤销该角色";
+    ReviewDecideButton => "Decide", "决定";
+    ReviewAlreadyDecided => "Someone decided this item already.", "已有人决定了此项目。";
+    ReviewCampaignClosed => "This review is closed.", "此审查已关闭。";
+    ReviewCampaignUnfinished => "The report is ready once every item is decided or the review is closed.", "所有项目都已决定或审查已关闭后，才能下载报告。";
+    ReviewDecisionRequired => "Choose keep or revoke.", "请选择保留或撤销。";
+    PermReviewManage => "Run access reviews", "执行权限审查";
+    AuditReviewCampaignOpened => "Access review opened", "发起权限审查";
+    AuditReviewCampaignClosed => "Access review closed", "关闭权限审查";
+    AuditReviewKept => "Access review: role kept", "权限审查：保留角色";
+    AuditReviewRevoked => "Access review: role revoked", "权限审查：撤销角色";
+    AuditTrainingRecorded => "Security training recorded", "登记安全培训";
 }
 
 /// The text for a stable error code (field or page level).
@@ -602,6 +671,15 @@ pub fn code_text(code: &str) -> T {
         "audit.day_invalid" => T::AuditDayInvalid,
         "audit.kind_unknown" => T::AuditKindUnknown,
         "alert.already_acknowledged" => T::AlertAlreadyAcknowledged,
+        "review.campaign_running" => T::CampaignRunning,
+        "review.already_decided" => T::ReviewAlreadyDecided,
+        "review.campaign_closed" => T::ReviewCampaignClosed,
+        "review.campaign_unfinished" => T::ReviewCampaignUnfinished,
+        "review.decision_required" => T::ReviewDecisionRequired,
+        "training.course_required" => T::TrainingCourseRequired,
+        "training.course_invalid" => T::TrainingCourseInvalid,
+        "training.date_invalid" => T::TrainingDateInvalid,
+        "training.date_future" => T::TrainingDateFuture,
         _ => T::InvalidField,
     }
 }

@@ -145,6 +145,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/staff/roles") view=pages::StaffRolesPage ssr=SsrMode::Async />
                 <Route path=path!("/staff/audit") view=pages::StaffAuditPage ssr=SsrMode::Async />
                 <Route path=path!("/staff/alerts") view=pages::StaffAlertsPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/reviews") view=pages::StaffReviewsPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }

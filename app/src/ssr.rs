@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use service::accounts::CurrentUser;
 use service::ports::Origin;
-use service::{Accounts, Alerts, ServiceError, Support};
+use service::{Accounts, Alerts, Reviews, ServiceError, Support};
 
 use crate::api::FormFlash;
 use crate::error::{AppError, FieldError};
@@ -27,6 +27,8 @@ pub struct AppContext {
     pub support: Arc<Support>,
     /// The console's alerts.
     pub alerts: Arc<Alerts>,
+    /// The access reviews and the staff's training.
+    pub reviews: Arc<Reviews>,
     pub cookies: CookiePolicy,
 }
 
@@ -252,10 +254,23 @@ async fn authorize(permission: Permission, allow_expired: bool) -> Result<Curren
             AppError::Forbidden
         }));
     }
+    if let Ok(context) = ctx() {
+        context.accounts.note_staff_use(&user, permission).await;
+    }
     Ok(match user.view {
         Some(view) => view.customer,
         None => user,
     })
+}
+
+/// Notes the use of the staff permissions a console page's gate let the
+/// reader in with (the page was read with `own.view`): see [`require`].
+pub async fn note_gate_use(user: &CurrentUser, any_of: &[Permission]) {
+    if let Ok(context) = ctx() {
+        for permission in any_of.iter().filter(|p| user.may(**p)) {
+            context.accounts.note_staff_use(user, *permission).await;
+        }
+    }
 }
 
 /// Ends the support view the signed-in staff session runs, if it runs one:

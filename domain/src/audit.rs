@@ -39,10 +39,21 @@ pub enum AuditKind {
     LogArchived,
     /// A staff member acknowledged an alert, with a note.
     AlertAcknowledged,
+    /// An access-review campaign opened (actor: system when automatic).
+    ReviewCampaignOpened,
+    /// A campaign closed before every item was decided, with a reason.
+    ReviewCampaignClosed,
+    /// A review item decided: the grant kept, with a reason.
+    ReviewKept,
+    /// A review item decided: the grant revoked (its `role_revoked` entry
+    /// is appended in the same transaction, just before).
+    ReviewRevoked,
+    /// A staff member recorded completing security training.
+    TrainingRecorded,
 }
 
 impl AuditKind {
-    const OWN: [AuditKind; 8] = [
+    const OWN: [AuditKind; 13] = [
         AuditKind::RoleGranted,
         AuditKind::RoleRevoked,
         AuditKind::StaffOffboarded,
@@ -51,6 +62,11 @@ impl AuditKind {
         AuditKind::AccountErased,
         AuditKind::LogArchived,
         AuditKind::AlertAcknowledged,
+        AuditKind::ReviewCampaignOpened,
+        AuditKind::ReviewCampaignClosed,
+        AuditKind::ReviewKept,
+        AuditKind::ReviewRevoked,
+        AuditKind::TrainingRecorded,
     ];
 
     /// The stable name stored in the entry (an activity keeps its own name).
@@ -65,6 +81,11 @@ impl AuditKind {
             AuditKind::AccountErased => "account_erased",
             AuditKind::LogArchived => "log_archived",
             AuditKind::AlertAcknowledged => "alert_acknowledged",
+            AuditKind::ReviewCampaignOpened => "review_campaign_opened",
+            AuditKind::ReviewCampaignClosed => "review_campaign_closed",
+            AuditKind::ReviewKept => "review_kept",
+            AuditKind::ReviewRevoked => "review_revoked",
+            AuditKind::TrainingRecorded => "training_recorded",
         }
     }
 

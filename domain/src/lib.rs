@@ -18,6 +18,7 @@ pub mod passkey;
 pub mod password;
 pub mod reason;
 pub mod redirect;
+pub mod review;
 pub mod role;
 pub mod session;
 pub mod support_view;

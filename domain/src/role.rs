@@ -29,13 +29,15 @@ pub enum Permission {
     CustomerDisable,
     AuditRead,
     AlertsRead,
+    /// Opens, decides and closes access-review campaigns.
+    ReviewManage,
     StaffManage,
     RoleAssign,
     RoleManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::OwnView,
         Permission::OwnChange,
         Permission::CustomerRead,
@@ -47,6 +49,7 @@ impl Permission {
         Permission::CustomerDisable,
         Permission::AuditRead,
         Permission::AlertsRead,
+        Permission::ReviewManage,
         Permission::StaffManage,
         Permission::RoleAssign,
         Permission::RoleManage,
@@ -66,6 +69,7 @@ impl Permission {
             Permission::CustomerDisable => "customer.disable",
             Permission::AuditRead => "audit.read",
             Permission::AlertsRead => "alerts.read",
+            Permission::ReviewManage => "review.manage",
             Permission::StaffManage => "staff.manage",
             Permission::RoleAssign => "role.assign",
             Permission::RoleManage => "role.manage",
@@ -386,9 +390,9 @@ pub fn builtin_roles() -> Vec<RoleDefinition> {
         ),
         role(
             "security_admin",
-            "Support lead, and decides who may do what: manages staff and roles, reads the audit log and alerts.",
+            "Support lead, and decides who may do what: manages staff and roles, reads the audit log and alerts, runs the access reviews.",
             &["support_lead"],
-            &[StaffManage, RoleAssign, RoleManage, AuditRead, AlertsRead],
+            &[StaffManage, RoleAssign, RoleManage, AuditRead, AlertsRead, ReviewManage],
         ),
     ]
 }

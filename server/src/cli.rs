@@ -1,7 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, and the operators'
 //! commands `staff add|list|offboard` and `roles`, which act as the system
 //! actor on the deployment's own database and key, and `audit
-//! verify|checkpoint|archive` over the audit chain.
+//! verify|checkpoint|archive` over the audit chain, and `reviews tick`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use domain::audit::ChainLink;
 use domain::role::{RoleCatalog, BASELINE};
 use domain::ReasonError;
 use service::audit::{Archived, Audit, Verdict};
+use service::reviews::Reviews;
 use service::staff::{Actor, Staff};
 use service::ServiceError;
 
@@ -39,6 +40,31 @@ pub enum Command {
     /// Verify, checkpoint or archive the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The access reviews.
+    #[command(subcommand)]
+    Reviews(ReviewsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewsCommand {
+    /// Run the review job once now, as every server does every 5 minutes:
+    /// open the next campaign if it is due, and raise an alert for each
+    /// item that became overdue. Safe beside running servers.
+    Tick,
+}
+
+/// Runs a reviews command; the text to print, or the one line that says why not.
+pub async fn run_reviews(reviews: &Reviews, command: ReviewsCommand) -> Result<String, String> {
+    match command {
+        ReviewsCommand::Tick => {
+            let tick = reviews.tick().await.map_err(message)?;
+            let opened = match tick.opened {
+                Some(id) => format!("opened campaign {id}"),
+                None => "no campaign due".to_owned(),
+            };
+            Ok(format!("{opened}\n{} overdue items alerted", tick.alerted))
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use domain::alert::{AlertPolicy, Threshold, WorkingHours};
+use domain::review::ReviewPolicy;
 use ipnet::IpNet;
 use service::config::{Argon2Params, RateLimit};
 use service::ports::AlertChannel;
@@ -344,6 +345,7 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
             })?
         },
         alert_channels: Vec::new(),
+        reviews: review_policy(env)?,
     };
     if policy.reset_code_attempts == 0 {
         return Err(error("LATCHKEY_RESET_CODE_ATTEMPTS", "must be at least 1"));
@@ -478,6 +480,27 @@ fn alert_policy<F: Fn(&str) -> Option<String>>(
                 )
             })?)
         },
+    })
+}
+
+/// The access reviews' periods, in days.
+fn review_policy<F: Fn(&str) -> Option<String>>(
+    env: &Settings<F>,
+) -> Result<ReviewPolicy, ConfigError> {
+    let defaults = ReviewPolicy::default();
+    let every_days = env.parsed("LATCHKEY_REVIEW_EVERY_DAYS", defaults.every_days)?;
+    if every_days < 0 {
+        return Err(error(
+            "LATCHKEY_REVIEW_EVERY_DAYS",
+            "must be 0 (off) or a positive number of days",
+        ));
+    }
+    Ok(ReviewPolicy {
+        every_days,
+        due_days: env.positive("LATCHKEY_REVIEW_DUE_DAYS", defaults.due_days)?,
+        unused_days: env.positive("LATCHKEY_REVIEW_UNUSED_DAYS", defaults.unused_days)?,
+        training_valid_days: env
+            .positive("LATCHKEY_TRAINING_VALID_DAYS", defaults.training_valid_days)?,
     })
 }
 
@@ -622,6 +645,18 @@ mod tests {
                 &[("LATCHKEY_ALERT_NETWORK_HOP_SECS", "-1")],
                 "LATCHKEY_ALERT_NETWORK_HOP_SECS",
             ),
+            (
+                &[("LATCHKEY_REVIEW_EVERY_DAYS", "-1")],
+                "LATCHKEY_REVIEW_EVERY_DAYS",
+            ),
+            (
+                &[("LATCHKEY_REVIEW_DUE_DAYS", "0")],
+                "LATCHKEY_REVIEW_DUE_DAYS",
+            ),
+            (
+                &[("LATCHKEY_TRAINING_VALID_DAYS", "soon")],
+                "LATCHKEY_TRAINING_VALID_DAYS",
+            ),
         ];
         for (pairs, setting) in cases {
             let err = config(pairs).unwrap_err();
@@ -634,6 +669,7 @@ mod tests {
         let quiet = config(&[]).unwrap();
         assert!(quiet.policy.alert_channels.is_empty());
         assert_eq!(quiet.policy.alerts, AlertPolicy::default());
+        assert_eq!(quiet.policy.reviews, ReviewPolicy::default());
         let both = config(&[
             ("LATCHKEY_ALERT_WEBHOOK_URL", "https://hooks.example.com/x"),
             ("LATCHKEY_ALERT_WEBHOOK_SECRET", "a-long-enough-secret"),

@@ -26,7 +26,7 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use service::alerts::run_alert_delivery;
 use service::mail::{run_delivery, Mailer};
 use service::ports::Health;
-use service::{Accounts, Alerts, Clock, Staff, Support, SystemClock};
+use service::{Accounts, Alerts, Clock, Reviews, Staff, Support, SystemClock};
 use store::SqlStore;
 use tokio::net::TcpListener;
 
@@ -74,6 +74,16 @@ pub async fn open_store(config: &Config) -> Result<SqlStore, StartError> {
 /// serving instance. Like the server, it creates the database and the key
 /// on first use (an operator may add the first member before any start).
 pub async fn operator_services(config: &Config) -> Result<Staff, StartError> {
+    Ok(Staff::new(operator_accounts(config).await?))
+}
+
+/// The access reviews over the deployment's database, for `latchkey
+/// reviews tick` (beside a serving instance, like the others).
+pub async fn review_services(config: &Config) -> Result<Reviews, StartError> {
+    Ok(Reviews::new(operator_accounts(config).await?))
+}
+
+async fn operator_accounts(config: &Config) -> Result<Arc<Accounts>, StartError> {
     let store = open_store(config).await?;
     let key = secret::load_or_create(config)?;
     let accounts = Accounts::new(
@@ -87,7 +97,7 @@ pub async fn operator_services(config: &Config) -> Result<Staff, StartError> {
         setting: "LATCHKEY_ARGON2_*",
         reason: e.to_string(),
     })?;
-    Ok(Staff::new(Arc::new(accounts)))
+    Ok(Arc::new(accounts))
 }
 
 /// The audit chain over the deployment's database, for the operators'
@@ -261,6 +271,8 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         Duration::from_millis(500),
     ));
     tokio::spawn(purge_periodically(accounts.clone()));
+    let reviews = Arc::new(Reviews::new(accounts.clone()));
+    tokio::spawn(review_periodically(reviews.clone()));
 
     let cookies = CookiePolicy {
         secure: config.is_https(),
@@ -282,6 +294,7 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         accounts,
         support,
         alerts: alert_list,
+        reviews,
         cookies,
     };
     let stream_state = (
@@ -409,6 +422,19 @@ async fn purge_periodically(accounts: Arc<Accounts>) {
         interval.tick().await;
         if let Err(error) = accounts.purge_expired().await {
             tracing::warn!(%error, "purging expired rows failed; will retry");
+        }
+    }
+}
+
+/// Opens the next access review when it is due and raises the alerts of
+/// overdue items. Every process runs it; the store lets only one open a
+/// campaign, and an item's alert joins its open incident.
+async fn review_periodically(reviews: Arc<Reviews>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        interval.tick().await;
+        if let Err(error) = reviews.tick().await {
+            tracing::warn!(%error, "the access-review job failed; will retry");
         }
     }
 }

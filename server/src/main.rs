@@ -1,6 +1,6 @@
 //! `latchkey [serve]` runs the portal; `latchkey migrate` only applies
-//! migrations; `latchkey staff …`, `latchkey roles` and `latchkey audit …`
-//! are the operators' commands (see `server::cli`).
+//! migrations; `latchkey staff …`, `latchkey roles`, `latchkey audit …` and
+//! `latchkey reviews tick` are the operators' commands (see `server::cli`).
 
 use std::process::ExitCode;
 
@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve);
     let operator = matches!(
         command,
-        Command::Staff(_) | Command::Roles | Command::Audit(_)
+        Command::Staff(_) | Command::Roles | Command::Audit(_) | Command::Reviews(_)
     );
     // An operator's command prints its answer on standard output (a new
     // member's link last); its log goes to standard error, warnings only.
@@ -40,6 +40,7 @@ async fn main() -> ExitCode {
             operate(|staff| async move { server::cli::run_roles(&staff).await }).await
         }
         Command::Audit(audit_command) => return audit(audit_command).await,
+        Command::Reviews(reviews_command) => reviews(reviews_command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -98,6 +99,16 @@ async fn audit(command: server::cli::AuditCommand) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs a reviews command and prints its answer.
+async fn reviews(command: server::cli::ReviewsCommand) -> Result<(), String> {
+    let config = server::config::from_env().map_err(|e| e.to_string())?;
+    let reviews = server::review_services(&config)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{}", server::cli::run_reviews(&reviews, command).await?);
+    Ok(())
 }
 
 /// Runs an operator's command against the deployment the environment

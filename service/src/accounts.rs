@@ -190,6 +190,10 @@ pub struct Accounts {
     public_url: String,
     /// Sign-ins from browsers the account does not know, waiting or hashing.
     stranger_sign_ins: Semaphore,
+    /// The day each account's use of each staff permission was last noted
+    /// by this process, so a grant's use costs one write a day, not one a
+    /// request (see [`crate::reviews`]).
+    pub(crate) uses_noted: std::sync::Mutex<std::collections::HashMap<(UserId, Permission), i64>>,
 }
 
 impl Accounts {
@@ -209,6 +213,7 @@ impl Accounts {
             key,
             webauthn,
             stranger_sign_ins: Semaphore::new(policy.max_concurrent_stranger_sign_ins),
+            uses_noted: Default::default(),
             policy,
             public_url: public_url.trim_end_matches('/').to_owned(),
         })

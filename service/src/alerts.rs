@@ -33,6 +33,12 @@ pub enum Subject<'a> {
     Account(UserId),
     /// A client network, as the per-address limits key it.
     Network(&'a str),
+    /// An access-review item, about the grantee's account: one incident
+    /// per item, whatever else is open about the account.
+    ReviewItem {
+        item: i64,
+        account: UserId,
+    },
 }
 
 impl Subject<'_> {
@@ -40,12 +46,13 @@ impl Subject<'_> {
         match self {
             Subject::Account(id) => format!("account:{}", id.0),
             Subject::Network(network) => format!("network:{network}"),
+            Subject::ReviewItem { item, .. } => format!("review_item:{item}"),
         }
     }
 
     fn account(self) -> Option<UserId> {
         match self {
-            Subject::Account(id) => Some(id),
+            Subject::Account(id) | Subject::ReviewItem { account: id, .. } => Some(id),
             Subject::Network(_) => None,
         }
     }

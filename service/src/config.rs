@@ -106,6 +106,8 @@ pub struct Policy {
     /// Where a new alert is delivered besides the console (none: the
     /// console only).
     pub alert_channels: Vec<AlertChannel>,
+    /// Access reviews: their period, due date, unused grants and training.
+    pub reviews: domain::review::ReviewPolicy,
 }
 
 impl Default for Policy {
@@ -179,6 +181,7 @@ impl Default for Policy {
             alerts: AlertPolicy::default(),
             alert_zone: chrono_tz::Tz::UTC,
             alert_channels: Vec::new(),
+            reviews: domain::review::ReviewPolicy::default(),
         }
     }
 }

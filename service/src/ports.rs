@@ -673,6 +673,8 @@ pub struct StaffRecord {
     /// At least one passkey or security key.
     pub passkey: bool,
     pub disabled_at: Option<i64>,
+    /// The day (its start) of the latest security training recorded.
+    pub trained_on: Option<i64>,
 }
 
 impl StaffRecord {
@@ -1032,6 +1034,178 @@ pub trait AlertRepo: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// A grant as a campaign's opening reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRecord {
+    pub user: UserId,
+    pub role: String,
+    pub granted_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// What the opening of a campaign decides on, read under the role lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpeningSnapshot {
+    pub latest: Option<domain::review::LatestCampaign>,
+    /// Every grant, by account then role.
+    pub grants: Vec<GrantRecord>,
+    pub catalog: RoleCatalog,
+}
+
+/// One item of a campaign to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReviewItem {
+    pub grant: GrantRecord,
+    pub removal_candidate: bool,
+    pub reviewer: Option<UserId>,
+}
+
+/// The campaign an opening writes, or nothing when the plan says no.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignPlan {
+    pub due_at: i64,
+    pub items: Vec<NewReviewItem>,
+}
+
+/// Decides, under the role lock, whether to open a campaign and with which
+/// items; `None` opens none.
+pub type OpeningPlan<'a> = &'a (dyn Fn(&OpeningSnapshot) -> Option<CampaignPlan> + Send + Sync);
+
+/// A stored campaign with its progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignRecord {
+    pub id: i64,
+    pub seq: i64,
+    pub opened_by: Option<UserId>,
+    pub opened_at: i64,
+    pub due_at: i64,
+    pub closed_at: Option<i64>,
+    pub closed_by: Option<UserId>,
+    pub close_reason: Option<String>,
+    pub items: i64,
+    pub decided: i64,
+}
+
+impl CampaignRecord {
+    /// Every item decided, or closed: its report is final.
+    pub fn finished(&self) -> bool {
+        self.closed_at.is_some() || self.decided == self.items
+    }
+}
+
+/// A decision taken on an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemDecision {
+    pub decision: domain::review::Decision,
+    pub by: UserId,
+    pub reason: String,
+    pub at_ms: i64,
+}
+
+/// A stored review item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewItemRecord {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub grant: GrantRecord,
+    pub removal_candidate: bool,
+    pub reviewer: Option<UserId>,
+    pub decided: Option<ItemDecision>,
+}
+
+/// An overdue item the alert has not been raised for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverdueItem {
+    pub id: i64,
+    pub grantee: UserId,
+    pub due_at: i64,
+}
+
+/// The rule a decision must pass, run by the store under the role lock
+/// with the item and the role snapshot (actor: the reviewer, target: the grantee).
+pub type DecisionCheck<'a> =
+    &'a (dyn Fn(&RoleSnapshot, &ReviewItemRecord) -> Result<(), RoleError> + Send + Sync);
+
+/// What deciding an item did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decided {
+    Done,
+    /// Another decision came first: nothing written.
+    AlreadyDecided,
+    /// The campaign was closed: nothing written.
+    Closed,
+    NoSuchItem,
+}
+
+/// Access-review campaigns, their items, the use of grants, and the staff's
+/// security training. Openings and decisions take the role lock, like the
+/// grant changes they read and make, and append to the audit chain in their
+/// transaction.
+#[async_trait]
+pub trait ReviewRepo: Send + Sync {
+    /// Opens the next campaign if the plan says so, numbered after the
+    /// latest (a unique key: two processes never open the same one), with
+    /// its items and its audit entry, in one transaction. Returns its id.
+    async fn open_campaign(
+        &self,
+        opened_by: Option<UserId>,
+        at_ms: i64,
+        plan: OpeningPlan<'_>,
+    ) -> StoreResult<Option<i64>>;
+    /// Newest first.
+    async fn campaigns(&self, limit: u32) -> StoreResult<Vec<CampaignRecord>>;
+    async fn campaign(&self, id: i64) -> StoreResult<Option<CampaignRecord>>;
+    /// Up to `limit` items of the campaign with ids above `after_id`, in id order.
+    async fn review_items(
+        &self,
+        campaign: i64,
+        after_id: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<ReviewItemRecord>>;
+    /// Decides an undecided item of an open campaign: a revocation deletes
+    /// the grant, logs it and appends its `role_revoked` entry as a revoke
+    /// from the team page does; the decision and its entry go in the same
+    /// transaction.
+    async fn decide_item(
+        &self,
+        item: i64,
+        decision: &ItemDecision,
+        check: DecisionCheck<'_>,
+    ) -> StoreResult<Result<Decided, RoleError>>;
+    /// Closes an open campaign with a reason, appended to the chain; false
+    /// when it was closed already or is unknown.
+    async fn close_campaign(
+        &self,
+        id: i64,
+        by: UserId,
+        reason: &str,
+        at_ms: i64,
+    ) -> StoreResult<bool>;
+    /// Undecided items of open campaigns due at or before `now_ms` whose
+    /// alert has not been raised.
+    async fn overdue_items(&self, now_ms: i64) -> StoreResult<Vec<OverdueItem>>;
+    async fn mark_overdue_alerted(&self, item: i64, at_ms: i64) -> StoreResult<()>;
+    /// Notes that the account used these roles' grants at `at_ms`, unless a
+    /// use on or after `day_start` was noted already.
+    async fn note_grant_use(
+        &self,
+        user: UserId,
+        roles: &[String],
+        at_ms: i64,
+        day_start: i64,
+    ) -> StoreResult<()>;
+    /// Records completed training and appends its entry, in one transaction.
+    async fn record_training(
+        &self,
+        user: UserId,
+        course: &str,
+        completed_on: i64,
+        at_ms: i64,
+    ) -> StoreResult<()>;
+    /// The account's latest training: its day and course.
+    async fn latest_training(&self, user: UserId) -> StoreResult<Option<(i64, String)>>;
+}
+
 /// Everything the use cases need, implemented by one storage backend.
 pub trait Repository:
     UserRepo
@@ -1043,6 +1217,7 @@ pub trait Repository:
     + RoleRepo
     + SupportRepo
     + AlertRepo
+    + ReviewRepo
     + ActivityRepo
     + FlashRepo
     + RateLimitRepo
@@ -1062,6 +1237,7 @@ impl<T> Repository for T where
         + RoleRepo
         + SupportRepo
         + AlertRepo
+        + ReviewRepo
         + ActivityRepo
         + FlashRepo
         + RateLimitRepo

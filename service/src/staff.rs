@@ -124,7 +124,7 @@ pub(crate) fn reason_of(text: &str) -> Result<Reason, ServiceError> {
 }
 
 /// What the actor holds, computed from the roles read under the role lock.
-fn holds_in(snapshot: &RoleSnapshot, actor: &Actor) -> Permissions {
+pub(crate) fn holds_in(snapshot: &RoleSnapshot, actor: &Actor) -> Permissions {
     match actor {
         Actor::System => Permission::ALL.into_iter().collect(),
         Actor::Member(member) => account_permissions(

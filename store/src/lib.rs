@@ -13,6 +13,7 @@ mod effects;
 mod passkeys;
 mod queue;
 mod repo;
+mod reviews;
 mod roles;
 mod second_factor;
 mod support;

@@ -17,7 +17,7 @@ use crate::{store_error, Backend, SqlStore};
 /// Takes the role lock for the rest of the transaction. Every change to
 /// roles or grants takes it first, so they run one at a time and each
 /// decides on what the one before committed.
-async fn lock_roles(conn: &mut AnyConnection, backend: Backend) -> StoreResult<()> {
+pub(crate) async fn lock_roles(conn: &mut AnyConnection, backend: Backend) -> StoreResult<()> {
     let sql = match backend {
         // The built-in roles can never be deleted, so there are always rows
         // to lock, and a concurrent change waits for them even when it only
@@ -139,6 +139,37 @@ fn role_event<'a>(change: &RoleChange<'a>, role: Option<&str>, kind: AuditKind) 
     }
 }
 
+/// Revokes `role` from the change's target, logs it and appends its audit
+/// entry, inside the caller's transaction (which holds the role lock):
+/// the team page's revoke and an access review's share it. False when the
+/// target did not hold the role (nothing written).
+pub(crate) async fn revoke_grant(
+    conn: &mut AnyConnection,
+    change: &RoleChange<'_>,
+    role: &str,
+) -> StoreResult<bool> {
+    let revoked = sqlx::query(
+        "DELETE FROM role_grants WHERE user_id = $1 \
+         AND role_id = (SELECT id FROM roles WHERE name = $2)",
+    )
+    .bind(change.target.0)
+    .bind(role)
+    .execute(&mut *conn)
+    .await
+    .map_err(store_error)?
+    .rows_affected()
+        > 0;
+    if revoked {
+        log(conn, change, Some(role), RoleAction::Revoke).await?;
+        append(
+            conn,
+            &[role_event(change, Some(role), AuditKind::RoleRevoked)],
+        )
+        .await?;
+    }
+    Ok(revoked)
+}
+
 impl SqlStore {
     /// Takes the role lock and reads what a grant or revoke of `role`
     /// decides on, or why it is refused (an unknown role, the check).
@@ -159,7 +190,7 @@ impl SqlStore {
     }
 
     /// Takes the role lock and reads what a check decides on.
-    async fn snapshot(
+    pub(crate) async fn snapshot(
         &self,
         conn: &mut AnyConnection,
         actor: Option<UserId>,
@@ -241,26 +272,9 @@ impl RoleRepo for SqlStore {
         if let Err(refusal) = self.checked_snapshot(&mut tx, &change, role, check).await? {
             return Ok(Err(refusal));
         }
-        let revoked = sqlx::query(
-            "DELETE FROM role_grants WHERE user_id = $1 \
-             AND role_id = (SELECT id FROM roles WHERE name = $2)",
-        )
-        .bind(change.target.0)
-        .bind(role)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?
-        .rows_affected()
-            > 0;
-        if !revoked {
+        if !revoke_grant(&mut tx, &change, role).await? {
             return Ok(Ok(false));
         }
-        log(&mut tx, &change, Some(role), RoleAction::Revoke).await?;
-        append(
-            &mut tx,
-            &[role_event(&change, Some(role), AuditKind::RoleRevoked)],
-        )
-        .await?;
         tx.commit().await.map_err(store_error)?;
         Ok(Ok(true))
     }
@@ -402,7 +416,9 @@ impl RoleRepo for SqlStore {
                                         WHERE totp_factors.user_id = users.id AND totp_factors.confirmed_at IS NOT NULL) \
                          THEN 1 ELSE 0 END AS BIGINT) AS authenticator_app, \
                CAST(CASE WHEN EXISTS (SELECT 1 FROM passkeys WHERE passkeys.user_id = users.id) \
-                         THEN 1 ELSE 0 END AS BIGINT) AS passkey \
+                         THEN 1 ELSE 0 END AS BIGINT) AS passkey, \
+               (SELECT MAX(staff_training.completed_on) FROM staff_training \
+                 WHERE staff_training.user_id = users.id) AS trained_on \
              FROM users WHERE EXISTS (SELECT 1 FROM role_grants WHERE role_grants.user_id = users.id) \
              ORDER BY users.email",
         )
@@ -440,6 +456,7 @@ impl RoleRepo for SqlStore {
                     authenticator_app: app == 1,
                     passkey: passkey == 1,
                     disabled_at: row.try_get("disabled_at")?,
+                    trained_on: row.try_get("trained_on")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

@@ -107,6 +107,15 @@ endpoints! {
     GrantRole => Needs(RoleAssign),
     RevokeRole => Needs(RoleAssign),
     SaveRole => Needs(RoleManage),
+    // The reviews page reads with `own.view` and then shows the reader's
+    // training (any staff permission) and the campaigns (review.manage).
+    LoadReviews => Needs(OwnView),
+    OpenReviewCampaign => Needs(ReviewManage),
+    DecideReviewItem => Needs(ReviewManage),
+    CloseReviewCampaign => Needs(ReviewManage),
+    ExportReviewReport => Needs(ReviewManage),
+    // One's own training; the service refuses an account holding no role.
+    RecordTraining => Needs(OwnChange),
     AuditLog => Needs(AuditRead),
     ExportAuditCsv => Needs(AuditRead),
     ExportAuditJsonl => Needs(AuditRead),

@@ -51,7 +51,7 @@ pub struct AlertsView {
 #[server(prefix = "/api", endpoint = "staff/alerts")]
 pub async fn load_alerts(before: Option<i64>) -> Result<Gated<AlertsView>, AppError> {
     let user = ssr::require(domain::Permission::OwnView).await?;
-    if let Err(refused) = super::team::gate(&user, &[domain::Permission::AlertsRead]) {
+    if let Err(refused) = super::team::gate(&user, &[domain::Permission::AlertsRead]).await {
         ssr::reject(AppError::Forbidden);
         return Ok(refused);
     }

@@ -47,6 +47,9 @@ pub enum ConsoleLink {
     Audit,
     /// The security alerts (`alerts.read`).
     Alerts,
+    /// The access reviews (`review.manage`) and one's own security
+    /// training (every staff member).
+    Reviews,
 }
 
 impl ConsoleLink {
@@ -61,6 +64,12 @@ impl ConsoleLink {
             (ConsoleLink::Roles, may(Permission::RoleManage)),
             (ConsoleLink::Audit, may(Permission::AuditRead)),
             (ConsoleLink::Alerts, may(Permission::AlertsRead)),
+            (
+                ConsoleLink::Reviews,
+                Permission::ALL
+                    .into_iter()
+                    .any(|p| !domain::role::BASELINE.contains(&p) && may(p)),
+            ),
         ]
         .into_iter()
         .filter_map(|(link, held)| held.then_some(link))
@@ -89,6 +98,8 @@ pub struct TeamMember {
     pub disabled: bool,
     /// The reader's own account (which the rules keep them from changing).
     pub is_reader: bool,
+    /// Their security training: flagged when out of date or missing.
+    pub training: super::TrainingFlag,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,11 +138,12 @@ const INVITE_COOKIE: &str = "lk_invite";
 
 /// Who may see the team page: whoever manages the team or hands roles out.
 #[cfg(feature = "ssr")]
-pub(super) fn gate<T>(
+pub(super) async fn gate<T>(
     user: &service::accounts::CurrentUser,
     any_of: &[Permission],
 ) -> Result<(), Gated<T>> {
     if any_of.iter().any(|p| user.may(*p)) {
+        ssr::note_gate_use(user, any_of).await;
         Ok(())
     } else if user.has_second_factor == Some(false) {
         Err(Gated::NeedsSecondFactor)
@@ -145,7 +157,7 @@ pub(super) fn gate<T>(
 #[server(prefix = "/api", endpoint = "staff/team")]
 pub async fn load_team() -> Result<Gated<TeamView>, AppError> {
     let user = ssr::require(Permission::OwnView).await?;
-    if let Err(refused) = gate(&user, &[Permission::StaffManage, Permission::RoleAssign]) {
+    if let Err(refused) = gate(&user, &[Permission::StaffManage, Permission::RoleAssign]).await {
         ssr::reject(AppError::Forbidden);
         return Ok(refused);
     }
@@ -158,10 +170,12 @@ pub async fn load_team() -> Result<Gated<TeamView>, AppError> {
         .map_err(ssr::into_app_error)?;
     let catalog = staff.roles(&actor).await.map_err(ssr::into_app_error)?;
     let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let now = context.accounts.now_ms();
     Ok(Gated::Granted(TeamView {
         members: members
             .into_iter()
             .map(|m| TeamMember {
+                training: context.reviews.training_status(m.trained_on, now).into(),
                 id: m.id.0,
                 is_reader: m.id == user.id,
                 factors: match (m.authenticator_app, m.passkey) {
@@ -415,7 +429,7 @@ pub async fn offboard_member(member: String, reason: Option<String>) -> Result<(
 #[server(prefix = "/api", endpoint = "staff/roles")]
 pub async fn load_roles() -> Result<Gated<RolesView>, AppError> {
     let user = ssr::require(Permission::OwnView).await?;
-    if let Err(refused) = gate(&user, &[Permission::RoleManage]) {
+    if let Err(refused) = gate(&user, &[Permission::RoleManage]).await {
         ssr::reject(AppError::Forbidden);
         return Ok(refused);
     }

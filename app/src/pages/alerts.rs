@@ -208,7 +208,7 @@ fn AlertItem(
 /// of alerts has one per alert) and the refusal of a post without
 /// JavaScript said under it.
 #[component]
-fn OneLine(
+pub(super) fn OneLine(
     name: &'static str,
     id: String,
     label: T,

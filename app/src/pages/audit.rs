@@ -26,6 +26,11 @@ pub fn audit_kind_text(name: &str) -> Option<T> {
         AuditKind::AccountErased => T::AuditAccountErased,
         AuditKind::LogArchived => T::AuditLogArchived,
         AuditKind::AlertAcknowledged => T::AuditAlertAcknowledged,
+        AuditKind::ReviewCampaignOpened => T::AuditReviewCampaignOpened,
+        AuditKind::ReviewCampaignClosed => T::AuditReviewCampaignClosed,
+        AuditKind::ReviewKept => T::AuditReviewKept,
+        AuditKind::ReviewRevoked => T::AuditReviewRevoked,
+        AuditKind::TrainingRecorded => T::AuditTrainingRecorded,
     })
 }
 

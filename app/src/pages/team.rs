@@ -15,7 +15,7 @@ use super::{page_data, SignedIn};
 use crate::api::{
     load_roles, load_team, take_invitation_link, ConsoleLink, FactorStatus, FormFlash, Gated,
     GrantRole, InviteMember, OffboardMember, RevokeRole, RoleView, RolesView, SaveRole, TeamMember,
-    TeamView, UserView,
+    TeamView, TrainingFlag, UserView,
 };
 use crate::components::{post_path, shown, ErrorSummary, Field, PostForm, Submit};
 use crate::error::{AppError, ShownError};
@@ -70,6 +70,7 @@ pub fn ConsoleNav(links: Vec<ConsoleLink>) -> impl IntoView {
                                 ConsoleLink::Roles => ("/staff/roles", T::RolesTitle),
                                 ConsoleLink::Audit => ("/staff/audit", T::AuditTitle),
                                 ConsoleLink::Alerts => ("/staff/alerts", T::AlertsTitle),
+                                ConsoleLink::Reviews => ("/staff/reviews", T::ReviewsTitle),
                             };
                             let current = here == href
                                 || (link == ConsoleLink::Customers && here.starts_with("/staff/customers/"));
@@ -170,6 +171,17 @@ pub(super) fn gated<T>(
         }
         .into_any(),
     }
+}
+
+/// A member's security training, flagged when out of date or missing.
+#[component]
+pub fn TrainingBadge(flag: TrainingFlag) -> impl IntoView {
+    let (class, text) = match flag {
+        TrainingFlag::Current => ("badge ok", T::FlagCurrent),
+        TrainingFlag::Expired => ("badge warn training-flag", T::FlagExpired),
+        TrainingFlag::Missing => ("badge warn training-flag", T::FlagMissing),
+    };
+    view! { <span class=class>{t(text)}</span> }
 }
 
 fn factor_text(factors: FactorStatus) -> T {
@@ -273,6 +285,7 @@ fn MemberTable(members: Vec<TeamMember>) -> impl IntoView {
                         <th scope="col">{t(T::ColRoles)}</th>
                         <th scope="col">{t(T::ColLastSignIn)}</th>
                         <th scope="col">{t(T::ColSecondFactor)}</th>
+                        <th scope="col">{t(T::ColTraining)}</th>
                         <th scope="col">{t(T::ColState)}</th>
                     </tr>
                 </thead>
@@ -291,6 +304,7 @@ fn MemberTable(members: Vec<TeamMember>) -> impl IntoView {
                                 <td data-label=t(T::ColSecondFactor)>
                                     <span class=if m.factors == FactorStatus::None { "badge warn" } else { "badge ok" }>{t(factor_text(m.factors))}</span>
                                 </td>
+                                <td data-label=t(T::ColTraining)><TrainingBadge flag=m.training /></td>
                                 <td data-label=t(T::ColState)>{t(if m.disabled { T::StateDisabled } else { T::StateActive })}</td>
                             </tr>
                         }
@@ -435,6 +449,7 @@ pub fn permission_text(permission: Permission) -> T {
         Permission::CustomerDisable => T::PermCustomerDisable,
         Permission::AuditRead => T::PermAuditRead,
         Permission::AlertsRead => T::PermAlertsRead,
+        Permission::ReviewManage => T::PermReviewManage,
         Permission::StaffManage => T::PermStaffManage,
         Permission::RoleAssign => T::PermRoleAssign,
         Permission::RoleManage => T::PermRoleManage,

@@ -35,7 +35,14 @@ fn specified(role: &str) -> Vec<Permission> {
         "auditor" => vec![AuditRead, CustomerRead],
         "security_admin" => [
             lead,
-            vec![StaffManage, RoleAssign, RoleManage, AuditRead, AlertsRead],
+            vec![
+                StaffManage,
+                RoleAssign,
+                RoleManage,
+                AuditRead,
+                AlertsRead,
+                ReviewManage,
+            ],
         ]
         .concat(),
         _ => Vec::new(),
@@ -70,6 +77,20 @@ fn sample_args(path: &str, customer: &str) -> Vec<(&'static str, String)> {
         "/api/staff/alerts/acknowledge" => vec![
             ("alert", "999999".to_owned()),
             ("note", "Checking the permission table".to_owned()),
+        ],
+        // A campaign and an item nobody opened: refused after the check.
+        "/api/staff/reviews/decide" => vec![
+            ("campaign", "999999".to_owned()),
+            ("item", "999999".to_owned()),
+            ("decision", "keep".to_owned()),
+            reason(),
+        ],
+        "/api/staff/reviews/close" | "/api/staff/reviews/report.csv" => {
+            vec![("campaign", "999999".to_owned()), reason()]
+        }
+        "/api/staff/training" => vec![
+            ("course", "Checking the permission table".to_owned()),
+            ("completed_on", "not a day".to_owned()),
         ],
         "/api/staff/roles/save" => vec![
             ("form", "new".to_owned()),

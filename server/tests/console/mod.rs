@@ -7,6 +7,7 @@ use super::*;
 
 mod alerts;
 mod audit;
+mod reviews;
 mod team;
 
 /// Turns the authenticator app on for a signed-in browser; returns the

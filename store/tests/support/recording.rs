@@ -110,6 +110,20 @@ forward!(AlertRepo {
         fn mark_alert_delivery_failed(id: i64, next_attempt_at: Option<i64>, error: &str) -> StoreResult<()>;
 });
 
+forward!(ReviewRepo {
+        fn open_campaign(opened_by: Option<UserId>, at_ms: i64, plan: OpeningPlan<'_>) -> StoreResult<Option<i64>>;
+        fn campaigns(limit: u32) -> StoreResult<Vec<CampaignRecord>>;
+        fn campaign(id: i64) -> StoreResult<Option<CampaignRecord>>;
+        fn review_items(campaign: i64, after_id: i64, limit: u32) -> StoreResult<Vec<ReviewItemRecord>>;
+        fn decide_item(item: i64, decision: &ItemDecision, check: DecisionCheck<'_>) -> StoreResult<Result<Decided, domain::RoleError>>;
+        fn close_campaign(id: i64, by: UserId, reason: &str, at_ms: i64) -> StoreResult<bool>;
+        fn overdue_items(now_ms: i64) -> StoreResult<Vec<OverdueItem>>;
+        fn mark_overdue_alerted(item: i64, at_ms: i64) -> StoreResult<()>;
+        fn note_grant_use(user: UserId, roles: &[String], at_ms: i64, day_start: i64) -> StoreResult<()>;
+        fn record_training(user: UserId, course: &str, completed_on: i64, at_ms: i64) -> StoreResult<()>;
+        fn latest_training(user: UserId) -> StoreResult<Option<(i64, String)>>;
+});
+
 forward!(ActivityRepo {
         fn list_activity(user: UserId, kinds: &[ActivityKind], before_id: Option<i64>, limit: u32) -> StoreResult<Vec<ActivityRecord>>;
 });
