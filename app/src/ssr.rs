@@ -188,17 +188,31 @@ pub fn request_zone() -> Option<String> {
     cookie(TZ_COOKIE)
 }
 
+/// The signed-in account of a request, looked up once: a page's parts each
+/// ask for it, and each lookup is three queries (session, account, roles).
+/// The server provides one per request.
+#[derive(Clone, Default)]
+pub struct RequestUser(Arc<tokio::sync::OnceCell<Option<CurrentUser>>>);
+
 /// The signed-in account, if any.
 pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
-    let context = ctx()?;
-    let Some(token) = cookie(SESSION_COOKIE) else {
-        return Ok(None);
+    let lookup = || async {
+        let Some(token) = cookie(SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        ctx()?
+            .accounts
+            .current_user(&token, &origin().ip)
+            .await
+            .map_err(into_app_error)
     };
-    context
-        .accounts
-        .current_user(&token, &origin().ip)
-        .await
-        .map_err(into_app_error)
+    // Only a read shares the answer: a change may replace the session or
+    // the roles after the first lookup.
+    let reading = parts().is_some_and(|p| p.method == http::Method::GET);
+    match use_context::<RequestUser>().filter(|_| reading) {
+        Some(once) => once.0.get_or_try_init(lookup).await.cloned(),
+        None => lookup().await,
+    }
 }
 
 /// The one authorization path: the account the request acts on, if it

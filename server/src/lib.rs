@@ -306,7 +306,10 @@ pub async fn prepare(config: Config) -> Result<Prepared, StartError> {
         store,
         cookies,
     };
-    let provide = move || provide_context(context.clone());
+    let provide = move || {
+        provide_context(context.clone());
+        provide_context(app::ssr::RequestUser::default());
+    };
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
