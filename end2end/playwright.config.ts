@@ -38,6 +38,9 @@ export const SERVER_ENV: Record<string, string> = {
   // grants roles at whatever hour it runs. Both rules are tested over HTTP.
   LATCHKEY_ALERT_NETWORK_ADDRESSES: "50",
   LATCHKEY_ALERT_WORKING_HOURS: "Mon-Sun 00:00-24:00",
+  // The alerts tests attack from networks of their own, named in
+  // X-Forwarded-For; browsers send no such header.
+  LATCHKEY_TRUSTED_PROXIES: "127.0.0.1",
   // Sudo mode lapses after 20 s here (5 min by default), so one test can
   // wait it out; every other flow finishes well within it.
   LATCHKEY_REAUTH_SECS: "20",
