@@ -188,9 +188,9 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
             iterations: env.parsed("LATCHKEY_ARGON2_ITERATIONS", defaults.argon2.iterations)?,
             parallelism: env.parsed("LATCHKEY_ARGON2_PARALLELISM", defaults.argon2.parallelism)?,
         },
-        // One core is left to everything else: during a sign-in flood the
-        // pages stay quick (on 2 cores, the activity page's p99 went from
-        // 12-13 ms to 9 ms) and sign-ins queue a little longer.
+        // One core is left to everything else, so that pages stay quick
+        // during a sign-in flood (on 2 cores, side by side, the activity
+        // page's p99 went from 11-13 ms to 9 ms) and sign-ins queue longer.
         max_concurrent_hashes: env.parsed(
             "LATCHKEY_MAX_CONCURRENT_HASHES",
             cores.saturating_sub(1).max(1),
