@@ -209,6 +209,47 @@ mod tests {
         assert!(policy.check("Li-went-home-42", "zz", "Li Wei").is_empty());
     }
 
+    /// Letters as a browser without Unicode case data would judge them:
+    /// only ASCII has case.
+    struct AsciiLetters;
+
+    impl Letters for AsciiLetters {
+        fn is_upper(&self, c: char) -> bool {
+            c.is_ascii_uppercase()
+        }
+
+        fn is_lower(&self, c: char) -> bool {
+            c.is_ascii_lowercase()
+        }
+
+        fn is_letter_or_digit(&self, c: char) -> bool {
+            c.is_ascii_alphanumeric()
+        }
+
+        fn lowercase(&self, text: &str) -> String {
+            text.to_ascii_lowercase()
+        }
+    }
+
+    #[test]
+    fn the_rules_ask_the_letters_they_are_given() {
+        let policy = PasswordPolicy::default();
+        let password = "Ωmega-été-2024";
+        assert!(policy.check(password, "zz", "Zoë").is_empty());
+        assert_eq!(
+            policy.check_with(&AsciiLetters, password, "zz", "Zoë"),
+            vec![NeedsUpper]
+        );
+        // Case folding of the name comes from the letters too.
+        assert_eq!(
+            policy.check("ÉLAN-vital-2024", "zz", "élan"),
+            vec![ContainsName]
+        );
+        assert!(policy
+            .check_with(&AsciiLetters, "ÉLAN-vital-2024", "zz", "élan")
+            .is_empty());
+    }
+
     #[test]
     fn each_composition_rule_can_be_turned_off() {
         let relaxed = PasswordPolicy {
