@@ -219,6 +219,12 @@ pub fn Field(
     /// address's (passwords allow more, for the server to judge).
     #[prop(optional)]
     max_chars: Option<usize>,
+    /// The keyboard a phone shows (`numeric` for a code).
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
+    /// The one field a page is for (a code to type), focused on load.
+    #[prop(optional)]
+    autofocus: bool,
 ) -> impl IntoView {
     let id = match scope {
         Some(scope) => format!("field-{scope}-{name}"),
@@ -265,6 +271,8 @@ pub fn Field(
                     None if kind == "password" => "1024".to_owned(),
                     None => "320".to_owned(),
                 }
+                inputmode=inputmode
+                autofocus=autofocus
                 aria-invalid=move || (!messages.get().is_empty()).then_some("true")
                 aria-describedby=described_by
                 on:input=move |ev| {

@@ -219,10 +219,41 @@ messages! {
     RemoveTwoFactorButton => "Turn off two-factor sign-in", "关闭两步验证";
     TwoFactorRemovedNotice => "Two-factor sign-in is off. We sent a mail to your address about it.", "两步验证已关闭。我们已向您的邮箱发送通知。";
     RecoveryCodesTitle => "Your recovery codes", "您的恢复码";
-    RecoveryCodesIntro => "Each code signs you in once if you lose your phone. This is the only time we show them: download or write them down now, and keep them somewhere safe. Making new codes makes these stop working.", "如果手机丢失，每个恢复码可以让您登录一次。这是我们唯一一次显示它们：请立即下载或抄写，并妥善保存。生成新的恢复码后，这些将失效。";
+    RecoveryCodesIntro => "Each code signs you in once if you lose your phone. Save them now (download, print or copy them) and keep them somewhere safe. They stay on this page until you say they are saved, for at most 30 minutes.", "如果手机丢失，每个恢复码可以让您登录一次。请立即保存（下载、打印或复制），并妥善保管。在您确认已保存之前，它们会一直显示在此页面上，最长 30 分钟。";
     DownloadCodes => "Download as a text file", "下载为文本文件";
-    CodesGone => "Recovery codes are shown only once. To see new ones, make a new set on the two-factor page.", "恢复码只显示一次。如需新的恢复码，请在两步验证页面重新生成。";
+    CodesGone => "These recovery codes are no longer shown: you said they are saved, or 30 minutes passed. If you do not have them, make a new set on the two-factor page.", "这些恢复码已不再显示：您已确认保存，或已超过 30 分钟。如果您没有保存，请在两步验证页面生成新的一组。";
     SavedCodes => "I have saved them", "我已保存";
+    CodesAccountLabel => "Account", "账户";
+    CodesMadeOnLabel => "Made on", "生成日期";
+    CodesFileNote => "Each code signs you in once. Keep this file somewhere safe, away from your phone.", "每个恢复码只能登录一次。请将此文件妥善保存在手机以外的地方。";
+    CopyCodesButton => "Copy the codes", "复制恢复码";
+    PrintCodesButton => "Print", "打印";
+    CopiedNotice => "Copied.", "已复制。";
+    CodesSavedNotice => "Keep your recovery codes somewhere safe, away from your phone: each one signs you in once if you lose it.", "请将恢复码妥善保存在手机以外的地方：手机丢失时，每个恢复码可以登录一次。";
+    BackToTwoFactor => "Back to two-factor sign-in", "返回两步验证";
+    OpenInAppLink => "Open in authenticator app", "在身份验证器应用中打开";
+    OpenInAppHint => "On the phone that has your app? Open the key in it directly instead of scanning.", "正在使用装有验证器应用的手机？无需扫描，直接在应用中打开密钥。";
+    CopyKeyButton => "Copy the key", "复制密钥";
+    CancelSetupButton => "Cancel the set-up", "取消设置";
+    SetupCancelledNotice => "The set-up is cancelled; two-factor sign-in stays off.", "设置已取消；两步验证仍未开启。";
+    SetupCodeWrong => "That code did not work. Enter the 6-digit code your app shows now for Latchkey; if it keeps failing, check that your phone sets its clock automatically.", "验证码无效。请输入应用当前为 Latchkey 显示的 6 位数验证码；如果一直失败，请检查手机是否自动设置时间。";
+    SetupCodeRequired => "Enter the 6-digit code your app shows for Latchkey.", "请输入应用为 Latchkey 显示的 6 位数验证码。";
+    RecoveryCodesHeading => "Recovery codes", "恢复码";
+    NewCodesLink => "Make new recovery codes…", "生成新的恢复码…";
+    NewCodesConfirmTitle => "Make new recovery codes?", "生成新的恢复码？";
+    NewCodesConfirmBody => "Every recovery code you have now stops working at once, including printed and saved ones. Only the new set will sign you in.", "您现有的所有恢复码（包括已打印和保存的）将立即失效，只有新的一组可以用于登录。";
+    NewCodesConfirmButton => "Make new codes and void the old ones", "生成新码并作废旧码";
+    CancelLink => "Cancel", "取消";
+    TurnOffLink => "Turn off two-factor sign-in…", "关闭两步验证…";
+    TurnOffConfirmTitle => "Turn off two-factor sign-in?", "关闭两步验证？";
+    TurnOffConfirmBody => "Signing in will ask only for your password (and your passkey, if you have one). Your recovery codes stop working unless you have a passkey. We email you about it. Enter your password to confirm it is you.", "登录时将只需要密码（如有通行密钥，也需要通行密钥）。除非您有通行密钥，否则恢复码将失效。我们会发邮件通知您。请输入密码以确认是您本人。";
+    AppCodeHint => "The 6-digit code your app shows now for Latchkey.", "应用当前为 Latchkey 显示的 6 位数验证码。";
+    UseRecoveryCodeLink => "Lost your phone? Use a recovery code", "手机丢失了？使用恢复码";
+    UseAppCodeLink => "Use a code from your app instead", "改用应用中的验证码";
+    RecoveryCodeLabel => "Recovery code", "恢复码";
+    RecoveryCodeHint => "One of the codes you saved when you turned on two-factor sign-in, like abcde-fghjk. Each works once.", "开启两步验证时保存的恢复码之一，例如 abcde-fghjk。每个恢复码只能使用一次。";
+    MfaRecoveryIntro => "Enter one of your recovery codes. Then make a new set on the two-factor page.", "请输入一个恢复码。登录后请在两步验证页面生成新的一组。";
+    UseAnotherAccount => "Not your account? Sign in with another", "不是您的账户？使用其他账户登录";
     ResetCodeHint => "Your account uses two-factor sign-in: enter a code from your app or one of your recovery codes. Lost both? Contact support.", "您的账户已开启两步验证：请输入应用中的验证码或一个恢复码。两者都丢失了？请联系客服。";
     NavTwoFactor => "Two-factor sign-in", "两步验证";
 
@@ -606,6 +637,8 @@ messages! {
     AuditReviewKept => "Access review: role kept", "权限审查：保留角色";
     AuditReviewRevoked => "Access review: role revoked", "权限审查：撤销角色";
     AuditTrainingRecorded => "Security training recorded", "登记安全培训";
+    AuditAlertRaised => "Alert raised", "触发警报";
+    AuditLogExported => "Audit log exported", "导出审计日志";
 }
 
 /// The text for a stable error code (field or page level).
@@ -644,6 +677,8 @@ pub fn code_text(code: &str) -> T {
         "mfa.code_wrong" => T::MfaCodeWrong,
         "mfa.paused" => T::MfaPaused,
         "mfa.code_required" => T::MfaCodeRequired,
+        "mfa.setup_code_wrong" => T::SetupCodeWrong,
+        "mfa.setup_code_required" => T::SetupCodeRequired,
         "passkey.failed" => T::PasskeyFailed,
         "passkey.name_required" => T::PasskeyNameRequired,
         "mfa.needs_verified_email" => T::MfaNeedsVerifiedEmail,

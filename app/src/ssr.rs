@@ -467,11 +467,12 @@ pub async fn show_recovery_codes(
     let codes = codes?;
     let context = ctx().map_err(|_| ServiceError::Internal("no context".into()))?;
     let key = context.accounts.stash_recovery_codes(user, &codes).await?;
-    set_cookie(
-        context
-            .cookies
-            .set(CODES_COOKIE, &key, Some(SHORT_COOKIE_SECS), true),
-    );
+    set_cookie(context.cookies.set(
+        CODES_COOKIE,
+        &key,
+        Some(service::mfa::RECOVERY_CODES_SHOWN_SECS),
+        true,
+    ));
     Ok("/account/recovery-codes".to_owned())
 }
 

@@ -50,10 +50,15 @@ pub enum AuditKind {
     ReviewRevoked,
     /// A staff member recorded completing security training.
     TrainingRecorded,
+    /// A detection rule raised an alert (actor: system); its later events
+    /// join the same alert and append nothing.
+    AlertRaised,
+    /// A staff member exported the log (the filter and format in details).
+    LogExported,
 }
 
 impl AuditKind {
-    const OWN: [AuditKind; 13] = [
+    const OWN: [AuditKind; 15] = [
         AuditKind::RoleGranted,
         AuditKind::RoleRevoked,
         AuditKind::StaffOffboarded,
@@ -67,6 +72,8 @@ impl AuditKind {
         AuditKind::ReviewKept,
         AuditKind::ReviewRevoked,
         AuditKind::TrainingRecorded,
+        AuditKind::AlertRaised,
+        AuditKind::LogExported,
     ];
 
     /// The stable name stored in the entry (an activity keeps its own name).
@@ -86,6 +93,8 @@ impl AuditKind {
             AuditKind::ReviewKept => "review_kept",
             AuditKind::ReviewRevoked => "review_revoked",
             AuditKind::TrainingRecorded => "training_recorded",
+            AuditKind::AlertRaised => "alert_raised",
+            AuditKind::LogExported => "log_exported",
         }
     }
 

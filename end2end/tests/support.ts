@@ -193,3 +193,37 @@ export async function screenshots(page: Page, testInfo: TestInfo, name: string) 
   }
   await page.setViewportSize({ width: 1280, height: 720 });
 }
+
+/** With SCREENSHOT_DIR set, `screenshots` of the page in English and in Chinese. */
+export async function screenshotsInBothLanguages(page: Page, testInfo: TestInfo, name: string) {
+  if (!process.env.SCREENSHOT_DIR) return;
+  await screenshots(page, testInfo, `${name}-en`);
+  await page.getByRole("link", { name: "中文" }).click();
+  await settled(page, testInfo);
+  await screenshots(page, testInfo, `${name}-zh`);
+  await page.getByRole("link", { name: "English" }).click();
+  await settled(page, testInfo);
+}
+
+/**
+ * Runs `body` while no other test (in either project) runs a body under the
+ * same `name`: for the few flows that share one server-wide state, such as
+ * the single running access review. The server's start clears stale locks.
+ */
+export async function exclusively<T>(name: string, body: () => Promise<T>): Promise<T> {
+  const lock = path.join(path.dirname(OUTBOX), `${name}.lock`);
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}

@@ -1541,6 +1541,56 @@ async fn two_factor_without_javascript_and_sudo_mode() {
         "/account/recovery-codes",
         "allowed right after"
     );
+
+    // The new codes stay on their page until the owner says they are saved.
+    let (_, first) = page(&browser, &server, "/account/recovery-codes").await;
+    let (_, again) = page(&browser, &server, "/account/recovery-codes").await;
+    assert_eq!(again.matches("<li><code>").count(), 10);
+    let codes_of = |page: &str| {
+        page.split("<ol")
+            .nth(1)?
+            .split("</ol>")
+            .next()
+            .map(str::to_owned)
+    };
+    assert_eq!(codes_of(&first), codes_of(&again));
+    let saved = post_form(
+        &browser,
+        &server,
+        "/api/account/recovery-codes/saved",
+        "/account/recovery-codes",
+        &[],
+    )
+    .await;
+    assert_eq!(location(&saved), "/account/two-factor?saved=1");
+    let (_, gone) = page(&browser, &server, "/account/recovery-codes").await;
+    assert_eq!(gone.matches("<li><code>").count(), 0);
+
+    // Turning the app off asks for the password, even in sudo mode.
+    let refused = post_form(
+        &browser,
+        &server,
+        "/api/account/two-factor/remove",
+        "/account/two-factor?confirm=turn-off",
+        &[("current_password", "Not-The-Password-1!")],
+    )
+    .await;
+    assert_eq!(location(&refused), "/account/two-factor?confirm=turn-off");
+    let (_, asked) = page(&browser, &server, "/account/two-factor?confirm=turn-off").await;
+    assert!(
+        asked.contains("This is not your current password."),
+        "{asked}"
+    );
+    assert!(asked.contains("Two-factor sign-in is on."), "{asked}");
+    let removed = post_form(
+        &browser,
+        &server,
+        "/api/account/two-factor/remove",
+        "/account/two-factor?confirm=turn-off",
+        &[("current_password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(location(&removed), "/account/two-factor?removed=1");
     server.stop().await;
 }
 

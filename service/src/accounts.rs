@@ -1329,12 +1329,31 @@ impl Accounts {
     /// Keeps what a form held across a redirect (JavaScript off) without
     /// putting it in the URL. Returns the cookie value that finds it again.
     pub async fn put_flash(&self, payload: &str) -> Result<String, ServiceError> {
+        self.put_flash_for(payload, self.policy.flash_secs).await
+    }
+
+    pub(crate) async fn put_flash_for(
+        &self,
+        payload: &str,
+        lifetime_secs: i64,
+    ) -> Result<String, ServiceError> {
         let key = new_token();
-        let expires = self.clock.now_ms() + self.policy.flash_secs * 1000;
+        let expires = self.clock.now_ms() + lifetime_secs * 1000;
         self.repo
             .put_flash(&self.key.token_hash(&key), payload, expires)
             .await?;
         Ok(key)
+    }
+
+    /// A live flash, left in place.
+    pub(crate) async fn peek_flash(&self, key: &str) -> Result<Option<String>, ServiceError> {
+        if !looks_like_token(key) {
+            return Ok(None);
+        }
+        Ok(self
+            .repo
+            .peek_flash(&self.key.token_hash(key), self.clock.now_ms())
+            .await?)
     }
 
     pub async fn take_flash(&self, key: &str) -> Result<Option<String>, ServiceError> {

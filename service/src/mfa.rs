@@ -20,6 +20,10 @@ const TOTP_SEAL: &str = "totp-secret";
 const CODES_SEAL: &str = "recovery-codes-shown-once";
 /// The recovery-code count at which the page starts to warn.
 pub const FEW_RECOVERY_CODES: u32 = 2;
+/// How long new recovery codes stay on their page (reloads included) when
+/// the owner does not say they are saved: time to print or copy them, not
+/// to leave them lying in an open tab.
+pub const RECOVERY_CODES_SHOWN_SECS: i64 = 30 * 60;
 
 /// What the two-factor page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +168,18 @@ impl Accounts {
         Ok(())
     }
 
+    /// Drops an app set-up not yet confirmed; an app already on stays.
+    pub async fn cancel_totp_enrollment(&self, user: &CurrentUser) -> Result<(), ServiceError> {
+        self.repo
+            .apply(
+                user.id,
+                &[AccountChange::CancelPendingTotp],
+                Effects::default(),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Turns the pending app on with its first code. Returns recovery codes,
     /// to be shown once, when the app is the account's first second factor;
     /// an account with a passkey keeps the codes it has (so an app added by
@@ -181,13 +197,18 @@ impl Accounts {
             .await?
             .and_then(|f| self.own_pending(user, f))
             .ok_or(ServiceError::TokenInvalid)?;
+        // The app is not on yet and there are no recovery codes: the
+        // messages ask for the app's code only.
+        if code.trim().is_empty() {
+            return Err(code_issue("code", "mfa.setup_code_required"));
+        }
         let secret = self.open_secret(user.id, &factor.sealed_secret)?;
         let now = self.clock.now_ms();
         let step = match SecondFactorInput::parse(code) {
             Some(SecondFactorInput::Totp(digits)) => secret.matching_step(&digits, now),
             _ => None,
         }
-        .ok_or_else(|| code_issue("code", "mfa.code_wrong"))?;
+        .ok_or_else(|| code_issue("code", "mfa.setup_code_wrong"))?;
         let codes = (!self.has_passkey(user.id).await?).then(new_recovery_codes);
         let hashes: Option<Vec<String>> = codes
             .as_ref()
@@ -246,10 +267,14 @@ impl Accounts {
     pub async fn remove_totp(
         &self,
         user: &CurrentUser,
+        current_password: &str,
+        device_token: Option<&str>,
         origin: &Origin,
     ) -> Result<(), ServiceError> {
-        self.require_recent_auth(user)?;
-        let record = self.user_record(user.id).await?;
+        // As the deletion does: the password now, whatever sudo mode says.
+        let (record, _) = self
+            .reauthenticate(user, current_password, device_token, origin)
+            .await?;
         let mail = factor_changed_mail(
             record.locale,
             &record.email,
@@ -434,16 +459,17 @@ impl Accounts {
             user.id.0.to_string().as_bytes(),
             codes.join(" ").as_bytes(),
         );
-        self.put_flash(&sealed).await
+        self.put_flash_for(&sealed, RECOVERY_CODES_SHOWN_SECS).await
     }
 
-    /// The stashed codes, once; `None` when already shown or expired.
-    pub async fn take_recovery_codes(
+    /// The stashed codes, as often as the page is drawn, until the owner
+    /// says they are saved; `None` after that or once expired.
+    pub async fn stashed_recovery_codes(
         &self,
         user: &CurrentUser,
         key: &str,
     ) -> Result<Option<Vec<String>>, ServiceError> {
-        let Some(sealed) = self.take_flash(key).await? else {
+        let Some(sealed) = self.peek_flash(key).await? else {
             return Ok(None);
         };
         let codes = self
@@ -453,6 +479,12 @@ impl Accounts {
             .and_then(|plain| String::from_utf8(plain).ok())
             .map(|text| text.split(' ').map(str::to_owned).collect());
         Ok(codes)
+    }
+
+    /// The owner saved the stashed codes: they are not shown again.
+    pub async fn forget_recovery_codes(&self, key: &str) -> Result<(), ServiceError> {
+        self.take_flash(key).await?;
+        Ok(())
     }
 
     /// For password recovery: the factors of the account behind a reset

@@ -256,6 +256,8 @@ pub enum AccountChange {
     },
     /// Removes the authenticator app.
     RemoveTotp,
+    /// Removes an app set-up not yet confirmed (never one that is on).
+    CancelPendingTotp,
     /// Stores a new passkey (`Conflict { field: "token" }` when the
     /// credential is registered already).
     AddPasskey(NewPasskey),
@@ -473,6 +475,8 @@ pub trait FlashRepo: Send + Sync {
     async fn put_flash(&self, key_hash: &str, payload: &str, expires_at: i64) -> StoreResult<()>;
     /// Returns and deletes a live flash.
     async fn take_flash(&self, key_hash: &str, now_ms: i64) -> StoreResult<Option<String>>;
+    /// Returns a live flash and leaves it.
+    async fn peek_flash(&self, key_hash: &str, now_ms: i64) -> StoreResult<Option<String>>;
 }
 
 #[async_trait]
@@ -868,6 +872,15 @@ pub trait AuditRepo: Send + Sync {
         archived: u64,
         at_ms: i64,
     ) -> StoreResult<bool>;
+    /// Appends a `log_exported` entry: `by` (none: an operator) exported
+    /// the entries `filter` matches as `format`.
+    async fn record_audit_export(
+        &self,
+        by: Option<UserId>,
+        filter: &AuditFilter,
+        format: &str,
+        at_ms: i64,
+    ) -> StoreResult<()>;
 }
 
 /// What the audit log is filtered by; `None` matches every entry.

@@ -294,6 +294,23 @@ impl Support {
         Ok(AuditLogPage { entries, addresses })
     }
 
+    /// Records that `actor` is exporting the entries `filter` matches as
+    /// `format`: a bulk read of personal data leaves its own entry.
+    pub async fn record_audit_export(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        format: &str,
+    ) -> Result<(), ServiceError> {
+        self.authorize(actor, Permission::AuditRead).await?;
+        let now = self.accounts.clock.now_ms();
+        self.accounts
+            .repo
+            .record_audit_export(actor.account(), filter, format, now)
+            .await?;
+        Ok(())
+    }
+
     /// The account a filter of the audit log names: its id, or its address
     /// (any case). `None` when no account has that address.
     pub async fn audit_account(

@@ -17,6 +17,14 @@ pub fn format_in_zone(at_ms: i64, zone: Tz) -> String {
     }
 }
 
+/// The day (`2026-11-26`) it is at `at_ms` in the reader's zone.
+pub fn local_day(at_ms: i64, zone: Tz) -> String {
+    match zone.timestamp_millis_opt(at_ms).single() {
+        Some(local) => local.format("%Y-%m-%d").to_string(),
+        None => String::new(),
+    }
+}
+
 /// `2026-11-26T14:03:07Z`: for files meant for programs.
 pub fn iso_utc(at_ms: i64) -> String {
     match chrono::Utc.timestamp_millis_opt(at_ms).single() {
@@ -54,6 +62,16 @@ mod tests {
         );
         assert_eq!(day_start_ms("26/11/2026", Tz::UTC), None);
         assert_eq!(day_start_ms("", Tz::UTC), None);
+    }
+
+    #[test]
+    fn the_day_is_the_readers() {
+        let late_evening_utc = 1_764_194_400_000; // 2025-11-26 22:00 UTC
+        assert_eq!(local_day(late_evening_utc, Tz::UTC), "2025-11-26");
+        assert_eq!(
+            local_day(late_evening_utc, zone_or_utc(Some("Asia/Shanghai"))),
+            "2025-11-27"
+        );
     }
 
     #[test]

@@ -3,20 +3,32 @@
 //! second over about 11 days; 20,000 accounts, a few staff members, the
 //! kinds in realistic proportions), then times `AuditRepo::search_audit`
 //! (what `/staff/audit` runs, a page of 51) for each kind of filter.
-//! The seeded hashes are not a valid chain: this measures reading only.
-//! Runs on SQLite and, when it is reachable, on PostgreSQL
+//! The seeded hashes are not a valid chain, so the chain itself is
+//! measured on a second fresh database: appends through the store (each
+//! one an activity row and its entry in one transaction, as a sign-in
+//! writes them) from one writer and from eight at once, each with its own
+//! pool as separate processes would have, then `Audit::verify` over all of
+//! them. Runs on SQLite and, when it is reachable, on PostgreSQL
 //! (`LATCHKEY_TEST_POSTGRES_URL`, default the local `test` database; a
 //! throwaway database is created and dropped).
 //!
 //! `cargo run --release -p store --example audit_bench [sqlite|postgres]`
-//! (`bench/run.sh audit` runs it).
+//! (`bench/run.sh audit` runs it); `AUDIT_BENCH_APPENDS` (default 8,000)
+//! sets the appends per run.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 #[path = "support/timing.rs"]
 mod timing;
 
-use service::ports::{AuditFilter, AuditRepo};
+use domain::{ActivityKind, Locale, UserId};
+use service::audit::{Audit, Verdict};
+use service::password::PasswordHash;
+use service::ports::{
+    AuditFilter, AuditRepo, Effects, NewToken, NewUser, Origin, TokenPurpose, UserRepo,
+};
+use service::ManualClock;
 use store::testing::TestDatabase;
 use store::Backend;
 
@@ -25,11 +37,12 @@ const START_MS: i64 = 1_790_000_000_000;
 const ACCOUNTS: i64 = 20_000;
 const DAY_MS: i64 = 86_400_000;
 
-/// Entry `i` (from 1): most are customers' own sign-ins; one in 50 is a
-/// staff member's action on a customer; one in 1,000 a role grant.
+/// Entry `i` (from 1): most are customers' own sign-ins (one in ten a
+/// failure); one in 50 is one of five staff members' action on a customer;
+/// one in 1,000 a role grant.
 fn seed_sql(backend: Backend, entries: i64) -> String {
     let columns = "i, 1790000000000 + i * 1000, \
-         CASE WHEN i % 1000 = 0 THEN 7 WHEN i % 50 = 0 THEN 1 + i % 5 ELSE 100 + i % 20000 END, \
+         CASE WHEN i % 1000 = 0 THEN 7 WHEN i % 50 = 0 THEN 1 + (i / 50) % 5 ELSE 100 + i % 20000 END, \
          CASE WHEN i % 1000 = 0 THEN 200 + i % 40 ELSE 100 + i % 20000 END, \
          CASE WHEN i % 1000 = 0 THEN 'role_granted' WHEN i % 50 = 0 THEN 'support_unlocked' \
               WHEN i % 10 = 1 THEN 'sign_in_failed' WHEN i % 10 = 2 THEN 'signed_out' ELSE 'signed_in' END, \
@@ -71,6 +84,9 @@ async fn run(backend: Backend, entries: i64, iterations: usize) {
     println!("  seeded in {:.1} s", started.elapsed().as_secs_f64());
     let middle_day = START_MS + (entries / 2) * 1000;
     let customer = 100 + ACCOUNTS / 3;
+    // Account 100 + k signs in as entries k, k + 20,000, …: one whose
+    // entries fall on a failure (i % 10 = 1).
+    let failing_customer = 100 + 6661;
     let filters: Vec<(&str, AuditFilter, Option<i64>)> = vec![
         ("newest page, no filter", AuditFilter::default(), None),
         (
@@ -124,7 +140,7 @@ async fn run(backend: Backend, entries: i64, iterations: usize) {
         (
             "failures of one customer",
             AuditFilter {
-                subject: Some(customer + 1),
+                subject: Some(failing_customer),
                 kind: Some("sign_in_failed".into()),
                 ..AuditFilter::default()
             },
@@ -162,17 +178,104 @@ async fn run(backend: Backend, entries: i64, iterations: usize) {
     database.remove().await;
 }
 
+/// Appends `total` entries from `writers` writers at once; the rate.
+async fn append_rate(url: &str, user: UserId, writers: i64, total: i64) -> f64 {
+    let origin = Origin {
+        ip: "203.0.113.9".into(),
+        user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0".into(),
+    };
+    let started = Instant::now();
+    let tasks = (0..writers).map(|writer| {
+        let (url, origin) = (url.to_owned(), origin.clone());
+        tokio::spawn(async move {
+            let own = store::connect(&url).await.expect("connect");
+            for i in 0..total / writers {
+                own.record(
+                    user,
+                    Effects::activity(
+                        ActivityKind::SignedIn,
+                        &origin,
+                        START_MS + writer * total + i,
+                    ),
+                )
+                .await
+                .expect("append");
+            }
+            own.close().await;
+        })
+    });
+    for task in futures::future::join_all(tasks).await {
+        task.expect("writer");
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn chain(backend: Backend, appends: i64) {
+    let Some(database) = TestDatabase::fresh(backend).await else {
+        return;
+    };
+    println!("{backend:?}, the chain:");
+    let store = store::connect(&database.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let user = store
+        .create_user(
+            NewUser {
+                email: "bench@example.com".into(),
+                display_name: "Bench".into(),
+                password_hash: PasswordHash::from_stored(
+                    "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA".into(),
+                ),
+                locale: Locale::En,
+                email_verified_at: Some(START_MS),
+                created_at: START_MS,
+            },
+            NewToken {
+                purpose: TokenPurpose::VerifyEmail,
+                hash: "bench".into(),
+                expires_at: START_MS,
+                payload: None,
+                replaces_earlier: true,
+            },
+            Effects::default(),
+        )
+        .await
+        .expect("an account");
+    for writers in [1, 8] {
+        let rate = append_rate(&database.url, user, writers, appends).await;
+        println!("  {appends} appends from {writers} writer(s) at once: {rate:.0} a second");
+    }
+    let audit = Audit::new(Arc::new(store.clone()), Arc::new(ManualClock::at(START_MS)));
+    let started = Instant::now();
+    let verdict = audit.verify(None).await.expect("verify");
+    let seconds = started.elapsed().as_secs_f64();
+    let Verdict::Intact { checked, .. } = verdict else {
+        panic!("the appended chain does not verify: {verdict:?}");
+    };
+    println!(
+        "  verify: {checked} entries in {:.0} ms, {:.0} entries a second",
+        seconds * 1000.0,
+        checked as f64 / seconds
+    );
+    store.close().await;
+    database.remove().await;
+}
+
 #[tokio::main]
 async fn main() {
     let entries: i64 = std::env::var("AUDIT_BENCH_ENTRIES")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000_000);
+    let appends: i64 = std::env::var("AUDIT_BENCH_APPENDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8_000);
     let which = std::env::args().nth(1);
-    if which.as_deref() != Some("postgres") {
-        run(Backend::Sqlite, entries, 50).await;
-    }
-    if which.as_deref() != Some("sqlite") {
-        run(Backend::Postgres, entries, 50).await;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let name = format!("{backend:?}").to_lowercase();
+        if which.as_deref().is_none_or(|which| which == name) {
+            run(backend, entries, 50).await;
+            chain(backend, appends).await;
+        }
     }
 }

@@ -175,6 +175,25 @@ impl AlertRepo for SqlStore {
                     .await
                     .map_err(store_error)?;
                 }
+                append(
+                    &mut tx,
+                    &[NewEvent {
+                        at_ms: new.at_ms,
+                        actor: None,
+                        subject: new.account.map(|a| a.0),
+                        kind: AuditKind::AlertRaised,
+                        reason: None,
+                        details: Some(
+                            serde_json::json!({ "alert": id, "rule": new.rule.as_str() })
+                                .to_string(),
+                        ),
+                        personal: Personal {
+                            ip: new.ip.map(str::to_owned),
+                            ..Personal::default()
+                        },
+                    }],
+                )
+                .await?;
                 (id, true)
             }
         };

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use domain::audit::{AuditEntry, AuditKind, ChainLink, Payload, Personal};
+use domain::UserId;
 use rand::Rng;
 use service::ports::{AuditFilter, AuditRepo, StoreResult};
 use sqlx::any::AnyRow;
@@ -360,5 +361,37 @@ impl AuditRepo for SqlStore {
         .await?;
         tx.commit().await.map_err(store_error)?;
         Ok(true)
+    }
+
+    async fn record_audit_export(
+        &self,
+        by: Option<UserId>,
+        filter: &AuditFilter,
+        format: &str,
+        at_ms: i64,
+    ) -> StoreResult<()> {
+        let details = serde_json::json!({
+            "format": format,
+            "actor": filter.actor,
+            "subject": filter.subject,
+            "kind": filter.kind,
+            "from": filter.from_ms,
+            "until": filter.until_ms,
+        });
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        append(
+            &mut tx,
+            &[NewEvent {
+                at_ms,
+                actor: by.map(|by| by.0),
+                subject: None,
+                kind: AuditKind::LogExported,
+                reason: None,
+                details: Some(details.to_string()),
+                personal: Personal::default(),
+            }],
+        )
+        .await?;
+        tx.commit().await.map_err(store_error)
     }
 }

@@ -102,6 +102,13 @@ async fn apply_change(
                 .await
                 .map_err(store_error)?;
         }
+        AccountChange::CancelPendingTotp => {
+            sqlx::query("DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NULL")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
         AccountChange::AddPasskey(passkey) => {
             sqlx::query(
                 "INSERT INTO passkeys (user_id, credential_id, name, kind, credential, created_at, last_used_at) \

@@ -555,6 +555,15 @@ impl FlashRepo for SqlStore {
         .await
         .map_err(store_error)
     }
+
+    async fn peek_flash(&self, key_hash: &str, now_ms: i64) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT payload FROM flash WHERE key_hash = $1 AND expires_at > $2")
+            .bind(key_hash)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)
+    }
 }
 
 #[async_trait]

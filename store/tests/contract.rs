@@ -1845,6 +1845,59 @@ on_both_backends!(
     }
 );
 
+on_both_backends!(
+    a_set_up_can_be_cancelled_and_new_codes_stay_until_saved,
+    |store| {
+        use service::mfa::{TwoFactorState, RECOVERY_CODES_SHOWN_SECS};
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (mine, _) = known_account(&accounts, &store, "ada@example.com").await;
+        let me = account_of(&accounts, &mine).await;
+        accounts.start_totp_enrollment(&me).await.unwrap();
+        accounts.cancel_totp_enrollment(&me).await.unwrap();
+        assert!(matches!(
+            accounts.two_factor_state(&me).await.unwrap(),
+            TwoFactorState::Off { .. }
+        ));
+        let (_, codes) = enroll(&accounts, &me, T0).await;
+        accounts.cancel_totp_enrollment(&me).await.unwrap();
+        assert!(
+            matches!(
+                accounts.two_factor_state(&me).await.unwrap(),
+                TwoFactorState::On { .. }
+            ),
+            "cancelling leaves an app that is on"
+        );
+
+        // Shown on every reload until the owner says they are saved...
+        let stash = accounts.stash_recovery_codes(&me, &codes).await.unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                accounts.stashed_recovery_codes(&me, &stash).await.unwrap(),
+                Some(codes.clone())
+            );
+        }
+        accounts.forget_recovery_codes(&stash).await.unwrap();
+        assert_eq!(
+            accounts.stashed_recovery_codes(&me, &stash).await.unwrap(),
+            None
+        );
+        // ...or for half an hour.
+        let stash = accounts.stash_recovery_codes(&me, &codes).await.unwrap();
+        clock.advance_secs(RECOVERY_CODES_SHOWN_SECS - 1);
+        assert!(accounts
+            .stashed_recovery_codes(&me, &stash)
+            .await
+            .unwrap()
+            .is_some());
+        clock.advance_secs(2);
+        assert_eq!(
+            accounts.stashed_recovery_codes(&me, &stash).await.unwrap(),
+            None
+        );
+    }
+);
+
 on_both_backends!(bad_codes_lock_the_account_and_sudo_mode_expires, |store| {
     let clock = Arc::new(ManualClock::at(T0));
     let accounts = accounts(store.clone(), clock.clone());
@@ -1910,7 +1963,21 @@ on_both_backends!(bad_codes_lock_the_account_and_sudo_mode_expires, |store| {
         .await
         .unwrap();
     assert_ne!(fresh, codes);
-    accounts.remove_totp(&me, &origin()).await.unwrap();
+    // Turning it off asks for the password, even in sudo mode.
+    assert!(matches!(
+        accounts
+            .remove_totp(&me, "Not-The-Password-1!", Some(&device), &origin())
+            .await,
+        Err(ServiceError::Validation(_))
+    ));
+    assert!(matches!(
+        accounts.two_factor_state(&me).await.unwrap(),
+        service::mfa::TwoFactorState::On { .. }
+    ));
+    accounts
+        .remove_totp(&me, GOOD, Some(&device), &origin())
+        .await
+        .unwrap();
     assert_eq!(
         accounts.two_factor_state(&me).await.unwrap(),
         service::mfa::TwoFactorState::Off {

@@ -168,6 +168,17 @@ enum ExportFormat {
     JsonLines,
 }
 
+#[cfg(feature = "ssr")]
+impl ExportFormat {
+    /// As the audit entry of the export names it.
+    fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::JsonLines => "jsonl",
+        }
+    }
+}
+
 /// Entries read per step of an export, so that a large log streams out
 /// instead of filling the server's memory.
 #[cfg(feature = "ssr")]
@@ -187,9 +198,14 @@ async fn export_audit(
     let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
     let locale = ssr::request_locale();
     // An address no account has matches nothing: an empty file.
-    let filter = audit_filter(&support, &actor, &query, zone)
-        .await?
-        .map(|filter| (filter, None::<i64>));
+    let filter = audit_filter(&support, &actor, &query, zone).await?;
+    if let Some(filter) = &filter {
+        support
+            .record_audit_export(&actor, filter, format.name())
+            .await
+            .map_err(ssr::into_app_error)?;
+    }
+    let filter = filter.map(|filter| (filter, None::<i64>));
     let header = match format {
         ExportFormat::Csv => service::csv::to_csv(
             &[

@@ -195,37 +195,80 @@ pub async fn regenerate_recovery_codes() -> Result<(), AppError> {
     ssr::finish_form("totp_codes", result, &[]).await
 }
 
+/// Turns the app off: asks for the password, as the deletion does.
 #[server(prefix = "/api", endpoint = "account/two-factor/remove")]
-pub async fn remove_two_factor() -> Result<(), AppError> {
+pub async fn remove_two_factor(current_password: String) -> Result<(), AppError> {
     let user = ssr::require(domain::Permission::OwnChange).await?;
     let result = ssr::ctx()?
         .accounts
-        .remove_totp(&user, &ssr::origin())
+        .remove_totp(
+            &user,
+            &current_password,
+            ssr::cookie(ssr::DEVICE_COOKIE).as_deref(),
+            &ssr::origin(),
+        )
         .await
         .map(|()| "/account/two-factor?removed=1".to_owned());
     ssr::finish_form("totp_remove", result, &[]).await
 }
 
-/// New recovery codes, once: a reload shows nothing.
+/// Drops an app set-up before its first code.
+#[server(prefix = "/api", endpoint = "account/two-factor/cancel")]
+pub async fn cancel_two_factor_setup() -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::OwnChange).await?;
+    let result = ssr::ctx()?
+        .accounts
+        .cancel_totp_enrollment(&user)
+        .await
+        .map(|()| "/account/two-factor?cancelled=1".to_owned());
+    ssr::finish_form("totp_cancel", result, &[]).await
+}
+
+/// New recovery codes and the day they were made (in the reader's zone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodesView {
+    pub codes: Vec<String>,
+    pub made_on: String,
+}
+
+/// New recovery codes, on every reload until the owner says they are
+/// saved (or half an hour has passed).
 #[server(prefix = "/api", endpoint = "account/recovery-codes")]
-pub async fn take_recovery_codes() -> Result<Option<Vec<String>>, AppError> {
+pub async fn stashed_recovery_codes() -> Result<Option<RecoveryCodesView>, AppError> {
     let user = ssr::require(domain::Permission::OwnChange).await?;
     let context = ssr::ctx()?;
     let Some(key) = ssr::cookie(ssr::CODES_COOKIE) else {
         return Ok(None);
     };
-    ssr::set_cookie(context.cookies.clear(ssr::CODES_COOKIE));
     let codes = context
         .accounts
-        .take_recovery_codes(&user, &key)
+        .stashed_recovery_codes(&user, &key)
         .await
         .map_err(ssr::into_app_error)?;
-    Ok(codes.map(|codes| {
-        codes
+    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let made_on = service::time_format::local_day(context.accounts.now_ms(), zone);
+    Ok(codes.map(|codes| RecoveryCodesView {
+        codes: codes
             .iter()
             .map(|c| domain::mfa::format_recovery_code(c))
-            .collect()
+            .collect(),
+        made_on,
     }))
+}
+
+/// The owner saved the new codes: the page stops showing them.
+#[server(prefix = "/api", endpoint = "account/recovery-codes/saved")]
+pub async fn saved_recovery_codes() -> Result<(), AppError> {
+    ssr::require(domain::Permission::OwnChange).await?;
+    let context = ssr::ctx()?;
+    let key = ssr::cookie(ssr::CODES_COOKIE).unwrap_or_default();
+    ssr::set_cookie(context.cookies.clear(ssr::CODES_COOKIE));
+    let result = context
+        .accounts
+        .forget_recovery_codes(&key)
+        .await
+        .map(|()| "/account/two-factor?saved=1".to_owned());
+    ssr::finish_form("codes_saved", result, &[]).await
 }
 
 /// The account behind the reset link this browser holds, for the page to

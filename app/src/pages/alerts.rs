@@ -6,14 +6,12 @@
 
 use domain::AlertRule;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::team::{gated, ConsoleNav, Refusal};
-use super::{page_data, SignedIn};
+use super::team::{ConsolePage, GatedPanel, Refusal};
 use crate::api::{
     load_alerts, AcknowledgeAlert, AlertLine, AlertsView, FormFlash, SupportRespondToCompromise,
-    UserView, ACK_FORM, RESPOND_FORM,
+    ACK_FORM, RESPOND_FORM,
 };
 use crate::components::{post_path, PostForm, Submit};
 use crate::error::ShownError;
@@ -24,10 +22,7 @@ const STREAM_PATH: &str = "/api/staff/alerts/stream";
 
 #[component]
 pub fn StaffAlertsPage() -> impl IntoView {
-    view! {
-        <Title text=t(T::AlertsTitle) />
-        <SignedIn content=|user: UserView| view! { <ConsoleNav links=user.console.clone() /> <AlertsPanel /> } />
-    }
+    view! { <ConsolePage title=T::AlertsTitle panel=|| view! { <AlertsPanel /> } /> }
 }
 
 #[component]
@@ -39,20 +34,10 @@ fn AlertsPanel() -> impl IntoView {
         .and_then(|b| b.parse::<i64>().ok());
     let done = query.read_untracked().get("done");
     let alerts = Resource::new(move || before, load_alerts);
-    let data = page_data();
-    let flash = data.flash_signal();
     view! {
-        <Suspense>
-            {move || {
-                let done = done.clone();
-                Suspend::new(async move {
-                    let _ = data.flash.await;
-                    gated(alerts.await, |view| {
-                        view! { <AlertsCard view flash done live=before.is_none() /> }.into_any()
-                    })
-                })
-            }}
-        </Suspense>
+        <GatedPanel data=alerts draw=move |view, flash| {
+            view! { <AlertsCard view flash done=done.clone() live=before.is_none() /> }.into_any()
+        } />
     }
 }
 

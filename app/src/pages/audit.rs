@@ -4,12 +4,11 @@
 
 use domain::audit::AuditKind;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::team::ConsoleNav;
-use super::{event_text, SignedIn};
-use crate::api::{audit_log, AuditQuery, AuditRow, UserView};
+use super::event_text;
+use super::team::ConsolePage;
+use crate::api::{audit_log, AuditQuery, AuditRow};
 use crate::components::{shown, ErrorSummary};
 use crate::error::AppError;
 use crate::i18n::{t, T};
@@ -31,15 +30,14 @@ pub fn audit_kind_text(name: &str) -> Option<T> {
         AuditKind::ReviewKept => T::AuditReviewKept,
         AuditKind::ReviewRevoked => T::AuditReviewRevoked,
         AuditKind::TrainingRecorded => T::AuditTrainingRecorded,
+        AuditKind::AlertRaised => T::AuditAlertRaised,
+        AuditKind::LogExported => T::AuditLogExported,
     })
 }
 
 #[component]
 pub fn StaffAuditPage() -> impl IntoView {
-    view! {
-        <Title text=t(T::AuditTitle) />
-        <SignedIn content=|user: UserView| view! { <ConsoleNav links=user.console.clone() /> <AuditPanel /> } />
-    }
+    view! { <ConsolePage title=T::AuditTitle panel=|| view! { <AuditPanel /> } /> }
 }
 
 #[component]

@@ -4,16 +4,14 @@
 //! report. Drawn on the server; every form is a plain post (`PostForm`).
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::alerts::OneLine;
-use super::team::{gated, ConsoleNav, Refusal, TrainingBadge};
-use super::{page_data, SignedIn};
+use super::team::{ConsolePage, GatedPanel, Refusal, TrainingBadge};
 use crate::api::{
     decision_text, load_reviews, CampaignLine, CampaignPanel, CloseReviewCampaign,
     DecideReviewItem, FormFlash, ItemLine, OpenReviewCampaign, RecordTraining, ReviewsView,
-    TrainingFlag, TrainingView, UserView, REVIEW_CLOSE_FORM, REVIEW_DECIDE_FORM, REVIEW_OPEN_FORM,
+    TrainingFlag, TrainingView, REVIEW_CLOSE_FORM, REVIEW_DECIDE_FORM, REVIEW_OPEN_FORM,
     TRAINING_FORM,
 };
 use crate::components::{post_path, shown, Field, PostForm, Submit};
@@ -22,10 +20,7 @@ use crate::i18n::{t, use_locale, T};
 
 #[component]
 pub fn StaffReviewsPage() -> impl IntoView {
-    view! {
-        <Title text=t(T::ReviewsTitle) />
-        <SignedIn content=|user: UserView| view! { <ConsoleNav links=user.console.clone() /> <ReviewsPanel /> } />
-    }
+    view! { <ConsolePage title=T::ReviewsTitle panel=|| view! { <ReviewsPanel /> } /> }
 }
 
 #[component]
@@ -37,18 +32,10 @@ fn ReviewsPanel() -> impl IntoView {
         .and_then(|c| c.parse::<i64>().ok());
     let done = query.read_untracked().get("done");
     let reviews = Resource::new(move || campaign, load_reviews);
-    let data = page_data();
-    let flash = data.flash_signal();
     view! {
-        <Suspense>
-            {move || {
-                let done = done.clone();
-                Suspend::new(async move {
-                    let _ = data.flash.await;
-                    gated(reviews.await, |view| view! { <ReviewsCard view flash done /> }.into_any())
-                })
-            }}
-        </Suspense>
+        <GatedPanel data=reviews draw=move |view, flash| {
+            view! { <ReviewsCard view flash done=done.clone() /> }.into_any()
+        } />
     }
 }
 

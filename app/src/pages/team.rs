@@ -9,6 +9,7 @@ use domain::Permission;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
+use serde::{de::DeserializeOwned, Serialize};
 
 use super::staff::gate_refusal;
 use super::{page_data, SignedIn};
@@ -37,18 +38,49 @@ pub fn StaffTeamPage() -> impl IntoView {
             }
         },
     );
-    view! {
-        <Title text=t(T::TeamTitle) />
-        <SignedIn content=move |user: UserView| view! { <ConsoleNav links=user.console.clone() /> <TeamPanel link /> } />
-    }
+    view! { <ConsolePage title=T::TeamTitle panel=move || view! { <TeamPanel link /> } /> }
 }
 
 /// `/staff/roles`.
 #[component]
 pub fn StaffRolesPage() -> impl IntoView {
+    view! { <ConsolePage title=T::RolesTitle panel=|| view! { <RolesPanel /> } /> }
+}
+
+/// A console page: its title and, for a signed-in reader, the console's
+/// navigation above `panel`.
+#[component]
+pub fn ConsolePage<P, V>(title: T, panel: P) -> impl IntoView
+where
+    P: Fn() -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
     view! {
-        <Title text=t(T::RolesTitle) />
-        <SignedIn content=|user: UserView| view! { <ConsoleNav links=user.console.clone() /> <RolesPanel /> } />
+        <Title text=t(title) />
+        <SignedIn content=move |user: UserView| view! { <ConsoleNav links=user.console.clone() /> {panel()} } />
+    }
+}
+
+/// A console panel: `data` drawn once the page's flash (what a refused
+/// post left) is known, or the 403 page of a refusal, or the error.
+#[component]
+pub fn GatedPanel<D, F>(data: Resource<Result<Gated<D>, AppError>>, draw: F) -> impl IntoView
+where
+    D: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    F: Fn(D, Signal<Option<FormFlash>>) -> AnyView + Clone + Send + Sync + 'static,
+{
+    let page = page_data();
+    let flash = page.flash_signal();
+    view! {
+        <Suspense>
+            {move || {
+                let draw = draw.clone();
+                Suspend::new(async move {
+                    let _ = page.flash.await;
+                    gated(data.await, |data| draw(data, flash))
+                })
+            }}
+        </Suspense>
     }
 }
 
@@ -198,18 +230,27 @@ fn TeamPanel(link: Resource<Option<String>>) -> impl IntoView {
     let query = use_query_map();
     let done = query.read_untracked().get("done");
     let team = Resource::new(|| (), |_| load_team());
-    let data = page_data();
-    let flash = data.flash_signal();
+    view! {
+        <GatedPanel data=team draw=move |team, flash| {
+            view! { <TeamCard team flash done=done.clone() link /> }.into_any()
+        } />
+    }
+}
+
+/// The link of the invitation just made, shown once.
+#[component]
+fn InvitationLink(link: Resource<Option<String>>) -> impl IntoView {
     view! {
         <Suspense>
-            {move || {
-                let done = done.clone();
-                Suspend::new(async move {
-                    let _ = data.flash.await;
-                    let link = link.await;
-                    gated(team.await, |team| view! { <TeamCard team flash done link /> }.into_any())
+            {move || Suspend::new(async move {
+                link.await.map(|link| view! {
+                    <div class="alert alert-warning invitation" role="status">
+                        <p class="notice">{t(T::InvitationLinkHeading)}</p>
+                        <p>{t(T::InvitationLinkBody)}</p>
+                        <p><code class="invitation-link">{link}</code></p>
+                    </div>
                 })
-            }}
+            })}
         </Suspense>
     }
 }
@@ -219,7 +260,7 @@ fn TeamCard(
     team: TeamView,
     flash: Signal<Option<FormFlash>>,
     done: Option<String>,
-    link: Option<String>,
+    link: Resource<Option<String>>,
 ) -> impl IntoView {
     let notice = match done.as_deref() {
         Some("invited") => Some(T::InvitedNotice),
@@ -250,13 +291,7 @@ fn TeamCard(
             <h1>{t(T::TeamTitle)}</h1>
             <p class="lead">{t(T::TeamIntro)}</p>
             {notice.map(|notice| view! { <div class="alert alert-info" role="status"><p>{t(notice)}</p></div> })}
-            {link.map(|link| view! {
-                <div class="alert alert-warning invitation" role="status">
-                    <p class="notice">{t(T::InvitationLinkHeading)}</p>
-                    <p>{t(T::InvitationLinkBody)}</p>
-                    <p><code class="invitation-link">{link}</code></p>
-                </div>
-            })}
+            <InvitationLink link />
             {if team.members.is_empty() {
                 view! { <p>{t(T::NoStaffMembers)}</p> }.into_any()
             } else {
@@ -413,18 +448,10 @@ fn RolesPanel() -> impl IntoView {
     let query = use_query_map();
     let saved = query.read_untracked().get("saved");
     let roles = Resource::new(|| (), |_| load_roles());
-    let data = page_data();
-    let flash = data.flash_signal();
     view! {
-        <Suspense>
-            {move || {
-                let saved = saved.clone();
-                Suspend::new(async move {
-                    let _ = data.flash.await;
-                    gated(roles.await, |roles| view! { <RolesCard roles flash saved /> }.into_any())
-                })
-            }}
-        </Suspense>
+        <GatedPanel data=roles draw=move |roles, flash| {
+            view! { <RolesCard roles flash saved=saved.clone() /> }.into_any()
+        } />
     }
 }
 

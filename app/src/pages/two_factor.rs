@@ -8,8 +8,9 @@ use leptos_router::hooks::use_query_map;
 use super::passkeys::{PasskeyBlock, PASSKEY_TEXTS};
 use super::{page_data, SignedIn};
 use crate::api::{
-    passkey_offered, reauth_needs, take_recovery_codes, two_factor, ConfirmTwoFactor,
-    Reauthenticate, RecoveryCodesLeft, RegenerateRecoveryCodes, RemoveTwoFactor, StartTwoFactor,
+    passkey_offered, reauth_needs, stashed_recovery_codes, two_factor, CancelTwoFactorSetup,
+    ConfirmTwoFactor, Reauthenticate, RecoveryCodesLeft, RecoveryCodesView,
+    RegenerateRecoveryCodes, RemoveTwoFactor, SavedRecoveryCodes, StartTwoFactor,
     SubmitSecondFactor, TwoFactorView, UserView,
 };
 use crate::components::{
@@ -37,31 +38,69 @@ fn CodeField(error: Signal<Option<ShownError>>) -> impl IntoView {
     }
 }
 
-/// `/login/mfa`: the second step after a correct password.
+/// `/login/mfa`: the second step after a correct password. An app code by
+/// default (a number pad on a phone); `?with=recovery` takes a recovery code.
 #[component]
 pub fn SecondFactorPage() -> impl IntoView {
     let data = page_data();
     let passkey = Resource::new(|| (), |_| passkey_offered());
+    let recovery = use_query_map().read_untracked().get("with").as_deref() == Some("recovery");
+    let lead = if recovery {
+        T::MfaRecoveryIntro
+    } else {
+        T::MfaIntro
+    };
     view! {
-        <PageCard title=T::MfaTitle lead=T::MfaIntro>
+        <PageCard title=T::MfaTitle lead>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
                     let flash = flash_of(data.flash_signal(), "mfa", &[&EXPIRED_TEXTS[..], &PASSKEY_TEXTS].concat());
                     let passkey = passkey.await.unwrap_or(false);
                     let next = next_value(&flash);
-                    view! { <SecondFactorForm next flash passkey /> }
+                    let other_href = second_step_path(!recovery, &next);
+                    let other_text = if recovery { T::UseAppCodeLink } else { T::UseRecoveryCodeLink };
+                    view! {
+                        <SecondFactorForm next flash passkey recovery />
+                        <ul class="form-links">
+                            <li><a href=other_href>{t(other_text)}</a></li>
+                            <li><a href="/login">{t(T::UseAnotherAccount)}</a></li>
+                        </ul>
+                    }
                 })}
             </Suspense>
         </PageCard>
     }
 }
 
+/// The second step asking for a recovery code or an app code, keeping
+/// where the sign-in goes next.
+fn second_step_path(recovery: bool, next: &str) -> String {
+    let mut query = Vec::new();
+    if recovery {
+        query.push("with=recovery".to_owned());
+    }
+    if !next.is_empty() {
+        query.push(format!("next={}", crate::encode_query_value(next)));
+    }
+    if query.is_empty() {
+        "/login/mfa".to_owned()
+    } else {
+        format!("/login/mfa?{}", query.join("&"))
+    }
+}
+
 /// What the second step draws when its sign-in has expired.
 const EXPIRED_TEXTS: [T; 2] = [T::MfaExpired, T::GoToSignIn];
 
+/// The most characters an app code may take as typed ("123 456").
+const APP_CODE_CHARS: usize = 7;
+/// The most characters a recovery code may take as typed ("abcde-fghjk",
+/// with room for spaces around the dash).
+const RECOVERY_CODE_CHARS: usize = 16;
+
 #[island(lazy)]
-fn SecondFactorForm(next: String, flash: FormSeed, passkey: bool) -> impl IntoView {
+fn SecondFactorForm(next: String, flash: FormSeed, passkey: bool, recovery: bool) -> impl IntoView {
     let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<SubmitSecondFactor>();
@@ -75,7 +114,14 @@ fn SecondFactorForm(next: String, flash: FormSeed, passkey: bool) -> impl IntoVi
             <ErrorSummary error />
             <SendForm state action=action.clone()>
                 <input type="hidden" name="next" value=next.get_value() />
-                <CodeField error />
+                {if recovery {
+                    view! {
+                        <Field name="code" label=T::RecoveryCodeLabel hint=T::RecoveryCodeHint autocomplete="off"
+                            error required=true max_chars=RECOVERY_CODE_CHARS autofocus=true />
+                    }.into_any()
+                } else {
+                    view! { <AppCodeField error /> }.into_any()
+                }}
                 <Submit label=T::VerifyCodeButton pending=state.pending() />
             </SendForm>
             {passkey.then(|| view! {
@@ -83,6 +129,16 @@ fn SecondFactorForm(next: String, flash: FormSeed, passkey: bool) -> impl IntoVi
                 <PasskeyBlock purpose="second-factor" label=T::UsePasskeyButton next=next.get_value() />
             })}
         </Show>
+    }
+}
+
+/// A code from the authenticator app: a number pad on a phone, focused,
+/// and filled in by the phone from a text message or the app where it can.
+#[component]
+fn AppCodeField(error: Signal<Option<ShownError>>) -> impl IntoView {
+    view! {
+        <Field name="code" label=T::CodeLabel hint=T::AppCodeHint autocomplete="one-time-code"
+            inputmode="numeric" error required=true max_chars=APP_CODE_CHARS autofocus=true />
     }
 }
 
@@ -142,7 +198,8 @@ fn ReauthForm(next: String, flash: FormSeed, code: bool) -> impl IntoView {
 }
 
 /// `/account/two-factor`: turn the authenticator app on or off, and the
-/// recovery codes.
+/// recovery codes. Making new codes and turning the app off each ask first
+/// (`?confirm=new-codes`, `?confirm=turn-off`), saying what will happen.
 #[component]
 pub fn TwoFactorPage() -> impl IntoView {
     view! {
@@ -151,6 +208,14 @@ pub fn TwoFactorPage() -> impl IntoView {
     }
 }
 
+/// What the page says after the change named in its query.
+const NOTICES: [(&str, T); 4] = [
+    ("removed", T::TwoFactorRemovedNotice),
+    ("enabled", T::TwoFactorEnabledNotice),
+    ("cancelled", T::SetupCancelledNotice),
+    ("saved", T::CodesSavedNotice),
+];
+
 #[component]
 fn TwoFactorSettings() -> impl IntoView {
     let data = page_data();
@@ -158,57 +223,86 @@ fn TwoFactorSettings() -> impl IntoView {
     let errors = [
         flash_error(flash, "totp_start"),
         flash_error(flash, "totp_codes"),
-        flash_error(flash, "totp_remove"),
+        flash_error(flash, "totp_cancel"),
     ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
     let state = Resource::new(|| (), |_| two_factor());
-    let removed = move || use_query_map().read().get("removed").is_some();
-    let enabled = move || use_query_map().read().get("enabled").is_some();
+    let query = use_query_map();
+    let notice = NOTICES
+        .into_iter()
+        .find(|(key, _)| query.read_untracked().get(key).is_some())
+        .map(|(_, text)| text);
+    let confirm = query.read_untracked().get("confirm");
     view! {
         <section class="card">
             <h1>{t(T::TwoFactorTitle)}</h1>
             <p class="lead">{t(T::TwoFactorIntro)}</p>
-            {move || removed().then(|| view! { <div class="alert alert-info" role="status"><p>{t(T::TwoFactorRemovedNotice)}</p></div> })}
-            {move || enabled().then(|| view! { <div class="alert alert-info" role="status"><p>{t(T::TwoFactorEnabledNotice)}</p></div> })}
+            {notice.map(|notice| view! { <div class="alert alert-info" role="status"><p>{t(notice)}</p></div> })}
             <Suspense>
-                {move || Suspend::new(async move {
-                    // After the flash is read, so a no-JavaScript post's error shows.
-                    let _ = data.flash.await;
-                    let summary = view! { <ErrorSummary error /> };
-                    let state = match state.await {
-                        Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
-                        Ok(TwoFactorView::Off { can_start, passkey_codes }) => view! {
-                            <p>{t(if passkey_codes.is_some() { T::TwoFactorPasskeysOnly } else { T::TwoFactorOff })}</p>
-                            {passkey_codes.map(|codes| view! { <CodesLeft codes /> })}
-                            {if can_start {
+                {move || {
+                    let confirm = confirm.clone();
+                    Suspend::new(async move {
+                        // After the flash is read, so a no-JavaScript post's error shows.
+                        let _ = data.flash.await;
+                        let summary = view! { <ErrorSummary error /> };
+                        let state = match state.await {
+                            Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
+                            Ok(TwoFactorView::Off { can_start, passkey_codes }) => view! {
+                                <p>{t(if passkey_codes.is_some() { T::TwoFactorPasskeysOnly } else { T::TwoFactorOff })}</p>
+                                {passkey_codes.map(|codes| view! { <CodesPanel codes confirming=confirm.as_deref() == Some("new-codes") /> })}
+                                {if can_start {
+                                    view! {
+                                        <PostForm action={post_path::<StartTwoFactor>()}>
+                                            <Submit label=T::StartTwoFactorButton />
+                                        </PostForm>
+                                    }.into_any()
+                                } else {
+                                    view! { <p class="alert alert-warning">{t(T::TwoFactorNeedsVerified)}</p> }.into_any()
+                                }}
+                            }.into_any(),
+                            Ok(TwoFactorView::Pending { qr_image, manual_key, otpauth_uri }) => view! {
+                                <h2>{t(T::ScanTitle)}</h2>
+                                <p><img class="qr" src=qr_image alt=t(T::QrAlt) width="220" height="220" data-otpauth=otpauth_uri.clone() /></p>
+                                <p class="hint">{t(T::OpenInAppHint)}</p>
+                                <p><a class="button secondary" href=otpauth_uri rel="external">{t(T::OpenInAppLink)}</a></p>
+                                <p>{t(T::ManualKeyLabel)}</p>
+                                <p class="copyable">
+                                    <code class="manual-key" translate="no">{manual_key.clone()}</code>
+                                    <CopyButton text=manual_key label=T::CopyKeyButton />
+                                </p>
+                                <h2 id="first-code">{t(T::EnterFirstCode)}</h2>
+                                <ConfirmTwoFactorForm flash=flash_of(flash, "totp_confirm", &[]) />
+                                <PostForm action={post_path::<CancelTwoFactorSetup>()} form_class="secondary-action">
+                                    <button type="submit" class="button secondary">{t(T::CancelSetupButton)}</button>
+                                </PostForm>
+                            }.into_any(),
+                            Ok(TwoFactorView::On(codes)) => {
+                                let turning_off = confirm.as_deref() == Some("turn-off");
                                 view! {
-                                    <PostForm action={post_path::<StartTwoFactor>()}>
-                                        <Submit label=T::StartTwoFactorButton />
-                                    </PostForm>
+                                    <p><span class="badge ok">{t(T::TwoFactorOn)}</span></p>
+                                    <CodesPanel codes confirming=confirm.as_deref() == Some("new-codes") />
+                                    <section class="danger-zone" id="turn-off" aria-labelledby="turn-off-heading">
+                                        <h2 id="turn-off-heading">{t(if turning_off { T::TurnOffConfirmTitle } else { T::RemoveTwoFactorButton })}</h2>
+                                        {if turning_off {
+                                            view! {
+                                                <p>{t(T::TurnOffConfirmBody)}</p>
+                                                <TurnOffForm flash=flash_of(flash, "totp_remove", &[]) />
+                                                <p><a href="/account/two-factor">{t(T::CancelLink)}</a></p>
+                                            }.into_any()
+                                        } else {
+                                            view! {
+                                                <p><a class="button danger-outline" href="/account/two-factor?confirm=turn-off#turn-off">{t(T::TurnOffLink)}</a></p>
+                                            }.into_any()
+                                        }}
+                                    </section>
                                 }.into_any()
-                            } else {
-                                view! { <p class="alert alert-warning">{t(T::TwoFactorNeedsVerified)}</p> }.into_any()
-                            }}
-                        }.into_any(),
-                        Ok(TwoFactorView::Pending { qr_image, manual_key, otpauth_uri }) => view! {
-                            <h2>{t(T::ScanTitle)}</h2>
-                            <p><img class="qr" src=qr_image alt=t(T::QrAlt) width="220" height="220" data-otpauth=otpauth_uri /></p>
-                            <p>{t(T::ManualKeyLabel)}</p>
-                            <p><code class="manual-key" translate="no">{manual_key}</code></p>
-                            <h2 id="first-code">{t(T::EnterFirstCode)}</h2>
-                            <ConfirmTwoFactorForm flash=flash_of(flash, "totp_confirm", &[]) />
-                        }.into_any(),
-                        Ok(TwoFactorView::On(codes)) => view! {
-                            <p><span class="badge ok">{t(T::TwoFactorOn)}</span></p>
-                            <CodesLeft codes />
-                            <PostForm action={post_path::<RemoveTwoFactor>()}>
-                                <Submit label=T::RemoveTwoFactorButton danger=true />
-                            </PostForm>
-                        }.into_any(),
-                    };
-                    view! { {summary} {state} }
-                })}
+                            }
+                        };
+                        view! { {summary} {state} }
+                    })
+                }}
             </Suspense>
+            <script src="/copy.js" defer=""></script>
         </section>
     }
 }
@@ -221,60 +315,137 @@ fn ConfirmTwoFactorForm(flash: FormSeed) -> impl IntoView {
     view! {
         <ErrorSummary error />
         <SendForm state action=action.clone() labelled_by="first-code">
-            <Field name="code" label=T::CodeLabel autocomplete="one-time-code" error required=true />
+            <AppCodeField error />
             <Submit label=T::TurnOnButton pending=state.pending() />
         </SendForm>
     }
 }
 
-/// How many recovery codes are left, a warning when few, and new ones.
-#[component]
-fn CodesLeft(codes: RecoveryCodesLeft) -> impl IntoView {
+/// Turning the app off asks for the password, as closing the account does.
+#[island(lazy)]
+fn TurnOffForm(flash: FormSeed) -> impl IntoView {
+    let state = FormState::new(&flash);
+    let error = state.error();
+    let action = post_path::<RemoveTwoFactor>();
     view! {
-        <p>{t(T::CodesLeft)} " " <strong class="codes-left">{codes.left}</strong></p>
-        {codes.few.then(|| view! { <div class="alert alert-warning" role="status"><p>{t(T::FewCodesWarning)}</p></div> })}
-        <PostForm action={post_path::<RegenerateRecoveryCodes>()}>
-            <Submit label=T::NewCodesButton />
-        </PostForm>
+        <ErrorSummary error />
+        <SendForm state action labelled_by="turn-off-heading">
+            <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
+                autocomplete="current-password" error required=true />
+            <Submit label=T::RemoveTwoFactorButton pending=state.pending() danger=true />
+        </SendForm>
     }
 }
 
-/// `/account/recovery-codes`: new codes, shown this once, with a download.
+/// How many recovery codes are left, a warning when few, and the way to
+/// new ones: a link first, then (`confirming`) what making them does.
+#[component]
+fn CodesPanel(codes: RecoveryCodesLeft, confirming: bool) -> impl IntoView {
+    view! {
+        <section class="codes-panel" id="new-codes" aria-labelledby="codes-heading">
+            <h2 id="codes-heading">{t(if confirming { T::NewCodesConfirmTitle } else { T::RecoveryCodesHeading })}</h2>
+            <p>{t(T::CodesLeft)} " " <strong class="codes-left">{codes.left}</strong></p>
+            {codes.few.then(|| view! { <div class="alert alert-warning" role="status"><p>{t(T::FewCodesWarning)}</p></div> })}
+            {if confirming {
+                view! {
+                    <div class="alert alert-warning"><p>{t(T::NewCodesConfirmBody)}</p></div>
+                    <PostForm action={post_path::<RegenerateRecoveryCodes>()}>
+                        <Submit label=T::NewCodesConfirmButton />
+                    </PostForm>
+                    <p><a href="/account/two-factor">{t(T::CancelLink)}</a></p>
+                }.into_any()
+            } else {
+                view! {
+                    <p><a class="button secondary" href="/account/two-factor?confirm=new-codes#new-codes">{t(T::NewCodesLink)}</a></p>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// A button that copies `text`; drawn hidden, shown by `public/copy.js`
+/// (a page without JavaScript cannot copy, so it offers nothing).
+#[component]
+fn CopyButton(text: String, label: T) -> impl IntoView {
+    view! {
+        <button type="button" class="button secondary copy" hidden=true data-copy=text data-copied=t(T::CopiedNotice)>
+            {t(label)}
+        </button>
+        <span class="copy-status" role="status"></span>
+    }
+}
+
+/// `/account/recovery-codes`: new codes, shown until the owner says they
+/// are saved, with a download, a copy and a print.
 #[component]
 pub fn RecoveryCodesPage() -> impl IntoView {
-    // Created once for the page: reading the codes uses them up, so the
-    // signed-in content (which may be drawn more than once) only reads it.
-    let codes = Resource::new(|| (), |_| take_recovery_codes());
+    let codes = Resource::new(|| (), |_| stashed_recovery_codes());
     view! {
         <Title text=t(T::RecoveryCodesTitle) />
-        <SignedIn content=move |_user: UserView| view! { <RecoveryCodes codes /> } />
+        <SignedIn content=move |user: UserView| view! { <RecoveryCodes codes email=user.email /> } />
     }
 }
 
+/// The codes as a text file in the page's language, naming the account
+/// and the day; its name says the same.
+fn codes_file(view: &RecoveryCodesView, email: &str) -> (String, String) {
+    let text = format!(
+        "Latchkey · {title}\r\n{account}: {email}\r\n{made}: {day}\r\n\r\n{codes}\r\n\r\n{note}\r\n",
+        title = t(T::RecoveryCodesTitle),
+        account = t(T::CodesAccountLabel),
+        made = t(T::CodesMadeOnLabel),
+        day = view.made_on,
+        codes = view.codes.join("\r\n"),
+        note = t(T::CodesFileNote),
+    );
+    let name = format!("latchkey-recovery-codes-{email}-{}.txt", view.made_on);
+    (text, name)
+}
+
 #[component]
-fn RecoveryCodes(codes: Resource<Result<Option<Vec<String>>, AppError>>) -> impl IntoView {
+fn RecoveryCodes(
+    codes: Resource<Result<Option<RecoveryCodesView>, AppError>>,
+    email: String,
+) -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>{t(T::RecoveryCodesTitle)}</h1>
             <Suspense>
-                {move || Suspend::new(async move {
-                    match codes.await.ok().flatten() {
-                        None => view! { <p>{t(T::CodesGone)}</p> }.into_any(),
-                        Some(codes) => {
-                            let file = format!("Latchkey recovery codes\r\n\r\n{}\r\n", codes.join("\r\n"));
-                            let href = format!("data:text/plain;charset=utf-8,{}", crate::encode_query_value(&file));
-                            view! {
-                                <p class="lead">{t(T::RecoveryCodesIntro)}</p>
-                                <ol class="recovery-codes" translate="no">
-                                    {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
-                                </ol>
-                                <p><a class="button" href=href download="latchkey-recovery-codes.txt" rel="external">{t(T::DownloadCodes)}</a></p>
-                            }.into_any()
+                {move || {
+                    let email = email.clone();
+                    Suspend::new(async move {
+                        match codes.await.ok().flatten() {
+                            None => view! {
+                                <p>{t(T::CodesGone)}</p>
+                                <p><a href="/account/two-factor">{t(T::BackToTwoFactor)}</a></p>
+                            }.into_any(),
+                            Some(view) => {
+                                let (file, name) = codes_file(&view, &email);
+                                let href = format!("data:text/plain;charset=utf-8,{}", crate::encode_query_value(&file));
+                                view! {
+                                    <p class="lead">{t(T::RecoveryCodesIntro)}</p>
+                                    <dl class="profile">
+                                        <dt>{t(T::CodesAccountLabel)}</dt><dd>{email.clone()}</dd>
+                                        <dt>{t(T::CodesMadeOnLabel)}</dt><dd><time>{view.made_on.clone()}</time></dd>
+                                    </dl>
+                                    <ol class="recovery-codes" translate="no">
+                                        {view.codes.iter().map(|code| view! { <li><code>{code.clone()}</code></li> }).collect_view()}
+                                    </ol>
+                                    <p class="code-actions">
+                                        <a class="button secondary" href=href download=name rel="external">{t(T::DownloadCodes)}</a>
+                                        <CopyButton text=view.codes.join("\n") label=T::CopyCodesButton />
+                                        <button type="button" class="button secondary" hidden=true data-print="">{t(T::PrintCodesButton)}</button>
+                                    </p>
+                                    <PostForm action={post_path::<SavedRecoveryCodes>()}>
+                                        <Submit label=T::SavedCodes />
+                                    </PostForm>
+                                    <script src="/copy.js" defer=""></script>
+                                }.into_any()
+                            }
                         }
-                    }
-                })}
+                    })
+                }}
             </Suspense>
-            <p><a href="/account/two-factor">{t(T::SavedCodes)}</a></p>
         </section>
     }
 }

@@ -117,7 +117,9 @@ fn sample_args(path: &str, customer: &str) -> Vec<(&'static str, String)> {
             ("confirmation", "Another-Long-Passw0rd!".to_owned()),
         ],
         "/api/account/email" => vec![("email", "elsewhere@example.com".to_owned())],
-        "/api/account/delete" | "/api/auth/reauth" => vec![wrong_password()],
+        "/api/account/delete" | "/api/auth/reauth" | "/api/account/two-factor/remove" => {
+            vec![wrong_password()]
+        }
         "/api/account/two-factor/confirm" => vec![("code", "not-a-code".to_owned())],
         _ => Vec::new(),
     }

@@ -90,6 +90,24 @@ async fn stored_alerts(server: &TestServer) -> Vec<Stored> {
         .collect()
 }
 
+/// What the audit chain says was raised: each `alert_raised` entry's
+/// details and client address.
+async fn raised_entries(server: &TestServer) -> Vec<(serde_json::Value, Option<String>)> {
+    let pool = database(server).await;
+    let rows =
+        sqlx::query("SELECT details, ip FROM audit_events WHERE kind = 'alert_raised' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    rows.iter()
+        .map(|row| {
+            let details: String = row.get("details");
+            (serde_json::from_str(&details).unwrap(), row.get("ip"))
+        })
+        .collect()
+}
+
 async fn alerts_of(server: &TestServer, rule: &str) -> Vec<Stored> {
     stored_alerts(server)
         .await
@@ -295,6 +313,14 @@ on_both_backends_with!(
             (alerts[0].events, alerts[0].observed),
             (3, 12),
             "the tenth, eleventh and twelfth address joined it"
+        );
+        assert_eq!(
+            raised_entries(server).await,
+            [(
+                serde_json::json!({ "alert": alerts[0].id, "rule": "network_many_addresses" }),
+                Some("127.0.0.1".to_owned())
+            )],
+            "the audit chain records the alert once"
         );
 
         let posts = wait_for_posts(&received, 1, Duration::from_secs(20)).await;

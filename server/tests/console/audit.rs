@@ -100,4 +100,31 @@ on_both_backends!(an_auditor_filters_and_exports_the_log, |server| {
         );
         assert_eq!(pair[0]["prev_hash"], pair[1]["hash"], "{pair:?}");
     }
+
+    // Each export is an entry of its own: who took what, in which format.
+    let auditor_id = super::access::customer_id(server, "auditor@example.com").await;
+    let exports: Vec<(String, String, String)> = entries
+        .iter()
+        .filter(|entry| entry["kind"] == "log_exported")
+        .map(|entry| {
+            let details: serde_json::Value =
+                serde_json::from_str(entry["details"].as_str().unwrap()).unwrap();
+            (
+                entry["actor"].to_string(),
+                details["format"].to_string(),
+                details["subject"].to_string(),
+            )
+        })
+        .collect();
+    let export = |format: &str, subject: &str| {
+        (
+            auditor_id.clone(),
+            format!("\"{format}\""),
+            subject.to_owned(),
+        )
+    };
+    assert_eq!(
+        exports,
+        [export("jsonl", "null"), export("csv", &customer_id)]
+    );
 });

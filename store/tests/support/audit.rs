@@ -530,3 +530,64 @@ on_both_backends!(the_log_filters_by_actor_subject_kind_and_time, |store| {
     };
     assert!(search(nothing_yet, None, 100).await.is_empty());
 });
+
+on_both_backends!(
+    a_raised_alert_is_chained_once_and_outlives_a_crashed_worker,
+    |store| {
+        let ada = plain(&store, "ada@example.com").await;
+        let subject_key = format!("account:{}", ada.0);
+        let event = |at_ms: i64| NewAlert {
+            rule: domain::AlertRule::AccountFailures,
+            subject_key: &subject_key,
+            account: Some(ada),
+            ip: Some("203.0.113.9"),
+            observed: 5,
+            at_ms,
+            open_since_ms: at_ms - 600_000,
+        };
+        let channels = [AlertChannel::Webhook, AlertChannel::Mail];
+        let (alert, opened) = store.raise_alert(&event(T0), &channels).await.unwrap();
+        assert!(opened);
+        let (joined, opened) = store
+            .raise_alert(&event(T0 + 1000), &channels)
+            .await
+            .unwrap();
+        assert_eq!((joined, opened), (alert, false), "the same incident");
+
+        let raised: Vec<AuditEntry> = entries(&store)
+            .await
+            .into_iter()
+            .filter(|entry| entry.kind == "alert_raised")
+            .collect();
+        assert_eq!(raised.len(), 1, "one entry per incident: {raised:?}");
+        assert_eq!((raised[0].actor, raised[0].subject), (None, Some(ada.0)));
+        assert_eq!(raised[0].personal.ip.as_deref(), Some("203.0.113.9"));
+        let details: serde_json::Value =
+            serde_json::from_str(raised[0].details.as_deref().unwrap()).unwrap();
+        assert_eq!(details["alert"], alert);
+        intact(audit(&store, T0).verify(None).await.unwrap());
+
+        // A worker leases both deliveries and dies before sending: once the
+        // lease runs out, the next process takes them over.
+        let lease = 60_000;
+        for _ in &channels {
+            let claimed = store.claim_alert_delivery(T0, T0 + lease).await.unwrap();
+            assert_eq!(claimed.map(|d| d.alert.id), Some(alert));
+        }
+        assert!(store
+            .claim_alert_delivery(T0 + 1, T0 + lease)
+            .await
+            .unwrap()
+            .is_none());
+        let mut taken_over = Vec::new();
+        while let Some(delivery) = store
+            .claim_alert_delivery(T0 + lease + 1, T0 + 2 * lease)
+            .await
+            .unwrap()
+        {
+            taken_over.push(delivery.channel);
+        }
+        taken_over.sort_by_key(|channel| channel.as_str());
+        assert_eq!(taken_over, [AlertChannel::Mail, AlertChannel::Webhook]);
+    }
+);

@@ -606,7 +606,10 @@ on_both_backends!(
         let (_, new_codes) = enroll(&accounts, &me, T0).await;
         assert!(new_codes.is_empty(), "no new set replaces the passkey's");
         assert_eq!(store.recovery_codes_left(me.id).await.unwrap(), 10);
-        accounts.remove_totp(&me, &origin()).await.unwrap();
+        accounts
+            .remove_totp(&me, GOOD, None, &origin())
+            .await
+            .unwrap();
         let pending = pending_token(
             accounts
                 .sign_in("ada@example.com", GOOD, None, &origin())

@@ -131,6 +131,7 @@ forward!(ActivityRepo {
 forward!(FlashRepo {
         fn put_flash(key_hash: &str, payload: &str, expires_at: i64) -> StoreResult<()>;
         fn take_flash(key_hash: &str, now_ms: i64) -> StoreResult<Option<String>>;
+        fn peek_flash(key_hash: &str, now_ms: i64) -> StoreResult<Option<String>>;
 });
 
 forward!(RateLimitRepo {
@@ -150,6 +151,7 @@ forward!(AuditRepo {
         fn existing_accounts(ids: &[i64]) -> StoreResult<Vec<i64>>;
         fn audit_archive_end(before_ms: i64) -> StoreResult<Option<i64>>;
         fn finish_archive(through: &domain::audit::ChainLink, archived: u64, at_ms: i64) -> StoreResult<bool>;
+        fn record_audit_export(by: Option<UserId>, filter: &AuditFilter, format: &str, at_ms: i64) -> StoreResult<()>;
 });
 
 forward!(Health {
