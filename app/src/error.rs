@@ -197,3 +197,20 @@ impl FromServerFnError for AppError {
         error
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pause_names_its_minutes_in_both_languages() {
+        for locale in [domain::Locale::En, domain::Locale::ZhCn] {
+            let shown = ShownError::new(AppError::SignInPaused { minutes: 20 }, locale);
+            assert!(
+                shown.summary.contains("20") && !shown.summary.contains('{'),
+                "{}",
+                shown.summary
+            );
+        }
+    }
+}

@@ -853,6 +853,11 @@ mod tests {
             code_text(crate::error::AppError::AccountDisabled.code()),
             T::InvalidField
         );
+        assert_ne!(
+            code_text(crate::error::AppError::SignInPaused { minutes: 1 }.code()),
+            T::InvalidField
+        );
+        assert_ne!(code_text("password.required"), T::InvalidField);
         for error in [
             domain::NameError::Required,
             domain::NameError::TooLong,
