@@ -65,15 +65,15 @@ pub fn SendForm(
         if state.pending.get_untracked() {
             return;
         }
-        state.pending.set(true);
         #[cfg(feature = "hydrate")]
         {
             let form = event_target::<leptos::web_sys::HtmlFormElement>(&event);
-            // Read now, as the browser would have sent it.
+            // Read now, as the browser would have sent it, before the
+            // button is disabled.
             let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else {
-                state.pending.set(false);
                 return;
             };
+            state.pending.set(true);
             let action = target.clone();
             leptos::task::spawn_local(async move {
                 match crate::browser::post_form(data, action, unreachable).await {
@@ -303,9 +303,10 @@ pub fn Field(
     }
 }
 
-/// A submit button that says it is working while the request runs. Both
-/// words are drawn by the server and one is hidden, so an island needs
-/// neither text to switch them.
+/// A submit button that says it is working while the request runs, and is
+/// disabled meanwhile (a second tap sends nothing). Both words are drawn by
+/// the server and one is hidden, so an island needs neither text to switch
+/// them.
 #[component]
 pub fn Submit(
     label: T,
@@ -315,7 +316,7 @@ pub fn Submit(
     danger: bool,
 ) -> impl IntoView {
     view! {
-        <button type="submit" class=if danger { "button danger" } else { "button primary" } aria-disabled=move || pending.get().then_some("true")>
+        <button type="submit" class=if danger { "button danger" } else { "button primary" } disabled=move || pending.get()>
             <span hidden=move || pending.get()>{t(label)}</span>
             <span hidden=move || !pending.get()>{t(T::Working)}</span>
         </button>
@@ -347,8 +348,8 @@ pub fn post_path<S: leptos::server_fn::ServerFn>() -> String {
 
 /// A form of buttons only (confirm a link, end a session): posted by the
 /// browser itself, with and without JavaScript, so the answer is a whole new
-/// page. With JavaScript its buttons say they are working and a second press
-/// sends nothing.
+/// page. With JavaScript its buttons say they are working and are disabled,
+/// so a second press sends nothing.
 #[island(lazy)]
 pub fn PostForm(
     action: String,
@@ -362,6 +363,21 @@ pub fn PostForm(
             return;
         }
         let _ = form.set_attribute("data-sending", "");
+        // The browser reads the form after this handler, and leaves out a
+        // disabled button: a named one's value goes along in a hidden field.
+        if let Some(button) = event.submitter() {
+            let name = button.get_attribute("name").unwrap_or_default();
+            let document = form.owner_document();
+            if let (false, Some(document)) = (name.is_empty(), document) {
+                if let Ok(field) = document.create_element("input") {
+                    let _ = field.set_attribute("type", "hidden");
+                    let _ = field.set_attribute("name", &name);
+                    let value = button.get_attribute("value").unwrap_or_default();
+                    let _ = field.set_attribute("value", &value);
+                    let _ = form.append_child(&field);
+                }
+            }
+        }
         let working = form
             .query_selector("[data-working]")
             .ok()
@@ -375,7 +391,7 @@ pub fn PostForm(
                     .and_then(|node| node.dyn_into::<leptos::web_sys::Element>().ok());
                 if let Some(button) = button {
                     button.set_text_content(Some(&working));
-                    let _ = button.set_attribute("aria-disabled", "true");
+                    let _ = button.set_attribute("disabled", "");
                 }
             }
         }

@@ -34,6 +34,10 @@ pub enum AppError {
     /// Unknown account and wrong password alike.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many failures for the typed address: sign-in waits this many
+    /// minutes (the same answer whether or not it has an account).
+    #[error("sign-in paused")]
+    SignInPaused { minutes: i64 },
     /// The password was right, but the account is disabled.
     #[error("account disabled")]
     AccountDisabled,
@@ -65,6 +69,7 @@ impl AppError {
             AppError::ReauthRequired => "error.reauth_required",
             AppError::NotFound => "error.not_found",
             AppError::InvalidCredentials => "error.invalid_credentials",
+            AppError::SignInPaused { .. } => "error.sign_in_paused",
             AppError::AccountDisabled => "error.account_disabled",
             AppError::Validation(_) => "error.validation",
             AppError::TokenInvalid => "error.token_invalid",
@@ -127,8 +132,14 @@ impl ShownError {
                 .collect(),
             _ => Vec::new(),
         };
+        let summary = match &error {
+            AppError::SignInPaused { minutes } => {
+                text(error.code()).replace("{minutes}", &minutes.to_string())
+            }
+            _ => text(error.code()),
+        };
         ShownError {
-            summary: text(error.code()),
+            summary,
             fields,
             error,
         }
@@ -184,5 +195,22 @@ impl FromServerFnError for AppError {
         #[cfg(feature = "ssr")]
         let error = crate::ssr::reject(error);
         error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pause_names_its_minutes_in_both_languages() {
+        for locale in [domain::Locale::En, domain::Locale::ZhCn] {
+            let shown = ShownError::new(AppError::SignInPaused { minutes: 20 }, locale);
+            assert!(
+                shown.summary.contains("20") && !shown.summary.contains('{'),
+                "{}",
+                shown.summary
+            );
+        }
     }
 }

@@ -190,6 +190,12 @@ messages! {
     RestoreEmailTitle => "Undo the email change", "撤销邮箱更改";
     RestoreEmailBody => "Press the button to give your account back this address and sign out every browser; then choose a new password.", "点击按钮，恢复账户的原邮箱地址并让所有浏览器退出登录，然后设置新密码。";
     RestoreEmailButton => "Restore my address", "恢复我的地址";
+    LinkUsedBody => "This link was already used: each link works once.", "此链接已被使用：每个链接只能使用一次。";
+    LinkVoidedBody => "This link no longer works: a newer link replaced it, or a change to the account ended it.", "此链接已失效：它已被更新的链接取代，或因账户变更而作废。";
+    LinkExpiredBody => "This link has expired.", "此链接已过期。";
+    AlreadyConfirmedBody => "Your email address is already confirmed.", "您的邮箱地址已经确认。";
+    ContinueButton => "Continue", "继续";
+    GetNewLink => "Get a new link", "获取新链接";
     MailLinkNeeded => "Open the link from the message we sent you. Links work once and expire.", "请打开我们发给您的邮件中的链接。链接只能使用一次，并会过期。";
 
     MfaTitle => "Enter your code", "输入验证码";
@@ -301,6 +307,7 @@ messages! {
     ErrForbidden => "You are not allowed to do that.", "您无权执行此操作。";
     ErrNotFound => "We could not find that.", "找不到相关内容。";
     ErrInvalidCredentials => "That email address and password do not match. Check both and try again.", "邮箱地址与密码不匹配。请检查后重试。";
+    ErrSignInPaused => "Sign-in is paused for {minutes} minutes for this address; if it has an account, we emailed it an unlock link.", "此地址的登录已暂停 {minutes} 分钟；如果该地址有账户，我们已向其发送解除锁定的链接。";
     ErrTokenInvalid => "This link is invalid, has expired or was already used. Ask for a new one.", "此链接无效、已过期或已被使用。请重新获取。";
     ErrRateLimited => "Too many attempts. Please wait a little and try again.", "尝试次数过多。请稍候再试。";
     ErrUnavailable => "The service is briefly unavailable. Please try again in a minute.", "服务暂时不可用，请一分钟后重试。";
@@ -308,6 +315,7 @@ messages! {
     ErrTransport => "We could not reach the server. Check your connection and try again.", "无法连接服务器。请检查网络后重试。";
 
     EmailRequired => "Enter your email address.", "请输入邮箱地址。";
+    PasswordRequired => "Enter your password.", "请输入密码。";
     EmailTooLong => "This email address is too long.", "邮箱地址过长。";
     EmailInvalid => "Enter an email address like name@example.com.", "请输入类似 name@example.com 的邮箱地址。";
     NameRequired => "Enter your name.", "请输入您的名字。";
@@ -649,6 +657,8 @@ pub fn code_text(code: &str) -> T {
         "error.read_only_view" => T::ErrReadOnlyView,
         "error.not_found" => T::ErrNotFound,
         "error.invalid_credentials" => T::ErrInvalidCredentials,
+        "error.sign_in_paused" => T::ErrSignInPaused,
+        "password.required" => T::PasswordRequired,
         "error.validation" => T::ErrorSummary,
         "error.token_invalid" => T::ErrTokenInvalid,
         "error.rate_limited" => T::ErrRateLimited,
@@ -878,6 +888,11 @@ mod tests {
             code_text(crate::error::AppError::AccountDisabled.code()),
             T::InvalidField
         );
+        assert_ne!(
+            code_text(crate::error::AppError::SignInPaused { minutes: 1 }.code()),
+            T::InvalidField
+        );
+        assert_ne!(code_text("password.required"), T::InvalidField);
         for error in [
             domain::NameError::Required,
             domain::NameError::TooLong,

@@ -312,6 +312,9 @@ pub fn into_app_error(error: ServiceError) -> AppError {
                 .collect(),
         ),
         ServiceError::InvalidCredentials => AppError::InvalidCredentials,
+        ServiceError::SignInPaused { lock_secs } => AppError::SignInPaused {
+            minutes: (lock_secs + 59) / 60,
+        },
         ServiceError::AccountDisabled => AppError::AccountDisabled,
         ServiceError::NotFound(_) => AppError::NotFound,
         ServiceError::Role(refusal) => role_refusal(refusal),
@@ -371,9 +374,10 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::ReauthRequired
         | AppError::AccountDisabled => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::InvalidCredentials | AppError::Validation(_) | AppError::TokenInvalid => {
-            StatusCode::BAD_REQUEST
-        }
+        AppError::InvalidCredentials
+        | AppError::SignInPaused { .. }
+        | AppError::Validation(_)
+        | AppError::TokenInvalid => StatusCode::BAD_REQUEST,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal { .. } | AppError::Transport => StatusCode::INTERNAL_SERVER_ERROR,

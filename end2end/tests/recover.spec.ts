@@ -48,7 +48,7 @@ test("forgot password: mail, reset, old password fails, new one works, other ses
   // The link worked once, and the page says so before anything is typed.
   await page.context().clearCookies();
   await open(page, link, testInfo);
-  await expect(page.getByText("Links expire after 30 minutes and work once.")).toBeVisible();
+  await expect(page.getByText("This link was already used: each link works once.")).toBeVisible();
   await expect(page.getByLabel("New password", { exact: true })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Ask for another link" })).toBeVisible();
 });

@@ -229,6 +229,8 @@ pub fn from_settings<F: Fn(&str) -> Option<String>>(
         reset_link_secs: env.positive("LATCHKEY_RESET_LINK_SECS", defaults.reset_link_secs)?,
         link_cookie_secs: defaults.link_cookie_secs,
         flash_secs: defaults.flash_secs,
+        repeat_window_secs: env
+            .positive("LATCHKEY_REPEAT_WINDOW_SECS", defaults.repeat_window_secs)?,
         sign_in_per_ip: env.limit(
             "LATCHKEY_SIGN_INS_PER_IP_PER_MINUTE",
             defaults.sign_in_per_ip.max,

@@ -1163,8 +1163,8 @@ async fn two_processes_on_one_database_share_the_lock() {
         let right = sign_in(server, &server.script(), "ida@example.com", PASSWORD, "").await;
         let answer = right.text().await.unwrap();
         assert!(
-            answer.contains("InvalidCredentials"),
-            "locked on every process, with the usual answer: {answer}"
+            answer.contains("SignInPaused"),
+            "paused on every process: {answer}"
         );
     }
     let lock_mail = first.mail_to("ida@example.com", "/unlock?token=").await;
@@ -1948,3 +1948,236 @@ mod cli;
 
 /// The staff console over HTTP.
 mod console;
+
+/// A sign-in as an island sends it, asking for the refusal in the page's words.
+async fn shown_sign_in(server: &TestServer, email: &str, password: &str) -> (StatusCode, String) {
+    let response = server
+        .script()
+        .post(server.url("/api/auth/login"))
+        .header("referer", server.url("/login"))
+        .header("x-latchkey-shown-errors", "1")
+        .form(&[("email", email), ("password", password), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+on_both_backends!(
+    a_lock_reads_the_same_with_and_without_an_account,
+    |server| {
+        register(server, &server.browser(), "lu@example.com", "Lu").await;
+        let wrong = "Wrong-Password-99!";
+        for attempt in 1..=4 {
+            let real = shown_sign_in(server, "lu@example.com", wrong).await;
+            let unknown = shown_sign_in(server, "nobody@example.com", wrong).await;
+            assert_eq!(
+                real, unknown,
+                "attempt {attempt}: the same status and words"
+            );
+            let paused = real
+                .1
+                .contains("Sign-in is paused for 15 minutes for this address");
+            assert_eq!(paused, attempt >= 3, "attempt {attempt}: {}", real.1);
+        }
+        let (status, body) = shown_sign_in(server, "lu@example.com", PASSWORD).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            body.contains("if it has an account, we emailed it an unlock link"),
+            "the right password waits too: {body}"
+        );
+        server.mail_to("lu@example.com", "/unlock?token=").await;
+
+        // Without JavaScript the sign-in page says the same.
+        let browser = server.browser();
+        let refused = sign_in(server, &browser, "nobody@example.com", wrong, "").await;
+        assert_eq!(location(&refused), "/login");
+        let (_, shown) = page(&browser, server, "/login").await;
+        assert!(
+            shown.contains("Sign-in is paused for 15 minutes"),
+            "{shown}"
+        );
+    }
+);
+
+on_both_backends!(an_empty_password_is_not_a_guess, |server| {
+    register(server, &server.browser(), "em@example.com", "Em").await;
+    for _ in 0..5 {
+        let (status, body) = shown_sign_in(server, "em@example.com", "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("Enter your password."), "{body}");
+        assert!(!body.contains("do not match"), "{body}");
+    }
+    let (_, body) = shown_sign_in(server, "", "").await;
+    assert!(
+        body.contains("Enter your email address.") && body.contains("Enter your password."),
+        "{body}"
+    );
+    let browser = server.browser();
+    assert_eq!(
+        location(&sign_in(server, &browser, "em@example.com", PASSWORD, "").await),
+        "/account",
+        "no empty submit counted toward the lock"
+    );
+    let (_, activity) = page(&browser, server, "/account/activity").await;
+    assert!(
+        !activity.contains("event-sign_in_failed"),
+        "no failed sign-in was recorded"
+    );
+});
+
+/// Opens a mail link in `client` (the token moves into its cookie) and
+/// returns the page it lands on.
+async fn open_link(client: &reqwest::Client, server: &TestServer, link: &str) -> String {
+    let opened = client.get(link).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    page(client, server, &location(&opened)).await.1
+}
+
+on_both_backends!(dead_links_say_why_when_opened, |server| {
+    let owner = server.browser();
+    register(server, &owner, "di@example.com", "Di").await;
+    let verify = link_in(&server.mail_to("di@example.com", "verify-email").await);
+    // A scanner may open a link any number of times: it still works.
+    for _ in 0..3 {
+        let shown = open_link(&server.browser(), server, &verify).await;
+        assert!(shown.contains("Confirm my email"), "{shown}");
+    }
+    open_link(&owner, server, &verify).await;
+    let confirmed = post_form(&owner, server, "/api/verify/confirm", "/verify-email", &[]).await;
+    assert_eq!(location(&confirmed), "/login?verified=1");
+    let again = open_link(&server.browser(), server, &verify).await;
+    assert!(
+        again.contains("Your email address is already confirmed.")
+            && again.contains("href=\"/account\"")
+            && !again.contains("Confirm my email"),
+        "{again}"
+    );
+
+    post_form(
+        &server.browser(),
+        server,
+        "/api/recover/request",
+        "/recover",
+        &[("email", "di@example.com")],
+    )
+    .await;
+    let reset = link_in(&server.mail_to("di@example.com", "recover/reset").await);
+    let opener = server.browser();
+    for _ in 0..3 {
+        let shown = open_link(&opener, server, &reset).await;
+        assert!(shown.contains("Choose a new password"), "{shown}");
+        assert!(shown.contains("autocomplete=\"new-password\""), "{shown}");
+    }
+    let fresh = "Violet-Harbour-Lantern-58";
+    let done = post_form(
+        &opener,
+        server,
+        "/api/recover/reset",
+        "/recover/reset",
+        &[("password", fresh), ("confirmation", fresh)],
+    )
+    .await;
+    assert_eq!(location(&done), "/login?reset=1", "the link still worked");
+    let used = open_link(&server.browser(), server, &reset).await;
+    assert!(
+        used.contains("This link was already used")
+            && used.contains("data-link-state=\"used\"")
+            && used.contains("href=\"/recover\"")
+            && !used.contains("autocomplete=\"new-password\""),
+        "no form for a used link: {used}"
+    );
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_links_say_so_when_opened() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        // A reset link of one second has expired by the time it is opened.
+        let Some(server) =
+            TestServer::start_with(backend, &[("LATCHKEY_RESET_LINK_SECS", "1")]).await
+        else {
+            continue;
+        };
+        register(&server, &server.browser(), "ex@example.com", "Ex").await;
+        post_form(
+            &server.browser(),
+            &server,
+            "/api/recover/request",
+            "/recover",
+            &[("email", "ex@example.com")],
+        )
+        .await;
+        let reset = link_in(&server.mail_to("ex@example.com", "recover/reset").await);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let shown = open_link(&server.browser(), &server, &reset).await;
+        assert!(
+            shown.contains("This link has expired.")
+                && shown.contains("data-link-state=\"expired\"")
+                && shown.contains("href=\"/recover\""),
+            "{shown}"
+        );
+        server.stop().await;
+    }
+}
+
+on_both_backends!(a_repeated_reset_request_mails_once, |server| {
+    register(server, &server.browser(), "re@example.com", "Re").await;
+    let asker = server.browser();
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let asked = post_form(
+            &asker,
+            server,
+            "/api/recover/request",
+            "/recover",
+            &[("email", "re@example.com")],
+        )
+        .await;
+        answers.push((asked.status(), location(&asked)));
+    }
+    assert_eq!(answers[0], answers[1], "the repeat is answered the same");
+    assert_eq!(answers[0].1, "/recover/sent");
+    let link = link_in(&server.mail_to("re@example.com", "recover/reset").await);
+    // The mail worker has had time for a second message, were there one.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(mails_to(server, "re@example.com", "recover/reset").len(), 1);
+    let opener = server.browser();
+    open_link(&opener, server, &link).await;
+    let fresh = "Violet-Harbour-Lantern-58";
+    let done = post_form(
+        &opener,
+        server,
+        "/api/recover/reset",
+        "/recover/reset",
+        &[("password", fresh), ("confirmation", fresh)],
+    )
+    .await;
+    assert_eq!(location(&done), "/login?reset=1", "the first link works");
+});
+
+on_both_backends!(a_repeated_resend_keeps_the_first_link, |server| {
+    let browser = server.browser();
+    register(server, &browser, "rs@example.com", "Rs").await;
+    sign_in(server, &browser, "rs@example.com", PASSWORD, "").await;
+    for _ in 0..2 {
+        let resent = post_form(&browser, server, "/api/verify/resend", "/account", &[]).await;
+        assert_eq!(location(&resent), "/account?resent=1");
+    }
+    server.mail_to("rs@example.com", "verify-email").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mails = mails_to(server, "rs@example.com", "verify-email");
+    assert_eq!(mails.len(), 2, "the registration's link and one resend");
+    let mut live = 0;
+    for mail in &mails {
+        let shown = open_link(&server.browser(), server, &link_in(mail)).await;
+        if shown.contains("Confirm my email") {
+            live += 1;
+        } else {
+            assert!(shown.contains("data-link-state=\"voided\""), "{shown}");
+        }
+    }
+    assert_eq!(
+        live, 1,
+        "the resend's link is live, the repeat voided nothing"
+    );
+});

@@ -18,9 +18,12 @@ use crate::mail::{
 };
 use crate::password::{is_guessable, PasswordHasher, Verified};
 use crate::ports::{
-    AccountChange, ActivityRecord, DeviceKnowledge, Effects, NewMail, NewSession, NewToken,
-    NewUser, Origin, Repository, TokenPurpose, UserRecord,
+    AccountChange, ActivityRecord, DeviceKnowledge, Effects, FailureCounter, NewMail, NewSession,
+    NewToken, NewUser, Origin, Repository, TokenFate, TokenPurpose, UserRecord,
 };
+
+/// The code of an empty password field.
+pub const PASSWORD_REQUIRED: &str = "password.required";
 
 /// Who made a request, as the use cases see it.
 pub type ClientInfo = Origin;
@@ -138,6 +141,23 @@ pub struct ResetForm<'a> {
     pub passkey: Option<crate::passkeys::PasskeyAnswer<'a>>,
 }
 
+/// What a mail link's page says about the link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkStatus {
+    /// It works; the masked address of the account it acts on.
+    Live {
+        account: String,
+    },
+    Used,
+    /// A newer link replaced it, or a change ended every pending link.
+    Voided,
+    Expired,
+    /// A verification link for an address that is confirmed by now.
+    AlreadyConfirmed,
+    /// No link, or one we never sent or no longer remember.
+    Unknown,
+}
+
 /// How a correct password ends.
 #[derive(Debug)]
 pub enum SignInOutcome {
@@ -243,6 +263,22 @@ impl Accounts {
         self.limit_ip("register", origin, self.policy.registration_per_ip)
             .await?;
         let (email, name) = self.validate_registration(&form)?;
+        // A double tap would mail "you already have an account" on top of
+        // the verification link. Keyed by what a second tap repeats, so
+        // someone else registering the address meanwhile is not taken for it.
+        let repeat = format!(
+            "register:{}",
+            self.key.token_hash(&format!(
+                "{}\n{}\n{}\n{}",
+                email.as_str(),
+                name.as_str(),
+                origin.network(),
+                origin.user_agent
+            ))
+        );
+        if !self.first_of_repeats(&repeat).await? {
+            return Ok(());
+        }
         let hash = self.hasher.hash(form.password).await?;
         let now = self.clock.now_ms();
         if let Some(existing) = self.repo.find_user_by_email(email.as_str()).await? {
@@ -421,6 +457,10 @@ impl Accounts {
         if user.email_verified {
             return Ok(());
         }
+        let repeat = format!("resend:user:{}", user.id);
+        if self.is_repeat(&repeat).await? {
+            return Ok(());
+        }
         self.limit_ip("resend", origin, self.policy.resend_per_ip)
             .await?;
         self.limit(
@@ -428,6 +468,10 @@ impl Accounts {
             self.policy.resend_per_account,
         )
         .await?;
+        // A double tap would void the link the first press just mailed.
+        if !self.first_of_repeats(&repeat).await? {
+            return Ok(());
+        }
         let now = self.clock.now_ms();
         let token = new_token();
         let mail = self.verification_mail(user.locale, &user.email, &token);
@@ -450,6 +494,21 @@ impl Accounts {
         device_token: Option<&str>,
         origin: &Origin,
     ) -> Result<SignInOutcome, ServiceError> {
+        // An empty field is not a guess: it never reaches the limits, the
+        // password check or the lock.
+        let mut missing = Vec::new();
+        if email.trim().is_empty() {
+            missing.push(FieldIssue::new(
+                "email",
+                domain::EmailError::Required.code(),
+            ));
+        }
+        if password.is_empty() {
+            missing.push(FieldIssue::new("password", PASSWORD_REQUIRED));
+        }
+        if !missing.is_empty() {
+            return Err(ServiceError::Validation(missing));
+        }
         // Longer than any address: refused before it can become a key.
         if email.trim().len() > MAX_EMAIL_LEN {
             return Err(ServiceError::InvalidCredentials);
@@ -458,14 +517,16 @@ impl Accounts {
             .await?;
         let address = Email::parse(email).ok();
         let user = match &address {
-            Some(address) if password.chars().count() <= self.policy.password.max_chars => {
-                self.repo.find_user_by_email(address.as_str()).await?
-            }
-            _ => None,
+            Some(address) => self.repo.find_user_by_email(address.as_str()).await?,
+            None => None,
         };
+        // Longer than any password can be: never right, but a guess like
+        // any other, counted against the account it was typed for.
+        let too_long = password.chars().count() > self.policy.password.max_chars;
         // From here an address without an account takes the same reads and
-        // one write, against an id no account has, so the time an answer
-        // takes says nothing about the address.
+        // writes, against an id no account has and a counter of its own
+        // that locks by the same rule, so neither the answer nor the time
+        // it takes says anything about the address.
         let subject = user.as_ref().map_or(NOBODY, |u| u.id);
         let browser = self.browser(subject, device_token).await?;
         // The typed address, keyed: what limits and detection count under.
@@ -487,38 +548,46 @@ impl Accounts {
             })?;
             Some(permit)
         };
-        let outcome = self
-            .hasher
-            .verify(password, user.as_ref().map(|u| &u.password_hash))
-            .await?;
+        let stored = user
+            .as_ref()
+            .filter(|_| !too_long)
+            .map(|u| &u.password_hash);
+        let outcome = self.hasher.verify(password, stored).await?;
         let now = self.clock.now_ms();
-        let locked = self
-            .locked_out(subject, &browser.failure_key, origin, now)
-            .await?;
+        let counter = match &user {
+            Some(user) => FailureCounter::Account {
+                user: user.id,
+                key: &browser.failure_key,
+            },
+            None => FailureCounter::Address(&address_key),
+        };
+        let locked = self.locked_out(counter, origin, now).await?;
         let user = match user {
             Some(user) if !locked && outcome != Verified::No => user,
             Some(user) => {
+                let newly_locked = !locked
+                    && self
+                        .count_failure(
+                            &user,
+                            &browser.failure_key,
+                            ActivityKind::SignInFailed,
+                            origin,
+                            now,
+                        )
+                        .await?;
                 if !locked {
-                    self.count_failure(
-                        &user,
-                        &browser.failure_key,
-                        ActivityKind::SignInFailed,
-                        origin,
-                        now,
-                    )
-                    .await?;
                     tracing::info!(user_id = %user.id, ip = %origin.ip, outcome = "wrong_password", "sign-in refused");
                 }
                 self.detect_failed_sign_in(&address_key, Some(user.id), origin, now)
                     .await?;
-                return Err(ServiceError::InvalidCredentials);
+                return Err(self.sign_in_refusal(locked || newly_locked));
             }
             None => {
-                self.count_unknown_address(origin, now).await?;
+                let newly_locked = !locked && self.count_unknown_address(counter, now).await?;
                 self.detect_failed_sign_in(&address_key, None, origin, now)
                     .await?;
                 tracing::info!(ip = %origin.ip, outcome = "unknown_account", "sign-in refused");
-                return Err(ServiceError::InvalidCredentials);
+                return Err(self.sign_in_refusal(locked || newly_locked));
             }
         };
         // Said only to whoever knows the password, so it reveals nothing
@@ -549,9 +618,13 @@ impl Accounts {
     }
 
     /// What a failed sign-in for an address without an account does instead
-    /// of [`Self::count_failure`]: the read and one write of the same size,
-    /// the write counting the client's misses in ten-minute windows.
-    async fn count_unknown_address(&self, origin: &Origin, now: i64) -> Result<(), ServiceError> {
+    /// of [`Self::count_failure`]: the same read, and the same write on the
+    /// address's own counter. True when this failure starts a lock.
+    async fn count_unknown_address(
+        &self,
+        counter: FailureCounter<'_>,
+        now: i64,
+    ) -> Result<bool, ServiceError> {
         self.repo
             .list_activity(
                 NOBODY,
@@ -560,15 +633,29 @@ impl Accounts {
                 self.policy.lockout.max_failures.saturating_sub(1),
             )
             .await?;
-        const WINDOW_MS: i64 = 10 * 60 * 1000;
-        self.repo
-            .count_hit(
-                &format!("sign_in:unknown_address:ip:{}", origin.network()),
-                now - now.rem_euclid(WINDOW_MS),
+        Ok(self
+            .repo
+            .record_sign_in_failure(
+                counter,
                 now,
+                &self.policy.lockout,
+                Effects::default(),
+                Effects::default(),
             )
-            .await?;
-        Ok(())
+            .await?)
+    }
+
+    /// The answer to a refused sign-in: while its counter is locked (an
+    /// account's, or an address's without one) it says so, in the same
+    /// words either way.
+    fn sign_in_refusal(&self, paused: bool) -> ServiceError {
+        if paused {
+            ServiceError::SignInPaused {
+                lock_secs: self.policy.lockout.lock_secs,
+            }
+        } else {
+            ServiceError::InvalidCredentials
+        }
     }
 
     /// What the store knows of the browser behind a sign-in, from its device cookie.
@@ -653,22 +740,37 @@ impl Accounts {
     /// against is locked: even the right password or code is then refused.
     pub(crate) async fn locked_out(
         &self,
-        user: UserId,
-        failure_key: &str,
+        counter: FailureCounter<'_>,
         origin: &Origin,
         now: i64,
     ) -> Result<bool, ServiceError> {
-        let failures = self.repo.failure_count(user, failure_key).await?;
+        let failures = self.repo.failure_count(counter).await?;
         if !self.policy.lockout.is_locked(&failures, now) {
             return Ok(false);
         }
-        self.repo
-            .record(
-                user,
-                Effects::activity(ActivityKind::SignInRefusedLocked, origin, now),
-            )
-            .await?;
-        tracing::info!(user_id = %user, ip = %origin.ip, outcome = "locked", "sign-in refused");
+        match counter {
+            FailureCounter::Account { user, .. } => {
+                self.repo
+                    .record(
+                        user,
+                        Effects::activity(ActivityKind::SignInRefusedLocked, origin, now),
+                    )
+                    .await?;
+                tracing::info!(user_id = %user, ip = %origin.ip, outcome = "locked", "sign-in refused");
+            }
+            // Nobody to record it for: a write of the same size instead,
+            // the client's misses in ten-minute windows.
+            FailureCounter::Address(_) => {
+                const WINDOW_MS: i64 = 10 * 60 * 1000;
+                self.repo
+                    .count_hit(
+                        &format!("sign_in:unknown_address:ip:{}", origin.network()),
+                        now - now.rem_euclid(WINDOW_MS),
+                        now,
+                    )
+                    .await?;
+            }
+        }
         Ok(true)
     }
 
@@ -684,10 +786,11 @@ impl Accounts {
         origin: &Origin,
     ) -> Result<(), ServiceError> {
         let now = self.clock.now_ms();
-        if self
-            .locked_out(user, &browser.failure_key, origin, now)
-            .await?
-        {
+        let counter = FailureCounter::Account {
+            user,
+            key: &browser.failure_key,
+        };
+        if self.locked_out(counter, origin, now).await? {
             return Err(ServiceError::Validation(vec![FieldIssue::new(
                 field,
                 "mfa.paused",
@@ -697,7 +800,8 @@ impl Accounts {
     }
 
     /// Counts a failed sign-in step against the account's lock; the failure
-    /// that starts a lock also mails the owner an unlock link.
+    /// that starts a lock also mails the owner an unlock link, and is
+    /// answered true.
     pub(crate) async fn count_failure(
         &self,
         user: &UserRecord,
@@ -705,13 +809,15 @@ impl Accounts {
         kind: ActivityKind,
         origin: &Origin,
         now: i64,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<bool, ServiceError> {
         let lock_effects = self.lock_effects(user, origin, now).await?;
         let locked = self
             .repo
             .record_sign_in_failure(
-                user.id,
-                failure_key,
+                FailureCounter::Account {
+                    user: user.id,
+                    key: failure_key,
+                },
                 now,
                 &self.policy.lockout,
                 Effects::activity(kind, origin, now),
@@ -721,7 +827,7 @@ impl Accounts {
         if locked {
             tracing::warn!(user_id = %user.id, ip = %origin.ip, "account locked after failed sign-ins");
         }
-        Ok(())
+        Ok(locked)
     }
 
     /// What a lock writes: the event, an unlock link, and the mail listing
@@ -1041,21 +1147,27 @@ impl Accounts {
     ) -> Result<(), ServiceError> {
         let email = Email::parse(email)
             .map_err(|e| ServiceError::Validation(vec![FieldIssue::new("email", e.code())]))?;
+        let address = self.key.token_hash(email.as_str());
+        let requester = format!("reset:address:{address}:ip:{}", origin.network());
+        // A repeat within seconds (a double tap) mails nothing more and is
+        // answered the same, whether or not the address has an account.
+        if self.is_repeat(&requester).await? {
+            return Ok(());
+        }
         self.limit_ip("reset", origin, self.policy.reset_per_ip)
             .await?;
         // One requester's quota for the address, and a looser one for all
         // requesters together: a stranger cannot use up the owner's.
-        let address = self.key.token_hash(email.as_str());
-        self.limit(
-            &format!("reset:address:{address}:ip:{}", origin.network()),
-            self.policy.reset_per_address,
-        )
-        .await?;
+        self.limit(&requester, self.policy.reset_per_address)
+            .await?;
         self.limit(
             &format!("reset:address:{address}"),
             self.policy.reset_per_address_global,
         )
         .await?;
+        if !self.first_of_repeats(&requester).await? {
+            return Ok(());
+        }
         let accounts = Arc::clone(self);
         let origin = origin.clone();
         tokio::spawn(async move {
@@ -1286,19 +1398,71 @@ impl Accounts {
         }
     }
 
-    /// The masked address of the account a live mailed token acts on, for
-    /// the page the link opens; the token stays usable. A reset link's
-    /// page serves invitation links too.
-    pub async fn link_holder(
+    /// What the page a mail link opens says about it, without using it up
+    /// (mail scanners open links): live (with the masked address it acts
+    /// on), used, voided, expired, or for a verification link an address
+    /// confirmed by now. A reset link's page serves invitation links too.
+    pub async fn link_status(
         &self,
         purpose: TokenPurpose,
         token: &str,
-    ) -> Result<String, ServiceError> {
-        let user = match purpose {
-            TokenPurpose::ResetPassword => self.peek_password_link(token).await?.0,
-            _ => self.peek(purpose, token).await?.0,
+    ) -> Result<LinkStatus, ServiceError> {
+        if !looks_like_token(token) {
+            return Ok(LinkStatus::Unknown);
+        }
+        let hash = self.key.token_hash(token);
+        let now = self.clock.now_ms();
+        let mut found = self.repo.inspect_token(purpose, &hash, now).await?;
+        if found.is_none() && purpose == TokenPurpose::ResetPassword {
+            found = self
+                .repo
+                .inspect_token(TokenPurpose::SetPassword, &hash, now)
+                .await?;
+        }
+        let Some(found) = found else {
+            return Ok(LinkStatus::Unknown);
         };
-        Ok(domain::email::masked(&user.email))
+        let Some(user) = self.repo.find_user(found.user_id).await? else {
+            return Ok(LinkStatus::Unknown);
+        };
+        if purpose == TokenPurpose::VerifyEmail && user.email_verified_at.is_some() {
+            return Ok(LinkStatus::AlreadyConfirmed);
+        }
+        Ok(match found.fate {
+            TokenFate::Live => LinkStatus::Live {
+                account: domain::email::masked(&user.email),
+            },
+            TokenFate::Used => LinkStatus::Used,
+            TokenFate::Voided => LinkStatus::Voided,
+            TokenFate::Expired => LinkStatus::Expired,
+        })
+    }
+
+    /// True when the same mailing request (`key`) came within the repeat
+    /// window: a double tap, answered like the first without mailing again.
+    pub(crate) async fn is_repeat(&self, key: &str) -> Result<bool, ServiceError> {
+        if self.policy.repeat_window_secs == 0 {
+            return Ok(false);
+        }
+        let since = self.clock.now_ms() - self.policy.repeat_window_secs * 1000;
+        Ok(self
+            .repo
+            .seen_since(&format!("repeat:{key}"), since)
+            .await?)
+    }
+
+    /// Notes a mailing request that passed its limits; false when a twin
+    /// sent at the same moment was noted first (then this one does nothing).
+    pub(crate) async fn first_of_repeats(&self, key: &str) -> Result<bool, ServiceError> {
+        if self.policy.repeat_window_secs == 0 {
+            return Ok(true);
+        }
+        let now = self.clock.now_ms();
+        let since = now - self.policy.repeat_window_secs * 1000;
+        Ok(self
+            .repo
+            .note_request(&format!("repeat:{key}"), since, now)
+            .await?)
     }
 
     /// Uses up a mailed token and applies its changes in one transaction.

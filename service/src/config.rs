@@ -41,6 +41,10 @@ pub struct Policy {
     /// Tokens in mail links are moved into a cookie that lives this long.
     pub link_cookie_secs: i64,
     pub flash_secs: i64,
+    /// A request that mails a link, repeated within this long (a double
+    /// tap), is answered like the first and does nothing more; 0 lets
+    /// every repeat through.
+    pub repeat_window_secs: i64,
     pub sign_in_per_ip: RateLimit,
     pub registration_per_ip: RateLimit,
     pub resend_per_account: RateLimit,
@@ -121,6 +125,7 @@ impl Default for Policy {
             reset_link_secs: 30 * 60,
             link_cookie_secs: 10 * 60,
             flash_secs: 5 * 60,
+            repeat_window_secs: 10,
             sign_in_per_ip: RateLimit {
                 max: 30,
                 window_secs: 60,

@@ -25,6 +25,10 @@ pub enum ServiceError {
     /// Unknown account and wrong password alike.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Sign-in is paused for the typed address (too many failures): said
+    /// the same whether or not it has an account.
+    #[error("sign-in paused")]
+    SignInPaused { lock_secs: i64 },
     #[error("not signed in")]
     Unauthenticated,
     /// The change needs the owner to prove themselves again (sudo mode).

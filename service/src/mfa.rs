@@ -11,7 +11,9 @@ use crate::crypto::new_token;
 use crate::error::{FieldIssue, ServiceError};
 use crate::mail::{factor_changed_mail, FactorChange};
 use crate::passkeys::PasskeySummary;
-use crate::ports::{AccountChange, Effects, Origin, TokenPurpose, TotpRecord, UserRecord};
+use crate::ports::{
+    AccountChange, Effects, FailureCounter, Origin, TokenPurpose, TotpRecord, UserRecord,
+};
 use crate::totp::{new_recovery_codes, qr_svg, TotpSecret};
 
 /// Purpose of the key that seals authenticator secrets at rest.
@@ -373,10 +375,11 @@ impl Accounts {
             .await?;
         let browser = self.browser(user.id, device_token).await?;
         let now = self.clock.now_ms();
-        if self
-            .locked_out(user.id, &browser.failure_key, origin, now)
-            .await?
-        {
+        let counter = FailureCounter::Account {
+            user: user.id,
+            key: &browser.failure_key,
+        };
+        if self.locked_out(counter, origin, now).await? {
             return Err(code_issue("code", "mfa.code_wrong"));
         }
         self.check_second_factor(&user, &browser.failure_key, typed, origin)

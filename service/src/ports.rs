@@ -230,6 +230,23 @@ pub struct PeekedToken {
     pub payload: Option<String>,
 }
 
+/// Why a mailed link does or does not work, for the page it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenFate {
+    Live,
+    Used,
+    /// Voided by a newer link or by a change that ends every pending link.
+    Voided,
+    Expired,
+}
+
+/// A token as the store remembers it, live or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectedToken {
+    pub user_id: UserId,
+    pub fate: TokenFate,
+}
+
 /// One change to an account, applied with others in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountChange {
@@ -341,8 +358,16 @@ pub trait TokenRepo: Send + Sync {
         changes: &[AccountChange],
         effects: Effects,
     ) -> StoreResult<Option<UserId>>;
+    /// What became of a token of this purpose (live, used, voided or
+    /// expired); `None` when the store never had it or has forgotten it.
+    async fn inspect_token(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<InspectedToken>>;
     /// Counts one wrong answer given with a live token; at `max` wrong
-    /// answers the token is deleted and the answer is true.
+    /// answers the token is used up and the answer is true.
     async fn count_token_failure(
         &self,
         purpose: TokenPurpose,
@@ -421,6 +446,17 @@ pub struct DeviceKnowledge {
     pub any_known: bool,
 }
 
+/// The counter a failed sign-in counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCounter<'a> {
+    /// An account's: `key` is a known browser's device hash, or `""` for
+    /// every other browser.
+    Account { user: UserId, key: &'a str },
+    /// A typed address without an account, by its keyed hash: it locks by
+    /// the same rule, so the answer does not tell the two apart.
+    Address(&'a str),
+}
+
 #[async_trait]
 pub trait LockoutRepo: Send + Sync {
     async fn device_knowledge(
@@ -428,15 +464,14 @@ pub trait LockoutRepo: Send + Sync {
         user: UserId,
         device_hash: &str,
     ) -> StoreResult<DeviceKnowledge>;
-    async fn failure_count(&self, user: UserId, key: &str) -> StoreResult<FailureCount>;
-    /// Counts one failed sign-in against the counter `key` of the account,
-    /// by the policy's rule, atomically across processes, and writes
-    /// `effects`. When this failure starts a lock, `lock_effects` are
+    async fn failure_count(&self, counter: FailureCounter<'_>) -> StoreResult<FailureCount>;
+    /// Counts one failed sign-in against `counter`, by the policy's rule,
+    /// atomically across processes, and writes `effects` (for an account's
+    /// counter). When this failure starts a lock, `lock_effects` are
     /// written too and the answer is true: exactly one caller sees true per lock.
     async fn record_sign_in_failure(
         &self,
-        user: UserId,
-        key: &str,
+        counter: FailureCounter<'_>,
         now_ms: i64,
         policy: &LockoutPolicy,
         effects: Effects,
@@ -484,6 +519,11 @@ pub trait RateLimitRepo: Send + Sync {
     /// Counts one event for `key` in the fixed window starting at
     /// `window_start`, returning the count including this one.
     async fn count_hit(&self, key: &str, window_start: i64, now_ms: i64) -> StoreResult<i64>;
+    /// Whether a request under `key` was noted at or after `since_ms`.
+    async fn seen_since(&self, key: &str, since_ms: i64) -> StoreResult<bool>;
+    /// Notes a request under `key`; true unless one was noted at or after
+    /// `since_ms` (then this one is a repeat, and the first keeps its time).
+    async fn note_request(&self, key: &str, since_ms: i64, now_ms: i64) -> StoreResult<bool>;
 }
 
 #[derive(Debug, Clone)]

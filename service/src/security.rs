@@ -171,7 +171,19 @@ impl Accounts {
                 "email.unchanged",
             )]));
         }
+        // A double tap would void the link the first press just mailed.
+        let repeat = format!(
+            "email_change:user:{}:{}",
+            user.id,
+            self.key.token_hash(new_address.as_str())
+        );
+        if self.is_repeat(&repeat).await? {
+            return Ok(());
+        }
         self.limit_account_changes(user).await?;
+        if !self.first_of_repeats(&repeat).await? {
+            return Ok(());
+        }
         let record = self
             .repo
             .find_user(user.id)

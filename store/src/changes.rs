@@ -156,13 +156,16 @@ async fn apply_change(
             insert_recovery_codes(conn, user, hashes, now_ms).await?;
         }
         AccountChange::VoidTokensExceptReports => {
-            sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND purpose NOT IN ($2, $3)")
-                .bind(id)
-                .bind(TokenPurpose::NotMe.as_str())
-                .bind(TokenPurpose::RestoreEmail.as_str())
-                .execute(&mut *conn)
-                .await
-                .map_err(store_error)?;
+            sqlx::query(
+                "UPDATE tokens SET spent_how = 'voided' \
+                 WHERE user_id = $1 AND purpose NOT IN ($2, $3) AND spent_how IS NULL",
+            )
+            .bind(id)
+            .bind(TokenPurpose::NotMe.as_str())
+            .bind(TokenPurpose::RestoreEmail.as_str())
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
         }
         AccountChange::RemoveFactorsSince { since_ms } => {
             for sql in [

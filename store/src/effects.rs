@@ -101,7 +101,9 @@ pub(crate) async fn insert_token(
     now_ms: i64,
 ) -> StoreResult<()> {
     if token.replaces_earlier {
-        sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND purpose = $2")
+        sqlx::query(
+            "UPDATE tokens SET spent_how = 'voided' WHERE user_id = $1 AND purpose = $2 AND spent_how IS NULL",
+        )
             .bind(user.0)
             .bind(token.purpose.as_str())
             .execute(&mut *conn)

@@ -231,7 +231,7 @@ impl TokenRepo for SqlStore {
         now_ms: i64,
     ) -> StoreResult<Option<PeekedToken>> {
         let row = sqlx::query(
-            "SELECT user_id, payload FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3",
+            "SELECT user_id, payload FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 AND spent_how IS NULL",
         )
         .bind(token_hash)
         .bind(purpose.as_str())
@@ -258,9 +258,10 @@ impl TokenRepo for SqlStore {
         effects: Effects,
     ) -> StoreResult<Option<UserId>> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        // Deleting first makes the token single-use even under concurrent presses.
+        // Marking it first makes the token single-use even under concurrent presses.
         let user: Option<i64> = sqlx::query_scalar(
-            "DELETE FROM tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id",
+            "UPDATE tokens SET spent_how = 'used' \
+             WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 AND spent_how IS NULL RETURNING user_id",
         )
         .bind(token_hash)
         .bind(purpose.as_str())
@@ -277,6 +278,38 @@ impl TokenRepo for SqlStore {
         Ok(Some(user))
     }
 
+    async fn inspect_token(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<InspectedToken>> {
+        let row = sqlx::query(
+            "SELECT user_id, spent_how, expires_at FROM tokens WHERE token_hash = $1 AND purpose = $2",
+        )
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.map(|row| {
+            let spent: Option<String> = row.try_get("spent_how")?;
+            let expires_at: i64 = row.try_get("expires_at")?;
+            let fate = match spent.as_deref() {
+                Some("used") => TokenFate::Used,
+                Some(_) => TokenFate::Voided,
+                None if expires_at <= now_ms => TokenFate::Expired,
+                None => TokenFate::Live,
+            };
+            Ok(InspectedToken {
+                user_id: UserId(row.try_get("user_id")?),
+                fate,
+            })
+        })
+        .transpose()
+        .map_err(store_error)
+    }
+
     async fn count_token_failure(
         &self,
         purpose: TokenPurpose,
@@ -285,7 +318,8 @@ impl TokenRepo for SqlStore {
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let failures: Option<i64> = sqlx::query_scalar(
-            "UPDATE tokens SET failures = failures + 1 WHERE token_hash = $1 AND purpose = $2 RETURNING failures",
+            "UPDATE tokens SET failures = failures + 1 \
+             WHERE token_hash = $1 AND purpose = $2 AND spent_how IS NULL RETURNING failures",
         )
         .bind(token_hash)
         .bind(purpose.as_str())
@@ -294,12 +328,14 @@ impl TokenRepo for SqlStore {
         .map_err(store_error)?;
         let used_up = failures.is_some_and(|n| n >= i64::from(max));
         if used_up {
-            sqlx::query("DELETE FROM tokens WHERE token_hash = $1 AND purpose = $2")
-                .bind(token_hash)
-                .bind(purpose.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
+            sqlx::query(
+                "UPDATE tokens SET spent_how = 'used' WHERE token_hash = $1 AND purpose = $2",
+            )
+            .bind(token_hash)
+            .bind(purpose.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
         }
         tx.commit().await.map_err(store_error)?;
         Ok(used_up)
@@ -580,6 +616,36 @@ impl RateLimitRepo for SqlStore {
         .await
         .map_err(store_error)
     }
+
+    async fn seen_since(&self, key: &str, since_ms: i64) -> StoreResult<bool> {
+        let seen: Option<i64> = sqlx::query_scalar(
+            "SELECT first_at FROM recent_requests WHERE request_key = $1 AND first_at >= $2",
+        )
+        .bind(key)
+        .bind(since_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(seen.is_some())
+    }
+
+    async fn note_request(&self, key: &str, since_ms: i64, now_ms: i64) -> StoreResult<bool> {
+        // One statement, so of two concurrent requests exactly one is first.
+        let hits: i64 = sqlx::query_scalar(
+            "INSERT INTO recent_requests (request_key, first_at, hits, created_at) VALUES ($1, $3, 1, $3) \
+             ON CONFLICT (request_key) DO UPDATE SET \
+               hits = CASE WHEN recent_requests.first_at < $2 THEN 1 ELSE recent_requests.hits + 1 END, \
+               first_at = CASE WHEN recent_requests.first_at < $2 THEN $3 ELSE recent_requests.first_at END \
+             RETURNING hits",
+        )
+        .bind(key)
+        .bind(since_ms)
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(hits == 1)
+    }
 }
 
 #[async_trait]
@@ -630,6 +696,10 @@ impl MailQueue for SqlStore {
     }
 }
 
+/// A used, voided or expired link is remembered this long after it
+/// expires, so that a page opened from an old mail says why it is dead.
+const DEAD_LINK_MEMORY_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
 /// A browser not seen for this long counts as new again.
 const DEVICE_MEMORY_MS: i64 = 400 * 24 * 60 * 60 * 1000;
 
@@ -657,10 +727,11 @@ impl LockoutRepo for SqlStore {
         })
     }
 
-    async fn failure_count(&self, user: UserId, key: &str) -> StoreResult<FailureCount> {
-        let row = sqlx::query(
-            "SELECT failures, last_failure_at, locked_until FROM sign_in_failures WHERE user_id = $1 AND device_key = $2",
-        )
+    async fn failure_count(&self, counter: FailureCounter<'_>) -> StoreResult<FailureCount> {
+        let (table, user, key) = counter_row(counter);
+        let row = sqlx::query(&format!(
+            "SELECT failures, last_failure_at, locked_until FROM {table} WHERE user_id = $1 AND device_key = $2"
+        ))
         .bind(user.0)
         .bind(key)
         .fetch_optional(&self.pool)
@@ -679,26 +750,26 @@ impl LockoutRepo for SqlStore {
 
     async fn record_sign_in_failure(
         &self,
-        user: UserId,
-        key: &str,
+        counter: FailureCounter<'_>,
         now_ms: i64,
         policy: &LockoutPolicy,
         effects: Effects,
         lock_effects: Effects,
     ) -> StoreResult<bool> {
+        let (table, user, key) = counter_row(counter);
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         // LockoutPolicy::after_failure, as one statement: the row lock it
         // takes makes concurrent failures on other processes count in turn.
-        let failures: i64 = sqlx::query_scalar(
-            "INSERT INTO sign_in_failures (user_id, device_key, failures, last_failure_at, locked_until, created_at) \
+        let failures: i64 = sqlx::query_scalar(&format!(
+            "INSERT INTO {table} (user_id, device_key, failures, last_failure_at, locked_until, created_at) \
              VALUES ($1, $2, 1, $3, NULL, $3) \
              ON CONFLICT (user_id, device_key) DO UPDATE SET \
-               failures = CASE WHEN sign_in_failures.locked_until > $3 THEN sign_in_failures.failures \
-                               WHEN sign_in_failures.last_failure_at < $4 THEN 1 \
-                               ELSE sign_in_failures.failures + 1 END, \
-               last_failure_at = CASE WHEN sign_in_failures.locked_until > $3 THEN sign_in_failures.last_failure_at ELSE $3 END \
-             RETURNING failures",
-        )
+               failures = CASE WHEN {table}.locked_until > $3 THEN {table}.failures \
+                               WHEN {table}.last_failure_at < $4 THEN 1 \
+                               ELSE {table}.failures + 1 END, \
+               last_failure_at = CASE WHEN {table}.locked_until > $3 THEN {table}.last_failure_at ELSE $3 END \
+             RETURNING failures"
+        ))
         .bind(user.0)
         .bind(key)
         .bind(now_ms)
@@ -708,10 +779,10 @@ impl LockoutRepo for SqlStore {
         .map_err(store_error)?;
         let reached = policy.max_failures > 0 && failures >= i64::from(policy.max_failures);
         let locked = reached
-            && sqlx::query(
-                "UPDATE sign_in_failures SET failures = 0, locked_until = $3 \
-                 WHERE user_id = $1 AND device_key = $2 AND (locked_until IS NULL OR locked_until <= $4)",
-            )
+            && sqlx::query(&format!(
+                "UPDATE {table} SET failures = 0, locked_until = $3 \
+                 WHERE user_id = $1 AND device_key = $2 AND (locked_until IS NULL OR locked_until <= $4)"
+            ))
             .bind(user.0)
             .bind(key)
             .bind(now_ms + policy.lock_secs * 1000)
@@ -721,12 +792,24 @@ impl LockoutRepo for SqlStore {
             .map_err(store_error)?
             .rows_affected()
                 > 0;
-        write_effects(&mut tx, user, &effects, now_ms).await?;
-        if locked {
-            write_effects(&mut tx, user, &lock_effects, now_ms).await?;
+        // An address without an account has nobody to write effects for.
+        if let FailureCounter::Account { .. } = counter {
+            write_effects(&mut tx, user, &effects, now_ms).await?;
+            if locked {
+                write_effects(&mut tx, user, &lock_effects, now_ms).await?;
+            }
         }
         tx.commit().await.map_err(store_error)?;
         Ok(locked)
+    }
+}
+
+/// The table, account id and key a counter's row has: an address's counter
+/// has the same columns under account id 0.
+fn counter_row(counter: FailureCounter<'_>) -> (&'static str, UserId, &str) {
+    match counter {
+        FailureCounter::Account { user, key } => ("sign_in_failures", user, key),
+        FailureCounter::Address(key) => ("address_sign_in_failures", UserId(0), key),
     }
 }
 
@@ -748,18 +831,29 @@ impl Health for SqlStore {
         mail_cutoff_ms: i64,
     ) -> StoreResult<()> {
         self.erase_due_accounts(now_ms).await?;
-        let statements: [(&str, &[i64]); 8] = [
+        let statements: [(&str, &[i64]); 10] = [
             (
                 "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2",
                 &[idle_cutoff_ms, absolute_cutoff_ms],
             ),
-            ("DELETE FROM tokens WHERE expires_at <= $1", &[now_ms]),
+            (
+                "DELETE FROM tokens WHERE expires_at <= $1",
+                &[now_ms - DEAD_LINK_MEMORY_MS],
+            ),
             (
                 "DELETE FROM known_devices WHERE last_seen_at < $1",
                 &[now_ms - DEVICE_MEMORY_MS],
             ),
             (
                 "DELETE FROM sign_in_failures WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $1)",
+                &[now_ms - 24 * 60 * 60 * 1000],
+            ),
+            (
+                "DELETE FROM address_sign_in_failures WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $1)",
+                &[now_ms - 24 * 60 * 60 * 1000],
+            ),
+            (
+                "DELETE FROM recent_requests WHERE first_at < $1",
                 &[now_ms - 24 * 60 * 60 * 1000],
             ),
             ("DELETE FROM flash WHERE expires_at <= $1", &[now_ms]),

@@ -504,11 +504,93 @@ on_both_backends!(purge_removes_only_what_expired, |store| {
     store.purge_expired(T0 + 20, T0 + 10, T0, T0).await.unwrap();
     assert!(store.find_session("old").await.unwrap().is_none());
     assert!(store.find_session("new").await.unwrap().is_some());
+    let fate = |at: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .inspect_token(TokenPurpose::VerifyEmail, "t", at)
+                .await
+                .unwrap()
+                .map(|t| t.fate)
+        }
+    };
     assert_eq!(
-        verify(&store, "t", T0, Effects::default()).await.unwrap(),
-        None
+        fate(T0 + 20).await,
+        Some(TokenFate::Expired),
+        "an expired link is remembered a while, so its page can say why it is dead"
     );
+    let month_later = T0 + 31 * 24 * 60 * 60 * 1000;
+    store.purge_expired(month_later, T0, T0, T0).await.unwrap();
+    assert_eq!(fate(month_later).await, None, "then forgotten");
     store.ping().await.unwrap();
+});
+
+on_both_backends!(spent_links_are_told_apart, |store| {
+    let id = user_with_token(&store, "ada@example.com", "first", T0 + 60_000).await;
+    assert_eq!(
+        store
+            .inspect_token(TokenPurpose::VerifyEmail, "first", T0)
+            .await
+            .unwrap()
+            .map(|t| (t.user_id, t.fate)),
+        Some((id, TokenFate::Live))
+    );
+    store
+        .replace_token(id, token("second", T0 + 60_000), Effects::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        verify(&store, "second", T0, Effects::default())
+            .await
+            .unwrap(),
+        Some(id)
+    );
+    let fate = |hash: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .inspect_token(TokenPurpose::VerifyEmail, hash, T0)
+                .await
+                .unwrap()
+                .map(|t| t.fate)
+        }
+    };
+    assert_eq!(fate("first").await, Some(TokenFate::Voided));
+    assert_eq!(fate("second").await, Some(TokenFate::Used));
+    assert_eq!(fate("never").await, None);
+    assert_eq!(
+        verify(&store, "first", T0, Effects::default())
+            .await
+            .unwrap(),
+        None,
+        "a voided link stays dead"
+    );
+    assert!(store
+        .peek_token(TokenPurpose::VerifyEmail, "second", T0)
+        .await
+        .unwrap()
+        .is_none());
+});
+
+on_both_backends!(a_repeat_within_the_window_is_noticed, |store| {
+    assert!(!store.seen_since("k", T0 - 10_000).await.unwrap());
+    assert!(store.note_request("k", T0 - 10_000, T0).await.unwrap());
+    assert!(store.seen_since("k", T0 - 10_000).await.unwrap());
+    assert!(
+        !store
+            .note_request("k", T0 + 5_000 - 10_000, T0 + 5_000)
+            .await
+            .unwrap(),
+        "a repeat 5 s later"
+    );
+    assert!(
+        store
+            .note_request("k", T0 + 11_000 - 10_000, T0 + 11_000)
+            .await
+            .unwrap(),
+        "the window counts from the first, not the repeat"
+    );
+    assert!(store.note_request("other", T0 - 10_000, T0).await.unwrap());
 });
 
 fn accounts(store: SqlStore, clock: Arc<ManualClock>) -> Accounts {
@@ -527,6 +609,10 @@ fn accounts_on(repository: Arc<dyn Repository>, clock: Arc<ManualClock>) -> Acco
             max: 2,
             window_secs: 3600,
         },
+        // These tests repeat requests at one frozen instant on purpose (the
+        // limits, the voiding of earlier links); the HTTP tests cover the
+        // double tap.
+        repeat_window_secs: 0,
         ..Policy::default()
     };
     Accounts::new(
@@ -1183,11 +1269,18 @@ on_both_backends!(lockout_stops_strangers_but_not_known_browsers, |store| {
     let accounts = accounts(store.clone(), clock.clone());
     let (_, device) = known_account(&accounts, &store, "ada@example.com").await;
 
-    for _ in 0..3 {
+    for attempt in 1..=3 {
         let refused = accounts
             .sign_in("ada@example.com", WRONG, None, &origin())
             .await;
-        assert!(matches!(refused, Err(ServiceError::InvalidCredentials)));
+        if attempt < 3 {
+            assert!(matches!(refused, Err(ServiceError::InvalidCredentials)));
+        } else {
+            assert!(
+                matches!(refused, Err(ServiceError::SignInPaused { lock_secs: 900 })),
+                "the failure that locks says the pause is on: {refused:?}"
+            );
+        }
     }
     let mails = drain_mail(&store, T0).await;
     assert_eq!(mails.len(), 1, "one mail per lock");
@@ -1201,8 +1294,8 @@ on_both_backends!(lockout_stops_strangers_but_not_known_browsers, |store| {
         .sign_in("ada@example.com", GOOD, None, &origin())
         .await;
     assert!(
-        matches!(during_lock, Err(ServiceError::InvalidCredentials)),
-        "the right password does not open a locked account, and the answer does not say why"
+        matches!(during_lock, Err(ServiceError::SignInPaused { .. })),
+        "the right password does not open a locked account; the answer says it is paused"
     );
     accounts
         .sign_in("ada@example.com", GOOD, Some(&device), &origin())

@@ -48,7 +48,7 @@ endpoints! {
     ResetFactors => Public,
     PasskeyResetOptions => Public,
     ResetPassword => Public,
-    LinkAccount => Public,
+    LinkState => Public,
     ConfirmEmail => Public,
     ConfirmEmailChange => Public,
     RestoreEmail => Public,

@@ -119,12 +119,28 @@ pub enum LinkKind {
     RestoreEmail,
 }
 
-/// The masked address of the account the mail link this browser holds
-/// acts on (`None` when the link is dead), without using the link up: the
-/// page says whose account the button changes, so a link sent by someone
-/// else for their own account is recognised as such.
-#[server(prefix = "/api", endpoint = "link/account")]
-pub async fn link_account(kind: LinkKind) -> Result<Option<String>, AppError> {
+/// What the page of a mail link says about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkView {
+    /// It works: the masked address of the account its button changes, so
+    /// that a link someone sent for their own account is recognised.
+    Live(String),
+    Used,
+    /// Replaced by a newer link, or ended by a change to the account.
+    Voided,
+    Expired,
+    /// A verification link of an address that is confirmed by now.
+    AlreadyConfirmed,
+    /// No link in this browser, or one we never sent or no longer remember.
+    Unknown,
+}
+
+/// The state of the mail link this browser holds, read without using it
+/// up: mail scanners open links, and a page says at once whether its link
+/// is dead and why.
+#[server(prefix = "/api", endpoint = "link/state")]
+pub async fn link_state(kind: LinkKind) -> Result<LinkView, AppError> {
+    use service::accounts::LinkStatus;
     use service::ports::TokenPurpose;
     let purpose = match kind {
         LinkKind::VerifyEmail => TokenPurpose::VerifyEmail,
@@ -135,7 +151,19 @@ pub async fn link_account(kind: LinkKind) -> Result<Option<String>, AppError> {
         LinkKind::RestoreEmail => TokenPurpose::RestoreEmail,
     };
     let token = ssr::cookie(ssr::LINK_COOKIE).unwrap_or_default();
-    Ok(ssr::ctx()?.accounts.link_holder(purpose, &token).await.ok())
+    let status = ssr::ctx()?
+        .accounts
+        .link_status(purpose, &token)
+        .await
+        .map_err(ssr::into_app_error)?;
+    Ok(match status {
+        LinkStatus::Live { account } => LinkView::Live(account),
+        LinkStatus::Used => LinkView::Used,
+        LinkStatus::Voided => LinkView::Voided,
+        LinkStatus::Expired => LinkView::Expired,
+        LinkStatus::AlreadyConfirmed => LinkView::AlreadyConfirmed,
+        LinkStatus::Unknown => LinkView::Unknown,
+    })
 }
 
 /// The button behind the link sent to a new address.

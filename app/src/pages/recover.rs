@@ -2,8 +2,11 @@ use leptos::prelude::*;
 
 use super::page_data;
 use super::passkeys::{PasskeyBlock, PASSKEY_TEXTS};
-use super::verify::LinkAccount;
-use crate::api::{reset_factors, RequestPasswordReset, ResetFactorsView, ResetPassword};
+use super::verify::{DeadLink, LinkAccount};
+use crate::api::{
+    link_state, reset_factors, LinkKind, LinkView, RequestPasswordReset, ResetFactorsView,
+    ResetPassword,
+};
 use crate::components::{
     flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, SendForm, Submit,
 };
@@ -65,15 +68,22 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let data = page_data();
     let flash = data.flash_signal();
     let factors = Resource::new(|| (), |_| reset_factors());
+    let state = Resource::new(|| (), |_| link_state(LinkKind::ResetPassword));
     view! {
         <PageCard title=T::ResetTitle>
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
                     let flash = flash_of(flash, "reset", &[&DEAD_LINK_TEXTS[..], &PASSKEY_TEXTS].concat());
-                    match factors.await.ok().flatten() {
-                        Some(factors) => view! { <ResetForm flash factors /> }.into_any(),
-                        None => view! { <ErrorSummary error=Signal::stored(flash.error) /> <NoResetLink /> }.into_any(),
+                    match (factors.await.ok().flatten(), state.await.unwrap_or(LinkView::Unknown)) {
+                        (Some(factors), _) => view! { <ResetForm flash factors /> }.into_any(),
+                        (None, LinkView::Unknown | LinkView::Live(_)) => view! {
+                            <ErrorSummary error=Signal::stored(flash.error) /> <NoResetLink />
+                        }.into_any(),
+                        // A dead link says why at once, before anything is typed.
+                        (None, state) => view! {
+                            <DeadLink kind=LinkKind::ResetPassword state no_link=T::ResetNoLink />
+                        }.into_any(),
                     }
                 })}
             </Suspense>

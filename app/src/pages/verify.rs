@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::page_data;
 use crate::api::{
-    link_account, ConfirmEmail, ConfirmEmailChange, LinkKind, ReportNotMe, RestoreEmail,
+    link_state, ConfirmEmail, ConfirmEmailChange, LinkKind, LinkView, ReportNotMe, RestoreEmail,
     UnlockAccount,
 };
 use crate::components::{flash_error, post_path, ErrorSummary, PageCard, PostForm, Submit};
@@ -14,8 +14,9 @@ use crate::error::{AppError, ShownError};
 use crate::i18n::{t, T};
 
 /// The page around a link's confirm button: the button only while this
-/// browser holds a live link, with the (masked) account it acts on, else
-/// how to get one.
+/// browser holds a live link, with the (masked) account it acts on; else,
+/// said at once when the page opens, why the link is dead and the one way
+/// on.
 #[component]
 fn LinkConfirm(
     kind: LinkKind,
@@ -26,7 +27,7 @@ fn LinkConfirm(
     children: ChildrenFn,
 ) -> impl IntoView {
     let data = page_data();
-    let account = Resource::new(|| (), move |_| link_account(kind));
+    let state = Resource::new(|| (), move |_| link_state(kind));
     let link_dead = move || matches!(error.get(), Some(e) if e.error == AppError::TokenInvalid);
     view! {
         <PageCard title>
@@ -35,11 +36,15 @@ fn LinkConfirm(
                     let children = children.clone();
                     Suspend::new(async move {
                         let _ = data.flash.await;
-                        let account = account.await.ok().flatten();
+                        let state = state.await.unwrap_or(LinkView::Unknown);
+                        let account = match &state {
+                            LinkView::Live(account) => Some(account.clone()),
+                            _ => None,
+                        };
                         let has_link = account.is_some();
                         view! {
                             <ErrorSummary error />
-                            <Show when=move || has_link && !link_dead() fallback=move || view! { <p>{t(no_link)}</p> }>
+                            <Show when=move || has_link && !link_dead() fallback=move || view! { <DeadLink kind state=state.clone() no_link /> }>
                                 <LinkAccount address=account.clone().unwrap_or_default() />
                                 <p>{t(body)}</p>
                                 {children()}
@@ -50,6 +55,42 @@ fn LinkConfirm(
             </Suspense>
         </PageCard>
     }
+}
+
+/// Why a mail link no longer works, and the one way on: a new link, or
+/// for an address confirmed by now, on to the account (which asks to sign
+/// in first when needed). `no_link` is for a page opened without a link.
+#[component]
+pub fn DeadLink(kind: LinkKind, state: LinkView, no_link: T) -> impl IntoView {
+    let (name, message) = match state {
+        LinkView::Used => ("used", T::LinkUsedBody),
+        LinkView::Voided => ("voided", T::LinkVoidedBody),
+        LinkView::Expired => ("expired", T::LinkExpiredBody),
+        LinkView::AlreadyConfirmed => {
+            return view! {
+                <div class="alert alert-info" role="status" data-link-state="confirmed">
+                    <p>{t(T::AlreadyConfirmedBody)}</p>
+                </div>
+                <p><a class="button primary" href="/account">{t(T::ContinueButton)}</a></p>
+            }
+            .into_any();
+        }
+        LinkView::Live(_) | LinkView::Unknown => return view! { <p>{t(no_link)}</p> }.into_any(),
+    };
+    let (href, label) = match kind {
+        LinkKind::VerifyEmail => ("/account", T::GetNewLink),
+        LinkKind::ResetPassword => ("/recover", T::AskAgain),
+        LinkKind::Unlock => ("/login", T::GoToSignIn),
+        LinkKind::ChangeEmail => ("/account/security", T::ChangeEmailHeading),
+        LinkKind::NotMe | LinkKind::RestoreEmail => ("/recover", T::RecoverTitle),
+    };
+    view! {
+        <div class="alert alert-info" role="status" data-link-state=name>
+            <p>{t(message)}</p>
+        </div>
+        <p><a class="button primary" href=href>{t(label)}</a></p>
+    }
+    .into_any()
 }
 
 /// Names the account a mail link acts on, so that a link someone sent for

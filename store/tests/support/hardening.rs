@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::support::recording::Recording;
+use service::accounts::LinkStatus;
 
 /// The "this wasn't me" link in the newest mail whose subject has `subject`.
 fn report_link(mails: &[QueuedMail], subject: &str) -> String {
@@ -299,7 +300,7 @@ on_both_backends!(
                 accounts
                     .sign_in("ada@example.com", new, Some(&device), &origin())
                     .await,
-                Err(ServiceError::InvalidCredentials)
+                Err(ServiceError::SignInPaused { .. })
             ),
             "the reset forgot the browser: it no longer escapes a stranger's lock"
         );
@@ -479,7 +480,7 @@ on_both_backends!(a_valid_passkey_passes_a_password_lock, |store| {
         accounts
             .sign_in("ada@example.com", GOOD, None, &origin())
             .await,
-        Err(ServiceError::InvalidCredentials)
+        Err(ServiceError::SignInPaused { .. })
     ));
     passkey_sign_in(&accounts, &mut phone, None)
         .await
@@ -582,15 +583,21 @@ on_both_backends!(mail_links_name_their_account, |store| {
     let token = mailed_reset_token(&store, T0).await;
     assert_eq!(
         accounts
-            .link_holder(TokenPurpose::ResetPassword, &token)
+            .link_status(TokenPurpose::ResetPassword, &token)
             .await
             .unwrap(),
-        "a•••@example.com"
+        LinkStatus::Live {
+            account: "a•••@example.com".to_owned()
+        }
     );
-    assert!(matches!(
-        accounts.link_holder(TokenPurpose::Unlock, &token).await,
-        Err(ServiceError::TokenInvalid)
-    ));
+    assert_eq!(
+        accounts
+            .link_status(TokenPurpose::Unlock, &token)
+            .await
+            .unwrap(),
+        LinkStatus::Unknown,
+        "a link of another kind is no link here"
+    );
 });
 
 on_both_backends!(
@@ -640,17 +647,44 @@ on_both_backends!(
             .await;
         let unknown = recording.take();
         assert_eq!(
-            real[..real.len() - 2],
-            unknown[..unknown.len() - 2],
-            "the same reads, in the same order"
+            real, unknown,
+            "the same reads and writes, in the same order (the address's own counter standing in for the account's)"
         );
         assert_eq!(
-            (&real[real.len() - 2..], &unknown[unknown.len() - 2..]),
-            (
-                &["record_sign_in_failure", "note_failed_sign_in"][..],
-                &["count_hit", "note_failed_sign_in"][..]
-            ),
-            "then one write each, and the same note for the detection rules"
+            &real[real.len() - 2..],
+            &["record_sign_in_failure", "note_failed_sign_in"][..],
+            "one write to the counter, and the same note for the detection rules"
+        );
+        // Once both are locked, a refusal is one write each too.
+        for _ in 0..2 {
+            let _ = accounts
+                .sign_in("ada@example.com", WRONG, None, &origin())
+                .await;
+            let _ = accounts
+                .sign_in("nobody@example.com", WRONG, None, &origin())
+                .await;
+        }
+        recording.take();
+        let real = accounts
+            .sign_in("ada@example.com", WRONG, None, &origin())
+            .await;
+        let real_calls = recording.take();
+        let unknown = accounts
+            .sign_in("nobody@example.com", WRONG, None, &origin())
+            .await;
+        let unknown_calls = recording.take();
+        assert!(
+            matches!(real, Err(service::ServiceError::SignInPaused { .. }))
+                && matches!(unknown, Err(service::ServiceError::SignInPaused { .. })),
+            "both paused: {real:?} {unknown:?}"
+        );
+        let as_unknown: Vec<&str> = real_calls
+            .iter()
+            .map(|call| if *call == "record" { "count_hit" } else { call })
+            .collect();
+        assert_eq!(
+            as_unknown, unknown_calls,
+            "the same reads, and one write each: the refusal's event for the account, a counter hit for the address"
         );
     }
 );

@@ -60,6 +60,7 @@ forward!(TokenRepo {
         fn replace_token(id: UserId, token: NewToken, effects: Effects) -> StoreResult<()>;
         fn peek_token(purpose: TokenPurpose, token_hash: &str, now_ms: i64) -> StoreResult<Option<PeekedToken>>;
         fn redeem_token(purpose: TokenPurpose, token_hash: &str, now_ms: i64, changes: &[AccountChange], effects: Effects) -> StoreResult<Option<UserId>>;
+        fn inspect_token(purpose: TokenPurpose, token_hash: &str, now_ms: i64) -> StoreResult<Option<InspectedToken>>;
         fn count_token_failure(purpose: TokenPurpose, token_hash: &str, max: u32) -> StoreResult<bool>;
 });
 
@@ -75,8 +76,8 @@ forward!(SessionRepo {
 
 forward!(LockoutRepo {
         fn device_knowledge(user: UserId, device_hash: &str) -> StoreResult<DeviceKnowledge>;
-        fn failure_count(user: UserId, key: &str) -> StoreResult<FailureCount>;
-        fn record_sign_in_failure(user: UserId, key: &str, now_ms: i64, policy: &LockoutPolicy, effects: Effects, lock_effects: Effects) -> StoreResult<bool>;
+        fn failure_count(counter: FailureCounter<'_>) -> StoreResult<FailureCount>;
+        fn record_sign_in_failure(counter: FailureCounter<'_>, now_ms: i64, policy: &LockoutPolicy, effects: Effects, lock_effects: Effects) -> StoreResult<bool>;
 });
 
 forward!(RoleRepo {
@@ -136,6 +137,8 @@ forward!(FlashRepo {
 
 forward!(RateLimitRepo {
         fn count_hit(key: &str, window_start: i64, now_ms: i64) -> StoreResult<i64>;
+        fn seen_since(key: &str, since_ms: i64) -> StoreResult<bool>;
+        fn note_request(key: &str, since_ms: i64, now_ms: i64) -> StoreResult<bool>;
 });
 
 forward!(MailQueue {

@@ -992,10 +992,12 @@ on_both_backends!(
         );
         assert_eq!(
             accounts
-                .link_holder(TokenPurpose::ResetPassword, token)
+                .link_status(TokenPurpose::ResetPassword, token)
                 .await
                 .unwrap(),
-            domain::email::masked("new@example.com"),
+            service::accounts::LinkStatus::Live {
+                account: domain::email::masked("new@example.com")
+            },
             "the reset page names the account"
         );
         // Two guesses: a third would lock the account against strangers.
