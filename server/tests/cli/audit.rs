@@ -25,13 +25,16 @@ async fn tamper(server: &TestServer, statements: &[&str]) {
     pool.close().await;
 }
 
+/// Granted within working hours whenever the test runs: an off-hours grant
+/// would raise an alert, one more entry in the chain.
 async fn add_member(server: &TestServer, email: &str) {
     stdout(
-        &latchkey(
+        &latchkey_with(
             server,
             &[
                 "staff", "add", "--email", email, "--role", "support", "--reason", "hired",
             ],
+            &[("LATCHKEY_ALERT_WORKING_HOURS", "Mon-Sun 00:00-24:00")],
         )
         .await,
     );
