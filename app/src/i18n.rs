@@ -316,6 +316,7 @@ messages! {
 
     EmailRequired => "Enter your email address.", "请输入邮箱地址。";
     PasswordRequired => "Enter your password.", "请输入密码。";
+    CurrentPasswordRequired => "Enter your current password.", "请输入当前密码。";
     EmailTooLong => "This email address is too long.", "邮箱地址过长。";
     EmailInvalid => "Enter an email address like name@example.com.", "请输入类似 name@example.com 的邮箱地址。";
     NameRequired => "Enter your name.", "请输入您的名字。";
@@ -659,6 +660,7 @@ pub fn code_text(code: &str) -> T {
         "error.invalid_credentials" => T::ErrInvalidCredentials,
         "error.sign_in_paused" => T::ErrSignInPaused,
         "password.required" => T::PasswordRequired,
+        "password.current_required" => T::CurrentPasswordRequired,
         "error.validation" => T::ErrorSummary,
         "error.token_invalid" => T::ErrTokenInvalid,
         "error.rate_limited" => T::ErrRateLimited,
@@ -893,6 +895,7 @@ mod tests {
             T::InvalidField
         );
         assert_ne!(code_text("password.required"), T::InvalidField);
+        assert_ne!(code_text("password.current_required"), T::InvalidField);
         for error in [
             domain::NameError::Required,
             domain::NameError::TooLong,

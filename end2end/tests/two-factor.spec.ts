@@ -175,6 +175,10 @@ test("two-factor on the phone in your hand: open the key in the app, cancel, sav
   await settled(page, testInfo);
   if (js) await expectAccessible(page);
   await screenshotsInBothLanguages(page, testInfo, "two-factor-turn-off");
+  // An empty box is asked for, not taken for a wrong password.
+  await page.getByRole("button", { name: "Turn off two-factor sign-in" }).click();
+  await expect(page.locator("#field-current_password-error")).toHaveText("Enter your current password.");
+  await settled(page, testInfo);
   await page.getByLabel("Current password").fill("Not-My-Password-1!");
   await page.getByRole("button", { name: "Turn off two-factor sign-in" }).click();
   await expect(page.locator("#field-current_password-error")).not.toBeEmpty();

@@ -9,6 +9,9 @@ use crate::crypto::new_token;
 use crate::error::{FieldIssue, ServiceError, StoreError};
 use crate::mail::{confirm_new_email_mail, email_change_requested_mail, email_changed_mail};
 use crate::password::Verified;
+
+/// The code of an empty current-password field.
+pub const CURRENT_PASSWORD_REQUIRED: &str = "password.current_required";
 use crate::ports::{
     AccountChange, Effects, NewToken, Origin, SessionRecord, TokenPurpose, UserRecord,
 };
@@ -85,6 +88,13 @@ impl Accounts {
         device_token: Option<&str>,
         origin: &Origin,
     ) -> Result<(UserRecord, Browser), ServiceError> {
+        // An empty field is not a guess: asked for, and never counted.
+        if password.is_empty() {
+            return Err(ServiceError::Validation(vec![FieldIssue::new(
+                "current_password",
+                CURRENT_PASSWORD_REQUIRED,
+            )]));
+        }
         self.limit_account_changes(user).await?;
         let record = self
             .repo

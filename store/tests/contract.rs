@@ -1991,6 +1991,36 @@ on_both_backends!(
     }
 );
 
+on_both_backends!(
+    an_empty_current_password_is_asked_for_and_never_counts,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (mine, device) = known_account(&accounts, &store, "ada@example.com").await;
+        let me = account_of(&accounts, &mine).await;
+        // More empty tries than the lock allows wrong ones.
+        for _ in 0..5 {
+            let refused = accounts
+                .request_deletion(&me, "", Some(&device), &origin())
+                .await;
+            let Err(ServiceError::Validation(issues)) = refused else {
+                panic!("an empty password should be asked for: {refused:?}");
+            };
+            assert_eq!(
+                issues,
+                [service::error::FieldIssue::new(
+                    "current_password",
+                    "password.current_required"
+                )]
+            );
+        }
+        accounts
+            .request_deletion(&me, GOOD, Some(&device), &origin())
+            .await
+            .unwrap();
+    }
+);
+
 on_both_backends!(bad_codes_lock_the_account_and_sudo_mode_expires, |store| {
     let clock = Arc::new(ManualClock::at(T0));
     let accounts = accounts(store.clone(), clock.clone());
