@@ -964,22 +964,8 @@ on_both_backends!(password_recovery_without_javascript, |server| {
     );
 
     let forgetful = server.browser();
-    let asked = post_form(
-        &forgetful,
-        server,
-        "/api/recover/request",
-        "/recover",
-        &[("email", "HAL@example.com")],
-    )
-    .await;
-    let unknown = post_form(
-        &server.browser(),
-        server,
-        "/api/recover/request",
-        "/recover",
-        &[("email", "nobody@example.com")],
-    )
-    .await;
+    let asked = ask_for_reset(&forgetful, server, "HAL@example.com").await;
+    let unknown = ask_for_reset(&server.browser(), server, "nobody@example.com").await;
     assert_eq!(
         (asked.status(), location(&asked)),
         (StatusCode::FOUND, "/recover/sent".to_owned())
@@ -1005,14 +991,13 @@ on_both_backends!(password_recovery_without_javascript, |server| {
         form.contains("Choose a new password") && form.contains("autocomplete=\"new-password\"")
     );
 
-    let new_password = "Violet-Harbour-Lantern-58";
     let mismatch = post_form(
         &forgetful,
         server,
         "/api/recover/reset",
         "/recover/reset",
         &[
-            ("password", new_password),
+            ("password", NEW_PASSWORD),
             ("confirmation", "Violet-Harbour-Lantern-59"),
         ],
     )
@@ -1024,14 +1009,7 @@ on_both_backends!(password_recovery_without_javascript, |server| {
         "{shown}"
     );
 
-    let done = post_form(
-        &forgetful,
-        server,
-        "/api/recover/reset",
-        "/recover/reset",
-        &[("password", new_password), ("confirmation", new_password)],
-    )
-    .await;
+    let done = reset_to_new_password(&forgetful, server).await;
     assert_eq!(location(&done), "/login?reset=1");
     server.mail_to("hal@example.com", "was just changed").await;
 
@@ -1049,7 +1027,7 @@ on_both_backends!(password_recovery_without_javascript, |server| {
         "the old password is gone"
     );
     assert_eq!(
-        location(&sign_in(server, &owner, "hal@example.com", new_password, "").await),
+        location(&sign_in(server, &owner, "hal@example.com", NEW_PASSWORD, "").await),
         "/account"
     );
     let (_, account) = page(&owner, server, "/account").await;
@@ -2039,6 +2017,37 @@ async fn open_link(client: &reqwest::Client, server: &TestServer, link: &str) ->
     page(client, server, &location(&opened)).await.1
 }
 
+/// A password a reset sets, other than [`PASSWORD`].
+const NEW_PASSWORD: &str = "Violet-Harbour-Lantern-58";
+
+/// Asks for a reset link for `email`, as the recovery form posts it.
+async fn ask_for_reset(
+    client: &reqwest::Client,
+    server: &TestServer,
+    email: &str,
+) -> reqwest::Response {
+    post_form(
+        client,
+        server,
+        "/api/recover/request",
+        "/recover",
+        &[("email", email)],
+    )
+    .await
+}
+
+/// Sets [`NEW_PASSWORD`] through the reset link `client` opened last.
+async fn reset_to_new_password(client: &reqwest::Client, server: &TestServer) -> reqwest::Response {
+    post_form(
+        client,
+        server,
+        "/api/recover/reset",
+        "/recover/reset",
+        &[("password", NEW_PASSWORD), ("confirmation", NEW_PASSWORD)],
+    )
+    .await
+}
+
 on_both_backends!(dead_links_say_why_when_opened, |server| {
     let owner = server.browser();
     register(server, &owner, "di@example.com", "Di").await;
@@ -2059,14 +2068,7 @@ on_both_backends!(dead_links_say_why_when_opened, |server| {
         "{again}"
     );
 
-    post_form(
-        &server.browser(),
-        server,
-        "/api/recover/request",
-        "/recover",
-        &[("email", "di@example.com")],
-    )
-    .await;
+    ask_for_reset(&server.browser(), server, "di@example.com").await;
     let reset = link_in(&server.mail_to("di@example.com", "recover/reset").await);
     let opener = server.browser();
     for _ in 0..3 {
@@ -2074,15 +2076,7 @@ on_both_backends!(dead_links_say_why_when_opened, |server| {
         assert!(shown.contains("Choose a new password"), "{shown}");
         assert!(shown.contains("autocomplete=\"new-password\""), "{shown}");
     }
-    let fresh = "Violet-Harbour-Lantern-58";
-    let done = post_form(
-        &opener,
-        server,
-        "/api/recover/reset",
-        "/recover/reset",
-        &[("password", fresh), ("confirmation", fresh)],
-    )
-    .await;
+    let done = reset_to_new_password(&opener, server).await;
     assert_eq!(location(&done), "/login?reset=1", "the link still worked");
     let used = open_link(&server.browser(), server, &reset).await;
     assert!(
@@ -2104,14 +2098,7 @@ async fn expired_links_say_so_when_opened() {
             continue;
         };
         register(&server, &server.browser(), "ex@example.com", "Ex").await;
-        post_form(
-            &server.browser(),
-            &server,
-            "/api/recover/request",
-            "/recover",
-            &[("email", "ex@example.com")],
-        )
-        .await;
+        ask_for_reset(&server.browser(), &server, "ex@example.com").await;
         let reset = link_in(&server.mail_to("ex@example.com", "recover/reset").await);
         tokio::time::sleep(Duration::from_millis(1100)).await;
         let shown = open_link(&server.browser(), &server, &reset).await;
@@ -2130,14 +2117,7 @@ on_both_backends!(a_repeated_reset_request_mails_once, |server| {
     let asker = server.browser();
     let mut answers = Vec::new();
     for _ in 0..2 {
-        let asked = post_form(
-            &asker,
-            server,
-            "/api/recover/request",
-            "/recover",
-            &[("email", "re@example.com")],
-        )
-        .await;
+        let asked = ask_for_reset(&asker, server, "re@example.com").await;
         answers.push((asked.status(), location(&asked)));
     }
     assert_eq!(answers[0], answers[1], "the repeat is answered the same");
@@ -2148,15 +2128,7 @@ on_both_backends!(a_repeated_reset_request_mails_once, |server| {
     assert_eq!(mails_to(server, "re@example.com", "recover/reset").len(), 1);
     let opener = server.browser();
     open_link(&opener, server, &link).await;
-    let fresh = "Violet-Harbour-Lantern-58";
-    let done = post_form(
-        &opener,
-        server,
-        "/api/recover/reset",
-        "/recover/reset",
-        &[("password", fresh), ("confirmation", fresh)],
-    )
-    .await;
+    let done = reset_to_new_password(&opener, server).await;
     assert_eq!(location(&done), "/login?reset=1", "the first link works");
 });
 
