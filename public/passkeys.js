@@ -226,6 +226,7 @@
       return;
     }
     if (note) note.hidden = true;
+    for (const field of block.querySelectorAll('[data-passkey-field]')) field.hidden = false;
     if (button) {
       button.hidden = false;
       button.addEventListener('click', () => run(block, button));

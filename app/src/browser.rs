@@ -65,6 +65,22 @@ fn remember_time_zone(cookie_base_name: &str) {
     ));
 }
 
+/// Moves the focus to the error summary a refused form shows beside it, so
+/// a keyboard or screen-reader user starts from what to fix.
+/// It runs after the next paint, once the summary is drawn.
+pub fn focus_error_summary(form: &web_sys::HtmlFormElement) {
+    let form = form.clone();
+    leptos::prelude::request_animation_frame(move || {
+        let summary = form
+            .parent_element()
+            .and_then(|parent| parent.query_selector(".alert-error").ok().flatten())
+            .and_then(|summary| summary.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(summary) = summary {
+            let _ = summary.focus();
+        }
+    });
+}
+
 /// Marks the document as hydrated: styles may then show script-only
 /// controls, and tests know the page is interactive.
 fn mark_hydrated() {

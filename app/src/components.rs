@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use crate::api::FormFlash;
 use crate::error::{AppError, ShownError};
-use crate::i18n::{t, Texts, T};
+use crate::i18n::{t, word_space, Texts, T};
 
 /// What a form island knows of its form: the error to show (at first the
 /// one the page was drawn with), whether a request runs, and how many
@@ -16,18 +16,34 @@ pub struct FormState {
     error: RwSignal<Option<ShownError>>,
     pending: RwSignal<bool>,
     answers: RwSignal<u32>,
+    /// The form's fields as (name, element id), so the error summary can
+    /// link each message to its field.
+    fields: StoredValue<Vec<(&'static str, String)>>,
 }
 
 impl FormState {
     /// The state of the form an island draws from `seed`; the island's
-    /// texts are provided to everything inside it.
+    /// texts, and the state itself, are provided to everything inside it.
     pub fn new(seed: &FormSeed) -> Self {
         seed.texts.clone().provide();
-        FormState {
+        let state = FormState {
             error: RwSignal::new(seed.error.clone()),
             pending: RwSignal::new(false),
             answers: RwSignal::new(0),
-        }
+            fields: StoredValue::new(Vec::new()),
+        };
+        provide_context(state);
+        state
+    }
+
+    /// The element id of the form's field `name`, if the form has one.
+    fn field_id(self, name: &str) -> Option<String> {
+        self.fields.with_value(|fields| {
+            fields
+                .iter()
+                .find(|(field, _)| *field == name)
+                .map(|(_, id)| id.clone())
+        })
     }
 
     pub fn error(self) -> Signal<Option<ShownError>> {
@@ -79,9 +95,13 @@ pub fn SendForm(
                 match crate::browser::post_form(data, action, unreachable).await {
                     Ok(Some(next)) => crate::browser::go_to(&next),
                     answer => {
+                        let refused = answer.is_err();
                         state.error.set(answer.err());
                         state.answers.update(|n| *n += 1);
                         state.pending.set(false);
+                        if refused {
+                            crate::browser::focus_error_summary(&form);
+                        }
                     }
                 }
             });
@@ -172,11 +192,29 @@ fn current_path() -> String {
     }
 }
 
+/// Takes a summary's link to its field: the field gets the focus (a link
+/// to it alone would only scroll), with its label in view.
+fn focus_field(event: leptos::ev::MouseEvent, id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let field = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|field| field.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(field) = field {
+            event.prevent_default();
+            let _ = field.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (event, id);
+}
+
 /// The page-level message for an error, announced to screen readers.
 #[component]
 pub fn ErrorSummary(error: Signal<Option<ShownError>>) -> impl IntoView {
     move || {
-        error.get().map(|ShownError { error, summary, .. }| {
+        error.get().map(|ShownError { error, summary, fields }| {
             let reference = match &error {
                 AppError::Internal { request_id } => Some(request_id.clone()),
                 _ => None,
@@ -186,12 +224,28 @@ pub fn ErrorSummary(error: Signal<Option<ShownError>>) -> impl IntoView {
             let reauth = (error == AppError::ReauthRequired).then(|| {
                 let here = current_path();
                 view! {
-                    " " <a href=format!("/login/reauth?next={}", crate::encode_query_value(&here))>{t(T::ReauthTitle)}</a>
+                    {word_space()} <a href=format!("/login/reauth?next={}", crate::encode_query_value(&here))>{t(T::ReauthTitle)}</a>
                 }
             });
+            // Each message links to its field, where the form has it.
+            let form = use_context::<FormState>();
+            let links = fields
+                .into_iter()
+                .filter_map(|(name, text)| {
+                    let id = form?.field_id(&name)?;
+                    let target = id.clone();
+                    Some(view! {
+                        <li><a href=format!("#{id}") on:click=move |event| focus_field(event, &target)>{text}</a></li>
+                    })
+                })
+                .collect::<Vec<_>>();
+            let links = (!links.is_empty()).then(|| view! { <ul class="error-links">{links}</ul> });
+            // Focused when a page arrives with it (a form posted without
+            // JavaScript); a script-driven form moves the focus itself.
             view! {
-                <div class="alert alert-error" role="alert" id="form-error">
+                <div class="alert alert-error" role="alert" id="form-error" tabindex="-1" autofocus="">
                     <p>{summary} {reference.map(|id| view! { " " <code>{id}</code> })} {reauth}</p>
+                    {links}
                 </div>
             }
         })
@@ -225,6 +279,10 @@ pub fn Field(
     /// The one field a page is for (a code to type), focused on load.
     #[prop(optional)]
     autofocus: bool,
+    /// A way out beside the label, where the eye is when the field is hard
+    /// ("Forgot your password?").
+    #[prop(optional)]
+    label_link: Option<(T, &'static str)>,
 ) -> impl IntoView {
     let id = match scope {
         Some(scope) => format!("field-{scope}-{name}"),
@@ -232,8 +290,21 @@ pub fn Field(
     };
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let messages =
-        Signal::derive(move || error.get().map(|e| e.field_texts(name)).unwrap_or_default());
+    let form = use_context::<FormState>();
+    if let Some(form) = form {
+        form.fields
+            .update_value(|fields| fields.push((name, id.clone())));
+    }
+    // A message is about what was sent: once the field is changed it no
+    // longer applies, until the next answer judges the new value.
+    let edited_since = RwSignal::new(None::<u32>);
+    let answers = move || form.map(|form| form.answers.get());
+    let messages = Signal::derive(move || {
+        if edited_since.get().is_some() && edited_since.get() == answers() {
+            return Vec::new();
+        }
+        error.get().map(|e| e.field_texts(name)).unwrap_or_default()
+    });
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
         move || {
@@ -257,7 +328,10 @@ pub fn Field(
     };
     view! {
         <div class="field" class:field-invalid=move || !messages.get().is_empty()>
-            <label for=id.clone()>{t(label)}</label>
+            <div class="label-row">
+                <label for=id.clone()>{t(label)}</label>
+                {label_link.map(|(text, href)| view! { <a class="label-link" href=href>{t(text)}</a> })}
+            </div>
             {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{t(hint)}</p> })}
             <input
                 id=id.clone()
@@ -276,6 +350,7 @@ pub fn Field(
                 aria-invalid=move || (!messages.get().is_empty()).then_some("true")
                 aria-describedby=described_by
                 on:input=move |ev| {
+                    edited_since.set(Some(form.map_or(0, |form| form.answers.get_untracked())));
                     if let Some(callback) = on_input {
                         callback.run(event_target_value(&ev));
                     }

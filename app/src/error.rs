@@ -136,6 +136,8 @@ impl ShownError {
             AppError::SignInPaused { minutes } => {
                 text(error.code()).replace("{minutes}", &minutes.to_string())
             }
+            AppError::RateLimited { retry_after_secs } => text(error.code())
+                .replace("{wait}", &crate::i18n::wait_text(*retry_after_secs, locale)),
             _ => text(error.code()),
         };
         ShownError {

@@ -115,6 +115,7 @@ messages! {
     EvEmailChangeRequested => "Email change requested", "请求更改邮箱地址";
     EvEmailChanged => "Email address changed", "更改邮箱地址";
     EvEmailRestored => "Email address restored from the mailed link", "通过邮件链接恢复邮箱地址";
+    EvDisplayNameChanged => "Name changed", "更改了名称";
     EvDataExported => "Your data was downloaded", "下载了您的数据";
     EvDeletionRequested => "Account deletion requested", "请求删除账户";
     EvDeletionCancelled => "Account deletion cancelled by signing in", "登录后取消了账户删除";
@@ -167,14 +168,42 @@ messages! {
     ExportBody => "One file (JSON) with your profile, your sessions and your complete activity history.", "一个 JSON 文件，包含您的个人资料、会话和完整的活动记录。";
     ExportButton => "Download my data", "下载我的数据";
     DeleteHeading => "Delete your account", "删除账户";
-    DeleteWarning => "Deleting signs you out everywhere at once. Your personal data is erased after {days} days; signing in before then cancels the deletion. After that it cannot be undone.", "删除后，您将立即在所有地方退出登录。您的个人数据将在 {days} 天后被删除；在此之前登录即可取消删除。之后将无法恢复。";
+    DeleteWarning => "Deleting signs you out everywhere at once. Your personal data is erased {days} days later; until then you can cancel the deletion. After that it cannot be undone.", "删除后，您将立即在所有地方退出登录。您的个人数据将在 {days} 天后被删除；在此之前您可以取消删除。之后将无法恢复。";
     DeleteButton => "Delete my account", "删除我的账户";
-    DeletedNotice => "Your account is closed, and its data will be erased when the grace period ends. Signing in before then cancels the deletion.", "您的账户已关闭，宽限期结束后其数据将被删除。在此之前登录即可取消删除。";
+    RestoreNotice => "Sign in to cancel the deletion: your account and its data stay as they were.", "登录即可取消删除：您的账户和数据将保持不变。";
+    ClosedTitle => "Your account is closed", "您的账户已关闭";
+    ClosedBody => "You are signed out everywhere. Your personal data will be erased on {date}.", "您已在所有地方退出登录。您的个人数据将于 {date} 被删除。";
+    ClosedBodyLater => "You are signed out everywhere. Your personal data will be erased when the grace period ends.", "您已在所有地方退出登录。宽限期结束后，您的个人数据将被删除。";
+    ChangedYourMind => "Changed your mind? Until then you can keep your account.", "改变主意了？在此之前您仍可保留账户。";
+    CancelDeletionButton => "Cancel the deletion", "取消删除";
 
     AccountSections => "Security and privacy", "安全与隐私";
     NavSessions => "Where you are signed in", "登录位置";
     NavSecurity => "Password, email and passkeys", "密码、邮箱与通行密钥";
     NavPrivacy => "Your data", "您的数据";
+    SectionNavigation => "Account sections", "账户栏目";
+    SectionOverview => "Overview", "概览";
+    SectionSessions => "Sessions", "登录会话";
+    SectionSecurity => "Password and email", "密码与邮箱";
+    GlanceHeading => "Your security at a glance", "账户安全概况";
+    StatusOn => "On", "已开启";
+    StatusOff => "Off", "未开启";
+    TwoFactorNudge => "Turn it on so that a stolen password alone cannot open your account.", "建议开启：这样即使密码被盗，别人也无法单凭密码登录您的账户。";
+    TurnOnTwoFactorLink => "Turn on two-factor sign-in", "开启两步验证";
+    ManageTwoFactorLink => "Manage two-factor sign-in", "管理两步验证";
+    PasskeysCount => "{n} added", "已添加 {n} 个";
+    NoPasskeysYet => "None yet: sign in with a fingerprint, face or security key instead of a password.", "尚未添加：添加后可用指纹、面容或安全密钥代替密码登录。";
+    ManagePasskeysLink => "Manage passkeys", "管理通行密钥";
+    BrowsersSignedIn => "Signed in now", "当前登录";
+    BrowsersCount => "{n} browsers, this one included", "{n} 个浏览器（包括当前这个）";
+    OnlyThisBrowser => "Only this browser", "仅当前浏览器";
+    ReviewSessionsLink => "Review where you are signed in", "查看登录位置";
+    PreviousSignIn => "Previous sign-in", "上次登录";
+    NoPreviousSignIn => "None before this one.", "这是首次登录。";
+    NotYouHint => "Not you? Change your password and sign out everywhere.", "不是您本人？请更改密码并退出所有登录。";
+    SaveNameButton => "Save name", "保存名称";
+    NameChangedNotice => "Your name is changed.", "名称已更改。";
+    DeletionCancelledNotice => "Welcome back: signing in cancelled the deletion of your account, and nothing was erased.", "欢迎回来：登录已取消账户删除，没有任何数据被删除。";
 
     UnlockTitle => "Unlock your account", "解除账户锁定";
     UnlockBody => "Press the button to end the lock now. If the failed sign-ins were not yours, choose a new password instead.", "点击按钮立即解除锁定。如果那些失败的登录不是您本人，请改为设置新密码。";
@@ -309,7 +338,7 @@ messages! {
     ErrInvalidCredentials => "That email address and password do not match. Check both and try again.", "邮箱地址与密码不匹配。请检查后重试。";
     ErrSignInPaused => "Sign-in is paused for {minutes} minutes for this address; if it has an account, we emailed it an unlock link.", "此地址的登录已暂停 {minutes} 分钟；如果该地址有账户，我们已向其发送解除锁定的链接。";
     ErrTokenInvalid => "This link is invalid, has expired or was already used. Ask for a new one.", "此链接无效、已过期或已被使用。请重新获取。";
-    ErrRateLimited => "Too many attempts. Please wait a little and try again.", "尝试次数过多。请稍候再试。";
+    ErrRateLimited => "Too many attempts. Try again in {wait}.", "尝试次数过多。请在{wait}后重试。";
     ErrUnavailable => "The service is briefly unavailable. Please try again in a minute.", "服务暂时不可用，请一分钟后重试。";
     ErrInternal => "Something went wrong on our side. Please try again; if it keeps happening, contact support with this reference:", "我们这边出了问题。请重试；如果问题持续，请联系客服并提供此编号：";
     ErrTransport => "We could not reach the server. Check your connection and try again.", "无法连接服务器。请检查网络后重试。";
@@ -317,6 +346,9 @@ messages! {
     EmailRequired => "Enter your email address.", "请输入邮箱地址。";
     PasswordRequired => "Enter your password.", "请输入密码。";
     CurrentPasswordRequired => "Enter your current password.", "请输入当前密码。";
+    NewPasswordRequired => "Choose a password.", "请设置密码。";
+    PasskeyNameTaken => "You already have a passkey with this name; choose another so you can tell them apart.", "您已有同名的通行密钥；请换一个名称，以便区分。";
+    ConfirmationRequired => "Type the new password again.", "请再次输入新密码。";
     EmailTooLong => "This email address is too long.", "邮箱地址过长。";
     EmailInvalid => "Enter an email address like name@example.com.", "请输入类似 name@example.com 的邮箱地址。";
     NameRequired => "Enter your name.", "请输入您的名字。";
@@ -661,6 +693,9 @@ pub fn code_text(code: &str) -> T {
         "error.sign_in_paused" => T::ErrSignInPaused,
         "password.required" => T::PasswordRequired,
         "password.current_required" => T::CurrentPasswordRequired,
+        "password.new_required" => T::NewPasswordRequired,
+        "passkey.name_taken" => T::PasskeyNameTaken,
+        "password.confirmation_required" => T::ConfirmationRequired,
         "error.validation" => T::ErrorSummary,
         "error.token_invalid" => T::ErrTokenInvalid,
         "error.rate_limited" => T::ErrRateLimited,
@@ -728,6 +763,35 @@ pub fn code_text(code: &str) -> T {
         "training.date_invalid" => T::TrainingDateInvalid,
         "training.date_future" => T::TrainingDateFuture,
         _ => T::InvalidField,
+    }
+}
+
+/// What goes between a text and what follows it on the same line: a space
+/// in English, nothing in Chinese (its full-width punctuation carries its
+/// own space, and words are not spaced).
+pub fn word_space() -> &'static str {
+    match use_locale() {
+        Locale::En => " ",
+        Locale::ZhCn => "",
+    }
+}
+
+/// How long to wait, as a person would say it: seconds under a minute,
+/// then whole minutes, then hours, always rounded up so trying again at
+/// that time works.
+pub fn wait_text(secs: i64, locale: Locale) -> String {
+    let secs = secs.max(1);
+    let up = |unit: i64| (secs + unit - 1) / unit;
+    match (locale, secs) {
+        (Locale::En, 1) => "1 second".to_owned(),
+        (Locale::En, 2..60) => format!("{secs} seconds"),
+        (Locale::En, 60..3600) if up(60) == 1 => "1 minute".to_owned(),
+        (Locale::En, 60..3600) => format!("{} minutes", up(60)),
+        (Locale::En, _) if up(3600) == 1 => "1 hour".to_owned(),
+        (Locale::En, _) => format!("{} hours", up(3600)),
+        (Locale::ZhCn, ..60) => format!(" {secs} 秒"),
+        (Locale::ZhCn, 60..3600) => format!(" {} 分钟", up(60)),
+        (Locale::ZhCn, _) => format!(" {} 小时", up(3600)),
     }
 }
 
@@ -836,6 +900,24 @@ mod tests {
     use domain::PolicyIssue;
 
     #[test]
+    fn a_wait_is_said_in_the_unit_a_person_would_use_rounded_up() {
+        assert_eq!(wait_text(1, Locale::En), "1 second");
+        assert_eq!(wait_text(45, Locale::En), "45 seconds");
+        assert_eq!(wait_text(60, Locale::En), "1 minute");
+        assert_eq!(wait_text(61, Locale::En), "2 minutes");
+        assert_eq!(wait_text(3599, Locale::En), "60 minutes");
+        assert_eq!(wait_text(3600, Locale::En), "1 hour");
+        assert_eq!(wait_text(5000, Locale::En), "2 hours");
+        assert_eq!(wait_text(0, Locale::En), "1 second");
+        assert_eq!(wait_text(45, Locale::ZhCn), " 45 秒");
+        assert_eq!(wait_text(90, Locale::ZhCn), " 2 分钟");
+        let message = T::ErrRateLimited
+            .text(Locale::ZhCn)
+            .replace("{wait}", &wait_text(90, Locale::ZhCn));
+        assert_eq!(message, "尝试次数过多。请在 2 分钟后重试。");
+    }
+
+    #[test]
     fn every_policy_code_has_its_own_text() {
         for issue in PolicyIssue::ALL {
             assert_ne!(code_text(issue.code()), T::InvalidField, "{}", issue.code());
@@ -895,7 +977,14 @@ mod tests {
             T::InvalidField
         );
         assert_ne!(code_text("password.required"), T::InvalidField);
-        assert_ne!(code_text("password.current_required"), T::InvalidField);
+        for code in [
+            "password.current_required",
+            "password.new_required",
+            "passkey.name_taken",
+            "password.confirmation_required",
+        ] {
+            assert_ne!(code_text(code), T::InvalidField, "{code}");
+        }
         for error in [
             domain::NameError::Required,
             domain::NameError::TooLong,

@@ -24,7 +24,7 @@ use leptos_router::{path, SsrMode};
 use crate::api::{
     current_user, take_form_flash, EndSupportView, FormFlash, SignOut, UserView, ViewBanner,
 };
-use crate::i18n::{t, use_locale, T};
+use crate::i18n::{t, use_locale, word_space, T};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,6 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The bundle's names follow its content hash in release builds.
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options islands=true />
+                <noscript><link rel="stylesheet" href="/noscript.css" /></noscript>
                 <MetaTags />
             </head>
             <body>
@@ -131,6 +132,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/account/sessions") view=pages::SessionsPage ssr=SsrMode::Async />
                 <Route path=path!("/account/security") view=pages::SecurityPage ssr=SsrMode::Async />
                 <Route path=path!("/account/privacy") view=pages::PrivacyPage ssr=SsrMode::Async />
+                <Route path=path!("/account-closed") view=pages::AccountClosedPage ssr=SsrMode::Async />
                 <Route path=path!("/account/email/confirm") view=pages::ConfirmEmailChangePage ssr=SsrMode::Async />
                 <Route path=path!("/account/email/restore") view=pages::RestoreEmailPage ssr=SsrMode::Async />
                 <Route path=path!("/account/two-factor") view=pages::TwoFactorPage ssr=SsrMode::Async />
@@ -158,7 +160,6 @@ fn SignedInNav(staff: bool) -> impl IntoView {
     view! {
         <ul class="nav">
             <li><A href="/account">{t(T::NavAccount)}</A></li>
-            <li><A href="/account/activity">{t(T::NavActivity)}</A></li>
             {staff.then(|| view! { <li><A href="/staff">{t(T::NavConsole)}</A></li> })}
             <li>
                 // A plain form even with scripts on: signing out reloads the
@@ -189,7 +190,7 @@ fn SupportViewBanner(banner: ViewBanner) -> impl IntoView {
             <dl class="support-view-facts">
                 <div><dt>{t(T::CustomerLabel)}</dt><dd>{banner.customer_email}</dd></div>
                 <div><dt>{t(T::StaffMemberLabel)}</dt><dd>{banner.staff_name}</dd></div>
-                <div><dt>{t(T::ViewEndsLabel)}</dt><dd><time>{banner.ends_at}</time> " " {left}</dd></div>
+                <div><dt>{t(T::ViewEndsLabel)}</dt><dd><time>{banner.ends_at}</time> {word_space()} {left}</dd></div>
             </dl>
             <form method="post" action=end_path class="inline-form">
                 <button type="submit" class="button">{t(T::EndView)}</button>

@@ -22,6 +22,7 @@ pub enum ActivityKind {
     EmailChangeRequested,
     EmailChanged,
     EmailRestored,
+    DisplayNameChanged,
     DataExported,
     DeletionRequested,
     DeletionCancelled,
@@ -56,7 +57,7 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 43] = [
+    pub const ALL: [ActivityKind; 44] = [
         ActivityKind::Registered,
         ActivityKind::EmailVerified,
         ActivityKind::VerificationResent,
@@ -76,6 +77,7 @@ impl ActivityKind {
         ActivityKind::EmailChangeRequested,
         ActivityKind::EmailChanged,
         ActivityKind::EmailRestored,
+        ActivityKind::DisplayNameChanged,
         ActivityKind::DataExported,
         ActivityKind::DeletionRequested,
         ActivityKind::DeletionCancelled,
@@ -124,6 +126,7 @@ impl ActivityKind {
             ActivityKind::EmailChangeRequested => "email_change_requested",
             ActivityKind::EmailChanged => "email_changed",
             ActivityKind::EmailRestored => "email_restored",
+            ActivityKind::DisplayNameChanged => "display_name_changed",
             ActivityKind::DataExported => "data_exported",
             ActivityKind::DeletionRequested => "deletion_requested",
             ActivityKind::DeletionCancelled => "deletion_cancelled",

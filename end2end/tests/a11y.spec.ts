@@ -5,7 +5,7 @@ import { expectAccessible, open, signIn, verifiedAccount } from "./support";
 // the same server-rendered markup the no-JavaScript project gets.
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "axe needs JavaScript in the page");
 
-const publicPages = ["/login", "/register", "/register/sent", "/verify-email", "/unlock", "/not-me", "/no-such-page"];
+const publicPages = ["/login", "/register", "/register/sent", "/verify-email", "/unlock", "/not-me", "/account-closed?erase_on=2026-12-31", "/no-such-page"];
 
 for (const [language, header] of [["English", "en-GB"], ["Chinese", "zh-CN"]]) {
   test(`public pages pass axe in ${language}`, async ({ browser }, testInfo) => {

@@ -69,7 +69,7 @@ test("change the password, then the email address, with the current password", a
   const email = await verifiedAccount(page, testInfo, "Changer");
   await signIn(page, testInfo, email);
   await expect(page).toHaveURL(/\/account$/);
-  await page.getByRole("link", { name: "Password, email and passkeys" }).click();
+  await page.getByRole("navigation", { name: "Account sections" }).getByRole("link", { name: "Password and email" }).click();
   await expect(page).toHaveURL(/\/account\/security$/);
   await settled(page, testInfo);
 
@@ -129,9 +129,18 @@ test("download the activity as CSV and all data as JSON, then delete the account
   await expect(page.locator("#field-current_password-error")).toContainText("This is not your current password.");
   await page.getByLabel("Current password").fill(PASSWORD);
   await page.getByRole("button", { name: "Delete my account" }).click();
-  await expect(page).toHaveURL(/\/login\?deleted=1$/);
-  await expect(page.getByText("Your account is closed")).toBeVisible();
+  await expect(page).toHaveURL(/\/account-closed\?erase_on=\d{4}-\d{2}-\d{2}$/);
+  const eraseOn = new URL(page.url()).searchParams.get("erase_on")!;
+  await expect(page.getByRole("heading", { name: "Your account is closed" })).toBeVisible();
+  await expect(page.getByText(`will be erased on ${eraseOn}`)).toBeVisible();
   await mailTo(email, "will be erased");
+
+  // Changing one's mind is one button away, and says what it did.
+  await page.getByRole("link", { name: "Cancel the deletion" }).click();
+  await expect(page.getByText("Sign in to cancel the deletion")).toBeVisible();
+  await signIn(page, testInfo, email);
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole("status").filter({ hasText: "cancelled the deletion" })).toBeVisible();
 });
 
 test("an address change after sudo mode lapsed asks to confirm it is you, then goes on", async ({ page }, testInfo) => {

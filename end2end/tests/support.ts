@@ -91,11 +91,21 @@ export async function verifiedAccount(page: Page, testInfo: TestInfo, name = "Te
   return email;
 }
 
-/** No serious or critical accessibility violation on the page as it is now. */
+/**
+ * No serious or critical accessibility violation on the page as it is now,
+ * in the light and in the dark colour scheme (contrast differs).
+ */
 export async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(
+      serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
+      `${colorScheme} scheme`,
+    ).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: null });
 }
 
 /**

@@ -6,7 +6,7 @@ test("turn on an authenticator app by its key, sign in with a code and a recover
   const email = await verifiedAccount(page, testInfo, "Two Factor");
   await signIn(page, testInfo, email);
   await expect(page).toHaveURL(/\/account$/);
-  await page.getByRole("link", { name: "Two-factor sign-in" }).click();
+  await page.getByRole("link", { name: "Turn on two-factor sign-in" }).click();
   await expect(page).toHaveURL(/\/account\/two-factor$/);
   await settled(page, testInfo);
   await page.getByRole("button", { name: "Set up an authenticator app" }).click();

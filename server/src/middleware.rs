@@ -325,14 +325,14 @@ pub async fn readable_errors(State(guard): State<Guard>, request: Request, next:
             let wait = retry_after
                 .as_ref()
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or("60");
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(60);
             (
                 text(T::TooManyTitle),
                 format!(
-                    "{} <strong>{} {}</strong>",
+                    "{} <strong>{}</strong>",
                     text(T::TooManyBody),
-                    digits_only(wait),
-                    text(T::Seconds)
+                    app::i18n::wait_text(wait, locale).trim()
                 ),
             )
         }
@@ -422,11 +422,6 @@ fn escape_html(text: &str) -> String {
         }
     }
     out
-}
-
-/// `Retry-After` as shown on the page: digits only, whatever the header held.
-fn digits_only(value: &str) -> String {
-    value.chars().filter(char::is_ascii_digit).collect()
 }
 
 #[cfg(test)]

@@ -1217,7 +1217,8 @@ async fn over_the_limit_a_form_post_gets_a_readable_429_page() {
         .starts_with("text/html"));
     let page = refused.text().await.unwrap();
     assert!(
-        page.contains("尝试次数过多") && page.contains(&format!("{wait} 秒")),
+        page.contains("尝试次数过多")
+            && page.contains(app::i18n::wait_text(wait as i64, domain::Locale::ZhCn).trim()),
         "{page}"
     );
     assert!(page.contains("href=\"/login\""), "a way back to the form");
@@ -1637,6 +1638,25 @@ async fn ceremony(response: reqwest::Response) -> (String, String) {
     )
 }
 
+/// Adds `passkey` to the signed-in account of `browser` under `name`.
+async fn add_passkey(
+    server: &TestServer,
+    browser: &reqwest::Client,
+    passkey: &mut SoftPasskey,
+    name: &str,
+) -> reqwest::Response {
+    let (id, options) =
+        ceremony(call_json(browser, server, "/api/account/passkeys/options", &[]).await).await;
+    let answer = passkey.register(&options);
+    call_json(
+        browser,
+        server,
+        "/api/account/passkeys/add",
+        &[("ceremony", &id), ("credential", &answer), ("name", name)],
+    )
+    .await
+}
+
 on_both_backends!(passkeys_over_http, |server| {
     let anonymous = server.script();
     let refused = call_json(&anonymous, server, "/api/account/passkeys/options", &[]).await;
@@ -1644,20 +1664,7 @@ on_both_backends!(passkeys_over_http, |server| {
 
     let browser = verified_browser(server, "pia@example.com").await;
     let mut passkey = SoftPasskey::new(&server.base, "localhost");
-    let (id, options) =
-        ceremony(call_json(&browser, server, "/api/account/passkeys/options", &[]).await).await;
-    let answer = passkey.register(&options);
-    let added = call_json(
-        &browser,
-        server,
-        "/api/account/passkeys/add",
-        &[
-            ("ceremony", &id),
-            ("credential", &answer),
-            ("name", "Desk <key>"),
-        ],
-    )
-    .await;
+    let added = add_passkey(server, &browser, &mut passkey, "Desk <key>").await;
     assert_eq!(added.status(), StatusCode::OK);
     assert_eq!(
         added.json::<String>().await.unwrap(),
@@ -1667,6 +1674,41 @@ on_both_backends!(passkeys_over_http, |server| {
     server.mail_to("pia@example.com", "was just added").await;
     let (_, security) = page(&browser, server, "/account/security").await;
     assert!(security.contains("Desk &lt;key&gt;"), "listed, escaped");
+
+    // A second passkey of the same name is numbered, and no rename makes
+    // two of one name.
+    let mut spare = SoftPasskey::new(&server.base, "localhost");
+    let added = add_passkey(server, &browser, &mut spare, "desk <KEY>").await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let listed: serde_json::Value = call_json(&browser, server, "/api/account/passkeys", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"desk <KEY> 2"), "{names:?}");
+    let second = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "desk <KEY> 2")
+        .unwrap()["id"]
+        .to_string();
+    let renamed = call_json(
+        &browser,
+        server,
+        "/api/account/passkeys/rename",
+        &[("passkey", &second), ("name", " DESK <key>")],
+    )
+    .await;
+    assert_eq!(renamed.status(), StatusCode::BAD_REQUEST);
+    assert!(renamed.text().await.unwrap().contains("passkey.name_taken"));
 
     // Another browser signs in with the passkey alone.
     let elsewhere = server.script();
@@ -2158,3 +2200,77 @@ on_both_backends!(a_repeated_resend_keeps_the_first_link, |server| {
         "the resend's link is live, the repeat voided nothing"
     );
 });
+
+on_both_backends!(
+    the_home_shows_security_at_a_glance_and_the_name_changes,
+    |server| {
+        let first = verified_browser(server, "glen@example.com").await;
+        let (_, home) = page(&first, server, "/account").await;
+        assert!(home.contains("Your security at a glance"), "{home}");
+        assert!(
+            home.contains("Turn on two-factor sign-in"),
+            "a nudge while it is off"
+        );
+        assert!(
+            home.contains("None before this one."),
+            "the first sign-in has none before it"
+        );
+        assert!(home.contains("Only this browser"));
+        assert!(
+            home.contains("aria-current=\"page\""),
+            "the section navigation marks the page"
+        );
+
+        let second = server.browser();
+        sign_in(server, &second, "glen@example.com", PASSWORD, "").await;
+        let (_, home) = page(&second, server, "/account").await;
+        assert!(
+            !home.contains("None before this one."),
+            "the first sign-in shows"
+        );
+        assert!(home.contains("2 browsers, this one included"));
+
+        let refused = call_json(
+            &second,
+            server,
+            "/api/account/name",
+            &[("display_name", "  ")],
+        )
+        .await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        assert!(refused.text().await.unwrap().contains("name.required"));
+        let renamed = call_json(
+            &second,
+            server,
+            "/api/account/name",
+            &[("display_name", "Glen Newman")],
+        )
+        .await;
+        assert_eq!(renamed.status(), StatusCode::OK);
+        let (_, home) = page(&second, server, "/account").await;
+        assert!(home.contains("value=\"Glen Newman\""), "{home}");
+        let (_, activity) = page(&second, server, "/account/activity").await;
+        assert!(activity.contains("event-display_name_changed"));
+
+        // Every field of the password form is judged at once; an empty new
+        // password gets one message, not every rule it breaks.
+        let empty = call_json(
+            &second,
+            server,
+            "/api/account/password",
+            &[
+                ("current_password", ""),
+                ("password", ""),
+                ("confirmation", ""),
+            ],
+        )
+        .await;
+        assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+        let body = empty.text().await.unwrap();
+        assert!(
+            body.contains("password.current_required") && body.contains("password.new_required"),
+            "{body}"
+        );
+        assert!(!body.contains("password.too_short"), "{body}");
+    }
+);

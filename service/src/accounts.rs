@@ -24,6 +24,11 @@ use crate::ports::{
 
 /// The code of an empty password field.
 pub const PASSWORD_REQUIRED: &str = "password.required";
+/// The code of an empty new-password field: one message, not every rule
+/// an empty password breaks.
+pub const NEW_PASSWORD_REQUIRED: &str = "password.new_required";
+/// The code of an empty confirmation of a typed new password.
+pub const CONFIRMATION_REQUIRED: &str = "password.confirmation_required";
 
 /// Who made a request, as the use cases see it.
 pub type ClientInfo = Origin;
@@ -344,6 +349,9 @@ impl Accounts {
         email_local: &str,
         name: &str,
     ) -> Vec<FieldIssue> {
+        if password.is_empty() {
+            return vec![FieldIssue::new("password", NEW_PASSWORD_REQUIRED)];
+        }
         let mut issues: Vec<FieldIssue> = self
             .policy
             .password
@@ -1327,15 +1335,29 @@ impl Accounts {
         password: &str,
         confirmation: &str,
     ) -> Result<Vec<FieldIssue>, ServiceError> {
-        let local_part = user.email.split('@').next().unwrap_or_default();
-        let mut issues = self.password_issues(password, local_part, &user.display_name);
-        if password != confirmation {
-            issues.push(FieldIssue::new("confirmation", "password.mismatch"));
-        }
+        let mut issues = self.new_password_rule_issues(user, password, confirmation);
         if issues.is_empty() && self.reuses_recent_password(user, password).await? {
             issues.push(FieldIssue::new("password", "password.recently_used"));
         }
         Ok(issues)
+    }
+
+    /// What is wrong with a new password and its confirmation by the rules
+    /// alone, without comparing it with the account's earlier passwords.
+    pub(crate) fn new_password_rule_issues(
+        &self,
+        user: &UserRecord,
+        password: &str,
+        confirmation: &str,
+    ) -> Vec<FieldIssue> {
+        let local_part = user.email.split('@').next().unwrap_or_default();
+        let mut issues = self.password_issues(password, local_part, &user.display_name);
+        if confirmation.is_empty() && !password.is_empty() {
+            issues.push(FieldIssue::new("confirmation", CONFIRMATION_REQUIRED));
+        } else if password != confirmation {
+            issues.push(FieldIssue::new("confirmation", "password.mismatch"));
+        }
+        issues
     }
 
     /// Compares against the stored hashes (the current one and the history),

@@ -137,6 +137,36 @@ fn parse_name(name: &str) -> Result<DisplayName, ServiceError> {
 }
 
 impl Accounts {
+    /// The names of `user`'s passkeys (but `other_than`), lowercased.
+    async fn passkey_names(
+        &self,
+        user: UserId,
+        other_than: Option<i64>,
+    ) -> Result<Vec<String>, ServiceError> {
+        Ok(self
+            .repo
+            .passkeys(user)
+            .await?
+            .into_iter()
+            .filter(|p| Some(p.id) != other_than)
+            .map(|p| p.name.trim().to_lowercase())
+            .collect())
+    }
+
+    /// A new passkey's name, numbered ("Phone 2") when another passkey has
+    /// it: the authenticator already holds the credential, so refusing now
+    /// would leave it there unusable, and two "Phone"s in the list could
+    /// not be told apart.
+    async fn new_passkey_name(&self, user: UserId, name: &str) -> Result<String, ServiceError> {
+        let name = parse_name(name)?.as_str().to_owned();
+        let taken = self.passkey_names(user, None).await?;
+        let free = |candidate: &String| !taken.contains(&candidate.to_lowercase());
+        Ok(std::iter::once(name.clone())
+            .chain((2..).map(|n| format!("{name} {n}")))
+            .find(free)
+            .unwrap_or(name))
+    }
+
     /// The user handle the authenticator keeps: derived from the account id
     /// under the server key, so it names nobody to whoever reads it.
     fn user_handle(&self, user: UserId) -> Uuid {
@@ -271,7 +301,7 @@ impl Accounts {
         origin: &Origin,
     ) -> Result<Option<Vec<String>>, ServiceError> {
         self.require_recent_auth(user)?;
-        let name = parse_name(name)?;
+        let name = self.new_passkey_name(user.id, name).await?;
         let (owner, state): (_, PasskeyRegistration) =
             self.take_ceremony(Purpose::Register, ceremony).await?;
         if owner != Some(user.id) {
@@ -299,7 +329,7 @@ impl Accounts {
         let codes = (!self.has_second_factor(user.id).await?).then(new_recovery_codes);
         let mut changes = vec![AccountChange::AddPasskey(NewPasskey {
             credential_id: credential_key(passkey.cred_id()),
-            name: name.as_str().to_owned(),
+            name: name.clone(),
             kind,
             credential: to_json(&passkey)?,
         })];
@@ -349,6 +379,17 @@ impl Accounts {
         self.require_recent_auth(user)?;
         let name = parse_name(name)?;
         self.owned_passkey(user.id, id).await?;
+        // Two passkeys of one name could not be told apart.
+        if self
+            .passkey_names(user.id, Some(id))
+            .await?
+            .contains(&name.as_str().to_lowercase())
+        {
+            return Err(ServiceError::Validation(vec![FieldIssue::new(
+                "name",
+                "passkey.name_taken",
+            )]));
+        }
         self.repo
             .apply(
                 user.id,

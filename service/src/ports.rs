@@ -260,6 +260,8 @@ pub enum AccountChange {
     /// when another account has it).
     SetEmail(String),
     MarkEmailVerified,
+    /// Sets the name the account is greeted with.
+    SetDisplayName(String),
     /// Ends the sessions of the account, but the one with this id.
     EndSessions {
         except: Option<i64>,

@@ -2,7 +2,7 @@
 //! password and address changes, and what the links in security mail do
 //! (unlock, "this wasn't me", restore the address).
 
-use domain::{ActivityKind, Email, UserId};
+use domain::{ActivityKind, DisplayName, Email, UserId};
 
 use crate::accounts::{Accounts, Browser, CurrentUser};
 use crate::crypto::new_token;
@@ -13,7 +13,8 @@ use crate::password::Verified;
 /// The code of an empty current-password field.
 pub const CURRENT_PASSWORD_REQUIRED: &str = "password.current_required";
 use crate::ports::{
-    AccountChange, Effects, NewToken, Origin, SessionRecord, TokenPurpose, UserRecord,
+    AccountChange, ActivityRecord, Effects, NewToken, Origin, SessionRecord, TokenPurpose,
+    UserRecord,
 };
 
 /// What the password form submitted.
@@ -24,7 +25,88 @@ pub struct PasswordChange<'a> {
     pub confirmation: &'a str,
 }
 
+/// What the account's home shows at a glance.
+#[derive(Debug, Clone)]
+pub struct AccountOverview {
+    pub two_factor_on: bool,
+    pub passkeys: usize,
+    /// Browsers signed in now, this one included.
+    pub sessions: usize,
+    /// The sign-in before the one of this session: the one the owner
+    /// would notice if it was not theirs.
+    pub previous_sign_in: Option<ActivityRecord>,
+    /// Signing in to this session cancelled a pending deletion.
+    pub deletion_cancelled: bool,
+}
+
+/// How many recent sign-ins are looked through for the one before this
+/// session's (a second factor or a passkey may add sign-ins of its own).
+const RECENT_SIGN_INS: u32 = 5;
+
 impl Accounts {
+    /// The account's security at a glance, for its home page.
+    pub async fn overview(&self, user: &CurrentUser) -> Result<AccountOverview, ServiceError> {
+        let sessions = self.repo.list_sessions(user.id).await?;
+        let this_session_began = sessions
+            .iter()
+            .find(|s| s.id == user.session_id)
+            .map_or(i64::MAX, |s| s.created_at);
+        let sign_ins = self
+            .repo
+            .list_activity(
+                user.id,
+                &[ActivityKind::SignedIn, ActivityKind::SignedInNewDevice],
+                None,
+                RECENT_SIGN_INS,
+            )
+            .await?;
+        let cancellations = self
+            .repo
+            .list_activity(user.id, &[ActivityKind::DeletionCancelled], None, 1)
+            .await?;
+        Ok(AccountOverview {
+            two_factor_on: self
+                .repo
+                .totp_factor(user.id)
+                .await?
+                .is_some_and(|factor| factor.confirmed),
+            passkeys: self.repo.passkeys(user.id).await?.len(),
+            sessions: sessions.len(),
+            previous_sign_in: sign_ins
+                .into_iter()
+                .find(|record| record.at_ms < this_session_began),
+            deletion_cancelled: cancellations
+                .first()
+                .is_some_and(|record| record.at_ms >= this_session_began),
+        })
+    }
+
+    /// Renames the account: the name its mail and pages greet it with.
+    pub async fn change_display_name(
+        &self,
+        user: &CurrentUser,
+        name: &str,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let name = DisplayName::parse(name).map_err(|error| {
+            ServiceError::Validation(vec![FieldIssue::new("display_name", error.code())])
+        })?;
+        let effects = Effects::activity(
+            ActivityKind::DisplayNameChanged,
+            origin,
+            self.clock.now_ms(),
+        );
+        self.repo
+            .apply(
+                user.id,
+                &[AccountChange::SetDisplayName(name.as_str().to_owned())],
+                effects,
+            )
+            .await?;
+        tracing::info!(user_id = %user.id, "display name changed");
+        Ok(())
+    }
+
     /// The account's sessions, most recently used first.
     pub async fn sessions(&self, user: &CurrentUser) -> Result<Vec<SessionRecord>, ServiceError> {
         Ok(self.repo.list_sessions(user.id).await?)
@@ -141,6 +223,22 @@ impl Accounts {
             password,
             confirmation,
         } = change;
+        // Every field is checked in one pass; but without the current
+        // password the new one is held only to the rules, never compared
+        // with the earlier ones (that would be a free, uncounted guess).
+        if current.is_empty() {
+            let record = self
+                .repo
+                .find_user(user.id)
+                .await?
+                .ok_or(ServiceError::Unauthenticated)?;
+            let mut issues = vec![FieldIssue::new(
+                "current_password",
+                CURRENT_PASSWORD_REQUIRED,
+            )];
+            issues.extend(self.new_password_rule_issues(&record, password, confirmation));
+            return Err(ServiceError::Validation(issues));
+        }
         let (record, _) = self
             .reauthenticate(user, current, device_token, origin)
             .await?;

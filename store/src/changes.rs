@@ -73,6 +73,14 @@ async fn apply_change(
             .await
             .map_err(store_error)?;
         }
+        AccountChange::SetDisplayName(name) => {
+            sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1")
+                .bind(id)
+                .bind(name)
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
         AccountChange::EndSessions { except } => {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
                 .bind(id)

@@ -50,6 +50,63 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
         .collect())
 }
 
+/// The account's home, at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewView {
+    pub two_factor_on: bool,
+    pub passkeys: usize,
+    pub sessions: usize,
+    pub previous_sign_in: Option<SignInView>,
+    /// Signing in to this session cancelled a pending deletion.
+    pub deletion_cancelled: bool,
+}
+
+/// A sign-in as the home shows it: when (in the reader's zone), where from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInView {
+    pub time: String,
+    pub ip: String,
+    pub browser: Option<String>,
+    pub system: Option<String>,
+}
+
+#[server(prefix = "/api", endpoint = "account/overview")]
+pub async fn account_overview() -> Result<OverviewView, AppError> {
+    let user = ssr::require(domain::Permission::OwnView).await?;
+    let overview = ssr::ctx()?
+        .accounts
+        .overview(&user)
+        .await
+        .map_err(ssr::into_app_error)?;
+    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    Ok(OverviewView {
+        two_factor_on: overview.two_factor_on,
+        passkeys: overview.passkeys,
+        sessions: overview.sessions,
+        previous_sign_in: overview.previous_sign_in.map(|record| {
+            let (browser, system) = domain::describe_user_agent(&record.origin.user_agent);
+            SignInView {
+                time: service::time_format::format_in_zone(record.at_ms, zone),
+                ip: record.origin.ip,
+                browser: browser.map(str::to_owned),
+                system: system.map(str::to_owned),
+            }
+        }),
+        deletion_cancelled: overview.deletion_cancelled,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "account/name")]
+pub async fn change_display_name(display_name: String) -> Result<(), AppError> {
+    let user = ssr::require(domain::Permission::OwnChange).await?;
+    let result = ssr::ctx()?
+        .accounts
+        .change_display_name(&user, &display_name, &ssr::origin())
+        .await
+        .map(|()| "/account?name_changed=1".to_owned());
+    ssr::finish_form("name", result, &[("display_name", &display_name)]).await
+}
+
 #[server(prefix = "/api", endpoint = "account/sessions/revoke")]
 pub async fn revoke_session(session: i64) -> Result<(), AppError> {
     let user = ssr::require(domain::Permission::OwnChange).await?;
@@ -227,9 +284,11 @@ pub async fn delete_account(current_password: String) -> Result<(), AppError> {
             &ssr::origin(),
         )
         .await
-        .map(|_| {
+        .map(|erase_at| {
             ssr::set_cookie(context.cookies.clear(ssr::SESSION_COOKIE));
-            "/login?deleted=1".to_owned()
+            let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+            let day = service::time_format::local_day(erase_at, zone);
+            format!("/account-closed?erase_on={day}")
         });
     ssr::finish_form("delete", result, &[]).await
 }

@@ -2,25 +2,43 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{page_data, SignedIn};
-use crate::api::{ResendVerification, UserView};
-use crate::components::{flash_error, post_path, ErrorSummary, PostForm, Submit};
-use crate::i18n::{t, T};
+use super::activity::device_text;
+use super::{page_data, InAccount};
+use crate::api::{account_overview, ChangeDisplayName, OverviewView, ResendVerification, UserView};
+use crate::components::{
+    flash_error, flash_of, post_path, shown, ErrorSummary, Field, FormSeed, FormState, PostForm,
+    SendForm, Submit,
+};
+use crate::i18n::{t, use_locale, T};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text=t(T::AccountTitle) />
-        <SignedIn content=|user: UserView| view! { <AccountDetails user /> } />
+        <InAccount content=|user: UserView| view! { <AccountDetails user /> } />
     }
 }
 
 #[component]
 fn AccountDetails(user: UserView) -> impl IntoView {
-    let error = flash_error(page_data().flash_signal(), "resend");
+    let data = page_data();
+    let flash = data.flash_signal();
+    let error = flash_error(flash, "resend");
     let query = use_query_map();
     let resent = move || query.read().get("resent").is_some();
+    let notice = move || {
+        let query = query.read();
+        if query.get("email_changed").is_some() {
+            Some(T::EmailChangedNotice)
+        } else if query.get("name_changed").is_some() {
+            Some(T::NameChangedNotice)
+        } else {
+            None
+        }
+    };
+    let overview = Resource::new(|| (), |_| account_overview());
     let verified = user.email_verified;
+    let name = user.display_name.clone();
     view! {
         <section class="card">
             <h1>{t(T::AccountTitle)}</h1>
@@ -34,10 +52,19 @@ fn AccountDetails(user: UserView) -> impl IntoView {
                     </PostForm>
                 </div>
             })}
-            <h2>{t(T::ProfileHeading)}</h2>
+            {move || notice().map(|n| view! {
+                <div class="alert alert-success" role="status"><p>{t(n)}</p></div>
+            })}
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(overview) => view! { <AtAGlance overview /> }.into_any(),
+                        Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <h2 id="profile-heading">{t(T::ProfileHeading)}</h2>
             <dl class="profile">
-                <dt>{t(T::NameLabel)}</dt>
-                <dd>{user.display_name}</dd>
                 <dt>{t(T::EmailLabel)}</dt>
                 <dd>{user.email}</dd>
                 <dt>{t(T::EmailStatus)}</dt>
@@ -47,17 +74,107 @@ fn AccountDetails(user: UserView) -> impl IntoView {
                     </span>
                 </dd>
             </dl>
-            {move || query.read().get("email_changed").is_some().then(|| view! {
-                <div class="alert alert-info" role="status"><p>{t(T::EmailChangedNotice)}</p></div>
-            })}
-            <h2>{t(T::AccountSections)}</h2>
-            <ul class="section-links">
-                <li><a href="/account/activity">{t(T::SeeActivity)}</a></li>
-                <li><a href="/account/sessions">{t(T::NavSessions)}</a></li>
-                <li><a href="/account/security">{t(T::NavSecurity)}</a></li>
-                <li><a href="/account/two-factor">{t(T::NavTwoFactor)}</a></li>
-                <li><a href="/account/privacy">{t(T::NavPrivacy)}</a></li>
-            </ul>
+            <Suspense>
+                {move || {
+                    let name = name.clone();
+                    Suspend::new(async move {
+                        let _ = data.flash.await;
+                        view! { <NameForm name flash=flash_of(flash, "name", &[]) /> }
+                    })
+                }}
+            </Suspense>
         </section>
+    }
+}
+
+/// Two-factor, passkeys, sessions and the sign-in before this one: what a
+/// customer checks first, each with the way to change it.
+#[component]
+fn AtAGlance(overview: OverviewView) -> impl IntoView {
+    let locale = use_locale();
+    let count = |text: T, n: usize| t(text).replace("{n}", &n.to_string());
+    let previous = overview.previous_sign_in.map(|sign_in| {
+        let device = device_text(
+            sign_in.browser.as_deref(),
+            sign_in.system.as_deref(),
+            locale,
+        );
+        view! {
+            <time>{sign_in.time}</time>
+            <span class="glance-detail">{device} " · " {sign_in.ip}</span>
+            <span class="glance-detail">{t(T::NotYouHint)}</span>
+        }
+    });
+    view! {
+        {overview.deletion_cancelled.then(|| view! {
+            <div class="alert alert-success" role="status"><p>{t(T::DeletionCancelledNotice)}</p></div>
+        })}
+        <h2>{t(T::GlanceHeading)}</h2>
+        <dl class="glance">
+            <div class="glance-item" class:glance-warn=!overview.two_factor_on>
+                <dt>{t(T::NavTwoFactor)}</dt>
+                <dd>
+                    {if overview.two_factor_on {
+                        view! {
+                            <span class="badge ok">{t(T::StatusOn)}</span>
+                            <a href="/account/two-factor">{t(T::ManageTwoFactorLink)}</a>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <span class="badge warn">{t(T::StatusOff)}</span>
+                            <span class="glance-detail">{t(T::TwoFactorNudge)}</span>
+                            <a class="button" href="/account/two-factor">{t(T::TurnOnTwoFactorLink)}</a>
+                        }.into_any()
+                    }}
+                </dd>
+            </div>
+            <div class="glance-item">
+                <dt>{t(T::PasskeysHeading)}</dt>
+                <dd>
+                    {if overview.passkeys == 0 {
+                        view! { <span class="glance-detail">{t(T::NoPasskeysYet)}</span> }.into_any()
+                    } else {
+                        view! { <span>{count(T::PasskeysCount, overview.passkeys)}</span> }.into_any()
+                    }}
+                    <a href="/account/security#passkeys">{t(T::ManagePasskeysLink)}</a>
+                </dd>
+            </div>
+            <div class="glance-item">
+                <dt>{t(T::BrowsersSignedIn)}</dt>
+                <dd>
+                    <span>
+                        {if overview.sessions > 1 { count(T::BrowsersCount, overview.sessions) } else { t(T::OnlyThisBrowser).to_owned() }}
+                    </span>
+                    <a href="/account/sessions">{t(T::ReviewSessionsLink)}</a>
+                </dd>
+            </div>
+            <div class="glance-item">
+                <dt>{t(T::PreviousSignIn)}</dt>
+                <dd>
+                    {match previous {
+                        Some(previous) => previous.into_any(),
+                        None => view! { <span>{t(T::NoPreviousSignIn)}</span> }.into_any(),
+                    }}
+                </dd>
+            </div>
+        </dl>
+    }
+}
+
+/// The name the account is greeted with, changed in place.
+#[island(lazy)]
+fn NameForm(name: String, flash: FormSeed) -> impl IntoView {
+    let state = FormState::new(&flash);
+    let error = state.error();
+    let action = post_path::<ChangeDisplayName>();
+    let kept = flash.value("display_name");
+    let value = if flash.error.is_some() { kept } else { name };
+    view! {
+        <ErrorSummary error />
+        <SendForm state action labelled_by="profile-heading">
+            <Field name="display_name" label=T::NameLabel autocomplete="name" hint=T::NameHint
+                value error required=true />
+            <Submit label=T::SaveNameButton pending=state.pending() />
+        </SendForm>
     }
 }

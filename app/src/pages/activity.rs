@@ -3,11 +3,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::SignedIn;
+use super::InAccount;
 use crate::api::{activity, ActivityRow, UserView};
 use crate::components::{shown, ErrorSummary};
 use crate::encode_query_value;
-use crate::i18n::{t, use_locale, T};
+use crate::i18n::{t, use_locale, word_space, T};
 
 pub fn event_text(kind: ActivityKind) -> T {
     match kind {
@@ -30,6 +30,7 @@ pub fn event_text(kind: ActivityKind) -> T {
         ActivityKind::EmailChangeRequested => T::EvEmailChangeRequested,
         ActivityKind::EmailChanged => T::EvEmailChanged,
         ActivityKind::EmailRestored => T::EvEmailRestored,
+        ActivityKind::DisplayNameChanged => T::EvDisplayNameChanged,
         ActivityKind::DataExported => T::EvDataExported,
         ActivityKind::DeletionRequested => T::EvDeletionRequested,
         ActivityKind::DeletionCancelled => T::EvDeletionCancelled,
@@ -70,7 +71,7 @@ pub fn device_text(browser: Option<&str>, system: Option<&str>, locale: Locale) 
 pub fn ActivityPage() -> impl IntoView {
     view! {
         <Title text=t(T::ActivityTitle) />
-        <SignedIn content=|_user: UserView| view! { <ActivityList /> } />
+        <InAccount content=|_user: UserView| view! { <ActivityList /> } />
     }
 }
 
@@ -127,7 +128,7 @@ fn ActivityList() -> impl IntoView {
                         Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
                         Ok(page) if page.rows.is_empty() => view! { <p>{t(T::NoActivity)}</p> }.into_any(),
                         Ok(page) => view! {
-                            <p class="hint">{t(T::TimesShownIn)} " " {page.zone.clone()}</p>
+                            <p class="hint">{t(T::TimesShownIn)} {word_space()} {page.zone.clone()}</p>
                             <ActivityTable rows=page.rows.clone() />
                             <nav class="pager" aria-label=t(T::ActivityTitle)>
                                 {before().map(|_| view! { <a href=format!("/account/activity?{}", kind_query())>{t(T::NewestEvents)}</a> })}

@@ -15,7 +15,7 @@ use crate::api::{
 };
 use crate::components::{post_path, PostForm, Submit};
 use crate::error::ShownError;
-use crate::i18n::{t, use_locale, T};
+use crate::i18n::{t, use_locale, word_space, T};
 
 /// Where the page's script listens for new alerts.
 const STREAM_PATH: &str = "/api/staff/alerts/stream";
@@ -94,7 +94,7 @@ fn AlertsCard(
                     {t(T::AlertsLive)}
                 </p>
             })}
-            <p class="hint">{t(T::TimesShownIn)} " " {view.zone.clone()}</p>
+            <p class="hint">{t(T::TimesShownIn)} {word_space()} {view.zone.clone()}</p>
             {empty.then(|| view! { <p id="alerts-empty">{t(T::NoAlerts)}</p> })}
             <ol id="alerts-list" class="alerts">
                 {view.alerts.into_iter().map(|alert| {

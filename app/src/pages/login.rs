@@ -7,7 +7,7 @@ use crate::api::SignIn;
 use crate::components::{
     flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, SendForm, Submit,
 };
-use crate::i18n::{t, T};
+use crate::i18n::{t, word_space, T};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -26,8 +26,8 @@ pub fn LoginPage() -> impl IntoView {
             Some(T::UnlockedNotice)
         } else if query.get("email_changed").is_some() {
             Some(T::EmailChangedNotice)
-        } else if query.get("deleted").is_some() {
-            Some(T::DeletedNotice)
+        } else if query.get("restore").is_some() {
+            Some(T::RestoreNotice)
         } else {
             None
         }
@@ -47,8 +47,7 @@ pub fn LoginPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p class="aside"><a href="/recover">{t(T::ForgotPassword)}</a></p>
-            <p class="aside">{t(T::NewHere)} " " <a href="/register">{t(T::CreateAccountLink)}</a></p>
+            <p class="aside">{t(T::NewHere)} {word_space()} <a href="/register">{t(T::CreateAccountLink)}</a></p>
         </PageCard>
     }
 }
@@ -66,7 +65,7 @@ fn LoginForm(next: String, flash: FormSeed) -> impl IntoView {
             <Field name="email" label=T::EmailLabel kind="email" autocomplete="username webauthn"
                 value=flash.value("email") error required=true />
             <Field name="password" label=T::PasswordLabel kind="password" autocomplete="current-password"
-                error required=true />
+                error required=true label_link=(T::ForgotPassword, "/recover") />
             <Submit label=T::SignInButton pending=state.pending() />
         </SendForm>
     }

@@ -20,7 +20,7 @@ pub use activity::{device_text, event_text, ActivityPage};
 pub use alerts::StaffAlertsPage;
 pub use audit::{audit_kind_text, StaffAuditPage};
 pub use login::LoginPage;
-pub use privacy::PrivacyPage;
+pub use privacy::{AccountClosedPage, PrivacyPage};
 pub use recover::{RecoverPage, RecoverSentPage, ResetPasswordPage};
 pub use register::{RegisterPage, RegisterSentPage};
 pub use reviews::StaffReviewsPage;
@@ -100,6 +100,63 @@ where
                 })
             }}
         </Suspense>
+    }
+}
+
+/// The customer's own pages, in the order the section navigation lists them.
+const ACCOUNT_SECTIONS: [(&str, T); 6] = [
+    ("/account", T::SectionOverview),
+    ("/account/activity", T::NavActivity),
+    ("/account/sessions", T::SectionSessions),
+    ("/account/security", T::SectionSecurity),
+    ("/account/two-factor", T::NavTwoFactor),
+    ("/account/privacy", T::NavPrivacy),
+];
+
+/// The section a path belongs to: its own, or the one its page was
+/// reached from (the recovery codes belong to two-factor).
+fn account_section(path: &str) -> Option<&'static str> {
+    if path.starts_with("/account/recovery-codes") {
+        return Some("/account/two-factor");
+    }
+    if path.starts_with("/account/email/") {
+        return Some("/account/security");
+    }
+    ACCOUNT_SECTIONS
+        .iter()
+        .map(|(href, _)| *href)
+        .find(|href| path == *href)
+}
+
+/// A page of the customer's own account: signed in, with the section
+/// navigation beside it (above it on a phone), marking where you are.
+#[component]
+pub fn InAccount<F, V>(content: F) -> impl IntoView
+where
+    F: Fn(UserView) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let here = account_section(&use_location().pathname.get_untracked());
+    view! {
+        <SignedIn content=move |user: UserView| {
+            let content = content.clone();
+            view! {
+                <div class="account-layout">
+                    <nav class="section-nav" aria-label=t(T::SectionNavigation)>
+                        <ul>
+                            {ACCOUNT_SECTIONS.iter().map(|(href, text)| view! {
+                                <li>
+                                    <a href=*href aria-current=(here == Some(*href)).then_some("page")>{t(*text)}</a>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </nav>
+                    // Erased, so every account page's type stays shallow.
+                    <div class="account-content">{content(user).into_any()}</div>
+                </div>
+            }
+            .into_any()
+        } />
     }
 }
 

@@ -59,7 +59,16 @@ pub fn PasskeyBlock(
 /// loaded with its other data. Renaming and removing are plain forms (they
 /// work without script); adding needs the browser's WebAuthn and so script.
 #[component]
-pub fn PasskeySection(list: Result<Vec<PasskeyView>, AppError>, can_add: bool) -> impl IntoView {
+pub fn PasskeySection<N, V>(
+    list: Result<Vec<PasskeyView>, AppError>,
+    can_add: bool,
+    /// What the last change to the passkeys did, under the heading.
+    notice: N,
+) -> impl IntoView
+where
+    N: Fn() -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
     let flash = super::page_data().flash_signal();
     let rename_error = flash_error(flash, "passkey_rename");
     let remove_error = flash_error(flash, "passkey_remove");
@@ -68,9 +77,15 @@ pub fn PasskeySection(list: Result<Vec<PasskeyView>, AppError>, can_add: bool) -
         Ok(list) => list,
         Err(error) => return view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
     };
-    let suggested_name = format!("{} {}", t(T::PasskeyDefaultName), list.len() + 1);
+    // The first "Passkey N" no passkey has yet.
+    let names: Vec<String> = list.iter().map(|p| p.name.to_lowercase()).collect();
+    let suggested_name = (list.len() + 1..)
+        .map(|n| format!("{} {n}", t(T::PasskeyDefaultName)))
+        .find(|name| !names.contains(&name.to_lowercase()))
+        .unwrap_or_default();
     view! {
         <h2 id="passkeys">{t(T::PasskeysHeading)}</h2>
+        {notice}
         <p class="hint">{t(T::PasskeysHint)}</p>
         <ErrorSummary error />
         {list.is_empty().then(|| view! { <p>{t(T::PasskeysNone)}</p> })}
@@ -80,7 +95,8 @@ pub fn PasskeySection(list: Result<Vec<PasskeyView>, AppError>, can_add: bool) -
         {if can_add {
             view! {
                 <PasskeyBlock purpose="register" label=T::AddPasskeyButton>
-                    <div class="field">
+                    // Of use only with the script that adds the passkey, which shows it.
+                    <div class="field" data-passkey-field="" hidden=true>
                         <label for="field-passkey-name">{t(T::NewPasskeyNameLabel)}</label>
                         <p class="hint" id="field-passkey-name-hint">{t(T::PasskeyNameHint)}</p>
                         <input id="field-passkey-name" name="name" type="text" value=suggested_name

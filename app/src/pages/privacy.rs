@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
-use super::{page_data, SignedIn};
+use super::{page_data, InAccount};
 use crate::api::{deletion_grace_days, DeleteAccount, ExportData, UserView};
 use crate::components::{
-    flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, SendForm, Submit,
+    flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, SendForm, Submit,
 };
 use crate::i18n::{t, T};
 
@@ -13,7 +14,7 @@ use crate::i18n::{t, T};
 pub fn PrivacyPage() -> impl IntoView {
     view! {
         <Title text=t(T::PrivacyTitle) />
-        <SignedIn content=|_user: UserView| view! { <PrivacyControls /> } />
+        <InAccount content=|_user: UserView| view! { <PrivacyControls /> } />
     }
 }
 
@@ -58,5 +59,49 @@ fn DeleteForm(flash: FormSeed) -> impl IntoView {
                 autocomplete="current-password" error required=true />
             <Submit label=T::DeleteButton pending=state.pending() danger=true />
         </SendForm>
+    }
+}
+
+/// `/account-closed`: where the deletion ends, signed out. The erasure day
+/// comes in the query; anything but a plain date is not shown.
+#[component]
+pub fn AccountClosedPage() -> impl IntoView {
+    let query = use_query_map();
+    let erase_on = query
+        .read_untracked()
+        .get("erase_on")
+        .filter(|day| is_plain_date(day));
+    let body = match erase_on {
+        Some(day) => t(T::ClosedBody).replace("{date}", &day),
+        None => t(T::ClosedBodyLater).to_owned(),
+    };
+    view! {
+        <PageCard title=T::ClosedTitle>
+            <div class="alert alert-warning" role="status"><p>{body}</p></div>
+            <p>{t(T::ChangedYourMind)}</p>
+            <p><a class="button" href="/login?restore=1">{t(T::CancelDeletionButton)}</a></p>
+        </PageCard>
+    }
+}
+
+/// `2026-12-31`: the only shape an erasure day takes.
+fn is_plain_date(text: &str) -> bool {
+    text.len() == 10
+        && text.char_indices().all(|(i, c)| match i {
+            4 | 7 => c == '-',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_date;
+
+    #[test]
+    fn only_a_plain_date_is_shown() {
+        assert!(is_plain_date("2026-12-31"));
+        assert!(!is_plain_date("2026-12-3"));
+        assert!(!is_plain_date("<b>2026</b>"));
+        assert!(!is_plain_date("tomorrow!!"));
     }
 }

@@ -6,7 +6,7 @@ use crate::api::{get_password_policy, Register};
 use crate::components::{
     flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, SendForm, Submit,
 };
-use crate::i18n::{policy_text, t, T};
+use crate::i18n::{policy_text, t, word_space, T};
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
@@ -22,7 +22,7 @@ pub fn RegisterPage() -> impl IntoView {
                     view! { <RegisterForm flash=flash_of(flash, "register", &PolicyIssue::ALL.map(policy_text)) policy /> }
                 })}
             </Suspense>
-            <p class="aside">{t(T::HaveAccount)} " " <a href="/login">{t(T::NavSignIn)}</a></p>
+            <p class="aside">{t(T::HaveAccount)} {word_space()} <a href="/login">{t(T::NavSignIn)}</a></p>
         </PageCard>
     }
 }

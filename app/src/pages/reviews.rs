@@ -16,7 +16,7 @@ use crate::api::{
 };
 use crate::components::{post_path, shown, Field, PostForm, Submit};
 use crate::error::ShownError;
-use crate::i18n::{t, use_locale, T};
+use crate::i18n::{t, use_locale, word_space, T};
 
 #[component]
 pub fn StaffReviewsPage() -> impl IntoView {
@@ -83,7 +83,7 @@ fn ReviewsCard(
             {notice.map(|notice| view! { <div class="alert alert-info" role="status"><p>{t(notice)}</p></div> })}
             <TrainingCard training=view.training.clone() kept=kept(flash, TRAINING_FORM) />
             {manage}
-            <p class="hint">{t(T::TimesShownIn)} " " {view.zone}</p>
+            <p class="hint">{t(T::TimesShownIn)} {word_space()} {view.zone}</p>
         </section>
     }
 }

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::passkeys::PasskeySection;
-use super::{page_data, SignedIn};
+use super::{page_data, InAccount};
 use crate::api::{list_passkeys, ChangeEmail, ChangePassword, UserView};
 use crate::components::{
     flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, SendForm, Submit,
@@ -15,7 +15,7 @@ use crate::i18n::{t, T};
 pub fn SecurityPage() -> impl IntoView {
     view! {
         <Title text=t(T::SecurityTitle) />
-        <SignedIn content=|user: UserView| view! { <SecurityForms user /> } />
+        <InAccount content=|user: UserView| view! { <SecurityForms user /> } />
     }
 }
 
@@ -26,19 +26,16 @@ fn SecurityForms(user: UserView) -> impl IntoView {
     // Loaded with the page's other data, so one Suspense waits for both.
     let passkeys = Resource::new(|| (), |_| list_passkeys());
     let query = use_query_map();
-    let notices = move || {
-        let changed = query.read().get("changed");
-        [
-            ("password", T::PasswordChangedNotice),
-            ("email_sent", T::EmailSentNotice),
-            ("passkey_added", T::PasskeyAddedNotice),
-            ("passkey_renamed", T::PasskeyRenamedNotice),
-            ("passkey_removed", T::PasskeyRemovedNotice),
-        ]
-        .into_iter()
-        .filter(|(code, _)| changed.as_deref() == Some(*code))
-        .map(|(_, notice)| view! { <div class="alert alert-info" role="status"><p>{t(notice)}</p></div> })
-        .collect_view()
+    // Each notice stands in the section of what changed.
+    let notice = move |codes: &'static [(&'static str, T)]| {
+        move || {
+            let changed = query.read().get("changed");
+            codes
+                .iter()
+                .filter(|(code, _)| changed.as_deref() == Some(*code))
+                .map(|(_, notice)| view! { <div class="alert alert-success" role="status"><p>{t(*notice)}</p></div> })
+                .collect_view()
+        }
     };
     let expired = user.password_expired;
     view! {
@@ -46,20 +43,32 @@ fn SecurityForms(user: UserView) -> impl IntoView {
             <h1>{t(T::SecurityTitle)}</h1>
             <p class="lead">{t(T::SecurityIntro)}</p>
             {expired.then(|| view! { <div class="alert alert-warning" role="status"><p>{t(T::PasswordExpiredNotice)}</p></div> })}
-            {notices}
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;
                     let passkeys = passkeys.await;
                     view! {
-                        <h2 id="password-heading">{t(T::ChangePasswordHeading)}</h2>
-                        <p class="hint">{t(T::ChangePasswordHint)}</p>
-                        <PasswordChangeForm flash=flash_of(flash, "password", &[]) />
+                        <section class="task" aria-labelledby="password-heading">
+                            <h2 id="password-heading">{t(T::ChangePasswordHeading)}</h2>
+                            {notice(&[("password", T::PasswordChangedNotice)])}
+                            <p class="hint">{t(T::ChangePasswordHint)}</p>
+                            <PasswordChangeForm flash=flash_of(flash, "password", &[]) />
+                        </section>
                         {(!expired).then(|| view! {
-                            <h2 id="email-heading">{t(T::ChangeEmailHeading)}</h2>
-                            <p class="hint">{t(T::ChangeEmailHint)}</p>
-                            <EmailChangeForm flash=flash_of(flash, "email", &[]) />
-                            <PasskeySection list=passkeys.clone() can_add=user.email_verified />
+                            <section class="task" aria-labelledby="email-heading">
+                                <h2 id="email-heading">{t(T::ChangeEmailHeading)}</h2>
+                                {notice(&[("email_sent", T::EmailSentNotice)])}
+                                <p class="hint">{t(T::ChangeEmailHint)}</p>
+                                <EmailChangeForm flash=flash_of(flash, "email", &[]) />
+                            </section>
+                            <section class="task" aria-labelledby="passkeys">
+                                <PasskeySection list=passkeys.clone() can_add=user.email_verified
+                                    notice=notice(&[
+                                        ("passkey_added", T::PasskeyAddedNotice),
+                                        ("passkey_renamed", T::PasskeyRenamedNotice),
+                                        ("passkey_removed", T::PasskeyRemovedNotice),
+                                    ]) />
+                            </section>
                         })}
                     }
                 })}

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::activity::device_text;
-use super::{page_data, SignedIn};
+use super::{page_data, InAccount};
 use crate::api::{list_sessions, RevokeOtherSessions, RevokeSession, SessionView, UserView};
 use crate::components::{flash_error, post_path, shown, ErrorSummary, PostForm, Submit};
 use crate::i18n::{t, use_locale, T};
@@ -12,7 +12,7 @@ use crate::i18n::{t, use_locale, T};
 pub fn SessionsPage() -> impl IntoView {
     view! {
         <Title text=t(T::SessionsTitle) />
-        <SignedIn content=|_user: UserView| view! { <SessionList /> } />
+        <InAccount content=|_user: UserView| view! { <SessionList /> } />
     }
 }
 

@@ -21,7 +21,7 @@ use crate::components::{
 };
 use crate::encode_query_value;
 use crate::error::AppError;
-use crate::i18n::{t, use_locale, T};
+use crate::i18n::{t, use_locale, word_space, T};
 
 /// `/staff`: the customer search.
 #[component]
@@ -408,7 +408,7 @@ fn CustomerCard(
                 view! { <p>{t(T::NoActivity)}</p> }.into_any()
             } else {
                 view! {
-                    <p class="hint">{t(T::TimesShownIn)} " " {file.activity.zone.clone()}</p>
+                    <p class="hint">{t(T::TimesShownIn)} {word_space()} {file.activity.zone.clone()}</p>
                     <ActivityTable rows=file.activity.rows.clone() />
                     <nav class="pager" aria-label=t(T::NavActivity)>
                         {file.activity.older_than.map(|older| view! {

@@ -20,7 +20,7 @@ use crate::api::{
 };
 use crate::components::{post_path, shown, ErrorSummary, Field, PostForm, Submit};
 use crate::error::{AppError, ShownError};
-use crate::i18n::{code_text, t, T};
+use crate::i18n::{code_text, t, word_space, T};
 
 /// `/staff/team`.
 #[component]
@@ -297,7 +297,7 @@ fn TeamCard(
             } else {
                 view! { <MemberTable members=team.members /> }.into_any()
             }}
-            <p class="hint">{t(T::TimesShownIn)} " " {team.zone}</p>
+            <p class="hint">{t(T::TimesShownIn)} {word_space()} {team.zone}</p>
             <div class="team-forms">
                 {team.may_manage.then(|| forms.invite())}
                 {team.may_assign.then(|| forms.change_role(true))}

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::passkeys::{PasskeyBlock, PASSKEY_TEXTS};
-use super::{page_data, SignedIn};
+use super::{page_data, InAccount, SignedIn};
 use crate::api::{
     passkey_offered, reauth_needs, stashed_recovery_codes, two_factor, CancelTwoFactorSetup,
     ConfirmTwoFactor, Reauthenticate, RecoveryCodesLeft, RecoveryCodesView,
@@ -19,7 +19,7 @@ use crate::components::{
 };
 use crate::error::AppError;
 use crate::error::ShownError;
-use crate::i18n::{t, T};
+use crate::i18n::{t, word_space, T};
 
 /// The `next` a page was opened with, else what a failed no-JS post kept.
 fn next_value(flash: &FormSeed) -> String {
@@ -204,7 +204,7 @@ fn ReauthForm(next: String, flash: FormSeed, code: bool) -> impl IntoView {
 pub fn TwoFactorPage() -> impl IntoView {
     view! {
         <Title text=t(T::TwoFactorTitle) />
-        <SignedIn content=|_user: UserView| view! { <TwoFactorSettings /> } />
+        <InAccount content=|_user: UserView| view! { <TwoFactorSettings /> } />
     }
 }
 
@@ -344,7 +344,7 @@ fn CodesPanel(codes: RecoveryCodesLeft, confirming: bool) -> impl IntoView {
     view! {
         <section class="codes-panel" id="new-codes" aria-labelledby="codes-heading">
             <h2 id="codes-heading">{t(if confirming { T::NewCodesConfirmTitle } else { T::RecoveryCodesHeading })}</h2>
-            <p>{t(T::CodesLeft)} " " <strong class="codes-left">{codes.left}</strong></p>
+            <p>{t(T::CodesLeft)} {word_space()} <strong class="codes-left">{codes.left}</strong></p>
             {codes.few.then(|| view! { <div class="alert alert-warning" role="status"><p>{t(T::FewCodesWarning)}</p></div> })}
             {if confirming {
                 view! {
@@ -382,7 +382,7 @@ pub fn RecoveryCodesPage() -> impl IntoView {
     let codes = Resource::new(|| (), |_| stashed_recovery_codes());
     view! {
         <Title text=t(T::RecoveryCodesTitle) />
-        <SignedIn content=move |user: UserView| view! { <RecoveryCodes codes email=user.email /> } />
+        <InAccount content=move |user: UserView| view! { <RecoveryCodes codes email=user.email /> } />
     }
 }
 

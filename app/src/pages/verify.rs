@@ -11,7 +11,7 @@ use crate::api::{
 };
 use crate::components::{flash_error, post_path, ErrorSummary, PageCard, PostForm, Submit};
 use crate::error::{AppError, ShownError};
-use crate::i18n::{t, T};
+use crate::i18n::{t, word_space, T};
 
 /// The page around a link's confirm button: the button only while this
 /// browser holds a live link, with the (masked) account it acts on; else,
@@ -98,7 +98,7 @@ pub fn DeadLink(kind: LinkKind, state: LinkView, no_link: T) -> impl IntoView {
 #[component]
 pub fn LinkAccount(address: String) -> impl IntoView {
     view! {
-        <p class="link-account">{t(T::LinkAccountIs)}" "<strong translate="no">{address}</strong></p>
+        <p class="link-account">{t(T::LinkAccountIs)}{word_space()}<strong translate="no">{address}</strong></p>
     }
 }
 

@@ -117,6 +117,8 @@ fn sample_args(path: &str, customer: &str) -> Vec<(&'static str, String)> {
             ("confirmation", "Another-Long-Passw0rd!".to_owned()),
         ],
         "/api/account/email" => vec![("email", "elsewhere@example.com".to_owned())],
+        // An empty name: refused after the check, nothing renamed.
+        "/api/account/name" => vec![("display_name", String::new())],
         "/api/account/delete" | "/api/auth/reauth" | "/api/account/two-factor/remove" => {
             vec![wrong_password()]
         }
