@@ -83,9 +83,10 @@ fn PasswordChangeForm(flash: FormSeed) -> impl IntoView {
     let error = state.error();
     let action = post_path::<ChangePassword>();
     view! {
-        <ErrorSummary error />
-        // Drawn again after every answer, so no password stays in the fields.
+        // Drawn again after every answer, so no password stays in the fields
+        // (the summary with them, to link to the fields drawn now).
         {move || { state.answers().track(); view! {
+        <ErrorSummary error />
         <SendForm state action=action.clone() labelled_by="password-heading">
             <Field name="current_password" label=T::CurrentPasswordLabel kind="password"
                 autocomplete="current-password" error required=true />
