@@ -183,9 +183,16 @@ pub fn locale_of(headers: &http::HeaderMap, cookies: CookiePolicy) -> Locale {
         .unwrap_or_default()
 }
 
-/// The time zone the hydrated app reported in its cookie.
-pub fn request_zone() -> Option<String> {
-    cookie(TZ_COOKIE)
+/// The reader's time zone: the one the hydrated app reported in its cookie,
+/// else a guess from the preferred language (a first visit, or scripts off).
+pub fn request_zone() -> service::time_format::Tz {
+    let accept_language = parts().and_then(|p| {
+        p.headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    service::time_format::reader_zone(cookie(TZ_COOKIE).as_deref(), accept_language.as_deref())
 }
 
 /// The signed-in account of a request, looked up once: a page's parts each

@@ -75,11 +75,32 @@ impl FormFlash {
     }
 }
 
+/// A moment as a page shows it: in the reader's zone, with its age by the
+/// service's clock (not the browser's, which may be wrong, and scripts may be off).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeView {
+    /// For `<time datetime>`, with the zone's offset.
+    pub iso: String,
+    /// `2026-11-26 14:03:07 CST`.
+    pub local: String,
+    pub age: domain::Age,
+}
+
+#[cfg(feature = "ssr")]
+impl TimeView {
+    pub fn at(at_ms: i64, zone: service::time_format::Tz, now_ms: i64) -> TimeView {
+        TimeView {
+            iso: service::time_format::iso_in_zone(at_ms, zone),
+            local: service::time_format::format_in_zone(at_ms, zone),
+            age: domain::Age::between(at_ms, now_ms),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityRow {
     pub id: i64,
-    /// Already in the reader's zone, formatted on the server.
-    pub time: String,
+    pub time: TimeView,
     pub kind: ActivityKind,
     pub ip: String,
     pub browser: Option<String>,
@@ -109,7 +130,7 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let support_view = match &user.view {
         Some(view) => {
             let now = ssr::ctx()?.accounts.now_ms();
-            let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+            let zone = ssr::request_zone();
             Some(ViewBanner {
                 customer_email: view.customer.email.clone(),
                 staff_name: user.display_name.clone(),
@@ -272,16 +293,16 @@ pub async fn activity(before: Option<i64>, kind: Option<String>) -> Result<Activ
         .activity(&user, &kinds, before, ACTIVITY_PAGE_SIZE + 1)
         .await
         .map_err(ssr::into_app_error)?;
-    Ok(activity_page(records))
+    Ok(activity_page(records, context.accounts.now_ms()))
 }
 
 /// A page of history rows as the reader sees them (in their zone), from one
 /// more record than a page holds when an older page exists.
 #[cfg(feature = "ssr")]
-fn activity_page(mut records: Vec<service::ports::ActivityRecord>) -> ActivityPage {
+fn activity_page(mut records: Vec<service::ports::ActivityRecord>, now_ms: i64) -> ActivityPage {
     let has_older = records.len() > ACTIVITY_PAGE_SIZE as usize;
     records.truncate(ACTIVITY_PAGE_SIZE as usize);
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let rows: Vec<ActivityRow> = records
         .into_iter()
         .map(|record| {
@@ -289,7 +310,7 @@ fn activity_page(mut records: Vec<service::ports::ActivityRecord>) -> ActivityPa
             let (staff, reason) = record.details.map(|d| (d.actor, d.reason)).unzip();
             ActivityRow {
                 id: record.id,
-                time: service::time_format::format_in_zone(record.at_ms, zone),
+                time: TimeView::at(record.at_ms, zone, now_ms),
                 kind: record.kind,
                 ip: record.origin.ip,
                 browser: browser.map(str::to_owned),

@@ -17,9 +17,8 @@ pub struct SessionView {
     pub browser: Option<String>,
     pub system: Option<String>,
     pub ip: String,
-    /// Already in the reader's zone, formatted on the server.
-    pub signed_in: String,
-    pub last_active: String,
+    pub signed_in: super::TimeView,
+    pub last_active: super::TimeView,
     pub current: bool,
 }
 
@@ -32,8 +31,9 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
         .sessions(&user)
         .await
         .map_err(ssr::into_app_error)?;
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
-    Ok(sessions
+    let zone = ssr::request_zone();
+    let now = context.accounts.now_ms();
+    let mut list: Vec<SessionView> = sessions
         .into_iter()
         .map(|session| {
             let (browser, system) = domain::describe_user_agent(&session.origin.user_agent);
@@ -42,12 +42,16 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
                 browser: browser.map(str::to_owned),
                 system: system.map(str::to_owned),
                 ip: session.origin.ip,
-                signed_in: service::time_format::format_in_zone(session.created_at, zone),
-                last_active: service::time_format::format_in_zone(session.last_seen_at, zone),
+                signed_in: super::TimeView::at(session.created_at, zone, now),
+                last_active: super::TimeView::at(session.last_seen_at, zone, now),
                 current: session.id == user.session_id,
             }
         })
-        .collect())
+        .collect();
+    // This browser first: the one the reader knows, to tell the others from it.
+    // The sort is stable, so the others keep the service's order.
+    list.sort_by_key(|session| !session.current);
+    Ok(list)
 }
 
 #[server(prefix = "/api", endpoint = "account/sessions/revoke")]
@@ -262,7 +266,7 @@ pub async fn export_activity(kind: Option<String>) -> Result<TextStream<AppError
     let context = ssr::ctx()?;
     let kinds = ssr::activity_filter(kind.as_deref());
     let locale = ssr::request_locale();
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let rows = context
         .accounts
         .all_activity(user.id, &kinds)

@@ -13,7 +13,7 @@ use crate::api::{
     load_alerts, AcknowledgeAlert, AlertLine, AlertsView, FormFlash, SupportRespondToCompromise,
     ACK_FORM, RESPOND_FORM,
 };
-use crate::components::{post_path, PostForm, Submit};
+use crate::components::{post_path, PostForm, Submit, ZoneHint};
 use crate::error::ShownError;
 use crate::i18n::{t, use_locale, T};
 
@@ -94,7 +94,7 @@ fn AlertsCard(
                     {t(T::AlertsLive)}
                 </p>
             })}
-            <p class="hint">{t(T::TimesShownIn)} " " {view.zone.clone()}</p>
+            <ZoneHint zone=view.zone.clone() />
             {empty.then(|| view! { <p id="alerts-empty">{t(T::NoAlerts)}</p> })}
             <ol id="alerts-list" class="alerts">
                 {view.alerts.into_iter().map(|alert| {

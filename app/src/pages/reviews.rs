@@ -14,7 +14,7 @@ use crate::api::{
     TrainingFlag, TrainingView, REVIEW_CLOSE_FORM, REVIEW_DECIDE_FORM, REVIEW_OPEN_FORM,
     TRAINING_FORM,
 };
-use crate::components::{post_path, shown, Field, PostForm, Submit};
+use crate::components::{post_path, shown, Field, PostForm, Submit, ZoneHint};
 use crate::error::ShownError;
 use crate::i18n::{t, use_locale, T};
 
@@ -83,7 +83,7 @@ fn ReviewsCard(
             {notice.map(|notice| view! { <div class="alert alert-info" role="status"><p>{t(notice)}</p></div> })}
             <TrainingCard training=view.training.clone() kept=kept(flash, TRAINING_FORM) />
             {manage}
-            <p class="hint">{t(T::TimesShownIn)} " " {view.zone}</p>
+            <ZoneHint zone=view.zone />
         </section>
     }
 }
