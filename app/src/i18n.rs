@@ -67,6 +67,10 @@ messages! {
     CheckMailTitle => "Check your email", "请查收邮件";
     CheckMailBody => "We have sent a message to the address you entered. Open the link in it to confirm your address; it expires in 24 hours. If nothing arrives within a few minutes, look in your spam folder.", "我们已向您填写的地址发送了一封邮件。请打开其中的链接确认地址，链接 24 小时内有效。如果几分钟内没有收到，请检查垃圾邮件文件夹。";
     GoToSignIn => "Go to sign in", "前往登录";
+    CheckMailSentTo => "We have sent a message to {email}. Open the link in it to confirm your address; it expires in 24 hours. If nothing arrives within a few minutes, look in your spam folder.", "我们已向 {email} 发送了一封邮件。请打开其中的链接确认地址，链接 24 小时内有效。如果几分钟内没有收到，请检查垃圾邮件文件夹。";
+    ResendEmailButton => "Resend the email", "重新发送邮件";
+    UseDifferentAddress => "Use a different address", "使用其他地址";
+    MailResentNotice => "We sent the email again. It can take a few minutes to arrive.", "邮件已重新发送，可能需要几分钟才能送达。";
 
     VerifyTitle => "Confirm your email address", "确认您的邮箱地址";
     VerifyBody => "Press the button to confirm that this email address is yours.", "请点击按钮，确认此邮箱地址属于您。";

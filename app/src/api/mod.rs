@@ -188,17 +188,90 @@ pub async fn register(
         password: &password,
         locale: ssr::request_locale(),
     };
-    let result = context
+    let result = match context
         .accounts
-        .register(form, &ssr::origin())
+        .register(form.clone(), &ssr::origin())
         .await
-        .map(|()| "/register/sent".to_owned());
+    {
+        Ok(()) => context.accounts.note_registration(&form).await.map(|note| {
+            ssr::set_cookie(context.cookies.set(
+                ssr::REGISTERED_COOKIE,
+                &note,
+                Some(service::accounts::REGISTRATION_NOTE_SECS),
+                true,
+            ));
+            "/register/sent".to_owned()
+        }),
+        Err(error) => Err(error),
+    };
     ssr::finish_form(
         "register",
         result,
         &[("email", &email), ("display_name", &display_name)],
     )
     .await
+}
+
+/// The address the registration in this browser mailed, for the "check
+/// your email" page; `None` once its note expired (or in another browser).
+#[server(prefix = "/api", endpoint = "register/sent")]
+pub async fn registration_sent_to() -> Result<Option<String>, AppError> {
+    let Some(key) = ssr::cookie(ssr::REGISTERED_COOKIE) else {
+        return Ok(None);
+    };
+    let note = ssr::ctx()?
+        .accounts
+        .registration_note(&key)
+        .await
+        .map_err(ssr::into_app_error)?;
+    Ok(note.map(|n| n.email))
+}
+
+/// "Resend the email": the registration's mail again, to the address this
+/// browser registered, under the limits and the repeat window of every resend.
+#[server(prefix = "/api", endpoint = "register/resend")]
+pub async fn resend_registration_mail() -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let key = ssr::cookie(ssr::REGISTERED_COOKIE).unwrap_or_default();
+    let result = context
+        .accounts
+        .resend_registration_mail(&key, &ssr::origin())
+        .await
+        .map(|()| "/register/sent?resent=1".to_owned());
+    ssr::finish_form("register_resend", result, &[]).await
+}
+
+/// "Use a different address": back to the registration form with the
+/// address and name filled in (through the form flash, not the URL).
+#[server(prefix = "/api", endpoint = "register/change")]
+pub async fn change_registration_address() -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    if let Some(key) = ssr::cookie(ssr::REGISTERED_COOKIE) {
+        let note = context
+            .accounts
+            .registration_note(&key)
+            .await
+            .map_err(ssr::into_app_error)?;
+        if let Some(note) = note {
+            ssr::keep_form(FormFlash {
+                form: "register".to_owned(),
+                values: BTreeMap::from([
+                    ("email".to_owned(), note.email),
+                    ("display_name".to_owned(), note.display_name),
+                ]),
+                error: None,
+            })
+            .await?;
+        }
+        context
+            .accounts
+            .forget_registration_note(&key)
+            .await
+            .map_err(ssr::into_app_error)?;
+        ssr::set_cookie(context.cookies.clear(ssr::REGISTERED_COOKIE));
+    }
+    leptos_axum::redirect("/register");
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "auth/login")]
@@ -259,6 +332,25 @@ pub async fn confirm_email() -> Result<(), AppError> {
     let token = ssr::take_link_token();
     let verified = context.accounts.verify_email(&token, &ssr::origin()).await;
     let signed_in = ssr::optional_user().await?.is_some();
+    // The link opens no session (a mail link alone never signs in: it would
+    // skip the password, the second factor and the new-browser notice), but
+    // the browser that registered finds its address filled in.
+    if let (Ok(id), false, Some(note)) = (&verified, signed_in, ssr::cookie(ssr::REGISTERED_COOKIE))
+    {
+        let address = context
+            .accounts
+            .registered_here(&note, *id)
+            .await
+            .map_err(ssr::into_app_error)?;
+        if let Some(address) = address {
+            ssr::keep_form(FormFlash {
+                form: "login".to_owned(),
+                values: BTreeMap::from([("email".to_owned(), address)]),
+                error: None,
+            })
+            .await?;
+        }
+    }
     let result = verified.map(|_| {
         if signed_in {
             "/account".to_owned()
