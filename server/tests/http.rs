@@ -2170,6 +2170,15 @@ async fn wait_for_mails(server: &TestServer, to: &str, containing: &str, count: 
     panic!("fewer than {count} mails to {to} containing {containing:?}");
 }
 
+/// Presses a button of the "check your email" page; where it leads.
+async fn press_on_check_page(
+    server: &TestServer,
+    client: &reqwest::Client,
+    endpoint: &str,
+) -> String {
+    location(&post_form(client, server, endpoint, "/register/sent", &[]).await)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_check_your_email_page_names_the_address_resends_and_gives_it_back() {
     let Some(server) =
@@ -2189,26 +2198,16 @@ async fn the_check_your_email_page_names_the_address_resends_and_gives_it_back()
 
     // Past the double-tap window, "Resend the email" mails a new link…
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let resent = post_form(
-        &browser,
-        &server,
-        "/api/register/resend",
-        "/register/sent",
-        &[],
-    )
-    .await;
-    assert_eq!(location(&resent), "/register/sent?resent=1");
+    assert_eq!(
+        press_on_check_page(&server, &browser, "/api/register/resend").await,
+        "/register/sent?resent=1"
+    );
     wait_for_mails(&server, address, "verify-email", 2).await;
     // …and a double tap is answered the same and mails nothing more.
-    let tapped = post_form(
-        &browser,
-        &server,
-        "/api/register/resend",
-        "/register/sent",
-        &[],
-    )
-    .await;
-    assert_eq!(location(&tapped), "/register/sent?resent=1");
+    assert_eq!(
+        press_on_check_page(&server, &browser, "/api/register/resend").await,
+        "/register/sent?resent=1"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(mails_to(&server, address, "verify-email").len(), 2);
 
@@ -2238,28 +2237,18 @@ async fn the_check_your_email_page_names_the_address_resends_and_gives_it_back()
     assert!(stranger_sent.contains(address));
     assert!(stranger_sent.contains("/api/register/resend"));
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let stranger_resent = post_form(
-        &stranger,
-        &server,
-        "/api/register/resend",
-        "/register/sent",
-        &[],
-    )
-    .await;
-    assert_eq!(location(&stranger_resent), "/register/sent?resent=1");
+    assert_eq!(
+        press_on_check_page(&server, &stranger, "/api/register/resend").await,
+        "/register/sent?resent=1"
+    );
     wait_for_mails(&server, address, "You already have a Latchkey account", 2).await;
 
     // "Use a different address": back to the form with what was typed, by
     // a flash, not the URL; the note is forgotten.
-    let change = post_form(
-        &stranger,
-        &server,
-        "/api/register/change",
-        "/register/sent",
-        &[],
-    )
-    .await;
-    assert_eq!(location(&change), "/register");
+    assert_eq!(
+        press_on_check_page(&server, &stranger, "/api/register/change").await,
+        "/register"
+    );
     let (_, form) = page(&stranger, &server, "/register").await;
     assert!(
         form.contains(&format!("value=\"{address}\"")),
