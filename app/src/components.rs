@@ -252,6 +252,19 @@ pub fn ErrorSummary(error: Signal<Option<ShownError>>) -> impl IntoView {
     }
 }
 
+/// Names the zone a page's times are in (the reader's, or UTC).
+#[component]
+pub fn ZoneHint(#[prop(into)] zone: String) -> impl IntoView {
+    view! { <p class="hint">{t(T::TimesShownIn).replace("{zone}", &zone)}</p> }
+}
+
+/// What was asked for is done: green, so it reads as success and not as
+/// advice, and announced politely.
+#[component]
+pub fn SuccessNotice(text: T) -> impl IntoView {
+    view! { <div class="alert alert-success" role="status"><p>{t(text)}</p></div> }
+}
+
 /// A labelled input whose rule failures are listed under it and tied to it
 /// with `aria-describedby`.
 #[component]

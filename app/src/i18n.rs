@@ -67,6 +67,10 @@ messages! {
     CheckMailTitle => "Check your email", "请查收邮件";
     CheckMailBody => "We have sent a message to the address you entered. Open the link in it to confirm your address; it expires in 24 hours. If nothing arrives within a few minutes, look in your spam folder.", "我们已向您填写的地址发送了一封邮件。请打开其中的链接确认地址，链接 24 小时内有效。如果几分钟内没有收到，请检查垃圾邮件文件夹。";
     GoToSignIn => "Go to sign in", "前往登录";
+    CheckMailSentTo => "We have sent a message to {email}. Open the link in it to confirm your address; it expires in 24 hours. If nothing arrives within a few minutes, look in your spam folder.", "我们已向 {email} 发送了一封邮件。请打开其中的链接确认地址，链接 24 小时内有效。如果几分钟内没有收到，请检查垃圾邮件文件夹。";
+    ResendEmailButton => "Resend the email", "重新发送邮件";
+    UseDifferentAddress => "Use a different address", "使用其他地址";
+    MailResentNotice => "We sent the email again. It can take a few minutes to arrive.", "邮件已重新发送，可能需要几分钟才能送达。";
 
     VerifyTitle => "Confirm your email address", "确认您的邮箱地址";
     VerifyBody => "Press the button to confirm that this email address is yours.", "请点击按钮，确认此邮箱地址属于您。";
@@ -85,7 +89,7 @@ messages! {
 
     ActivityTitle => "Account activity", "账户活动记录";
     ActivityIntro => "Everything that happened on your account, newest first.", "您账户上发生的所有事件，最新的在前。";
-    TimesShownIn => "Times are shown in", "时间显示时区：";
+    TimesShownIn => "Times are shown in {zone}.", "时间显示时区：{zone}。";
     ColTime => "Time", "时间";
     ColEvent => "Event", "事件";
     ColIp => "IP address", "IP 地址";
@@ -94,7 +98,14 @@ messages! {
     OlderEvents => "Older events", "更早的事件";
     NewestEvents => "Back to the newest", "回到最新";
     UnknownDevice => "Unknown device", "未知设备";
-    On => "on", "，";
+    DeviceOn => "{browser} on {system}", "{system} 上的 {browser}";
+    AgeJustNow => "just now", "刚刚";
+    AgeMinute => "1 minute ago", "1 分钟前";
+    AgeMinutes => "{n} minutes ago", "{n} 分钟前";
+    AgeHour => "1 hour ago", "1 小时前";
+    AgeHours => "{n} hours ago", "{n} 小时前";
+    AgeDay => "1 day ago", "1 天前";
+    AgeDays => "{n} days ago", "{n} 天前";
 
     EvRegistered => "Account created", "创建账户";
     EvEmailVerified => "Email address confirmed", "确认邮箱地址";
@@ -104,9 +115,9 @@ messages! {
     EvSignedOut => "Signed out", "退出登录";
     EvPasswordResetRequested => "Password reset link sent", "发送重置密码链接";
     EvPasswordReset => "Password changed with a reset link", "通过重置链接更改密码";
-    EvSignedInNewDevice => "Signed in from a new browser (owner mailed)", "从新的浏览器登录（已邮件通知）";
+    EvSignedInNewDevice => "Signed in from a new browser — we emailed you", "从新的浏览器登录（我们已发邮件通知您）";
     EvSignInRefusedLocked => "Sign-in refused: account locked", "登录被拒绝：账户已锁定";
-    EvAccountLocked => "Account locked after failed sign-ins (owner mailed)", "多次登录失败后账户被锁定（已邮件通知）";
+    EvAccountLocked => "Account locked after failed sign-ins — we emailed you", "多次登录失败后账户被锁定（我们已发邮件通知您）";
     EvAccountUnlocked => "Account unlocked from the mailed link", "通过邮件链接解除锁定";
     EvSessionRevoked => "A session was signed out", "结束了一个会话";
     EvOtherSessionsRevoked => "All other sessions were signed out", "结束了所有其他会话";
@@ -126,11 +137,11 @@ messages! {
     EvSecondFactorFailed => "Wrong two-factor code", "两步验证码错误";
     EvSecondFactorReplayed => "Refused: a code that was already used", "已拒绝：重复使用的验证码";
     EvReauthenticated => "Identity confirmed for a sensitive change", "为敏感更改确认了身份";
-    EvPasskeyAdded => "Passkey added (owner mailed)", "添加了通行密钥（已邮件通知）";
+    EvPasskeyAdded => "Passkey added — we emailed you", "添加了通行密钥（我们已发邮件通知您）";
     EvPasskeyRenamed => "Passkey renamed", "重命名了通行密钥";
-    EvPasskeyRemoved => "Passkey removed (owner mailed)", "移除了通行密钥（已邮件通知）";
+    EvPasskeyRemoved => "Passkey removed — we emailed you", "移除了通行密钥（我们已发邮件通知您）";
     EvPasskeyUsed => "Passkey used to sign in", "使用通行密钥登录";
-    EvPasskeyRefused => "Passkey refused: it may have been copied (owner mailed)", "通行密钥被拒绝：可能已被复制（已邮件通知）";
+    EvPasskeyRefused => "Passkey refused: it may have been copied — we emailed you", "通行密钥被拒绝：可能已被复制（我们已发邮件通知您）";
 
     FilterLabel => "Show", "显示";
     AllEvents => "All events", "所有事件";
@@ -879,6 +890,24 @@ struct IslandTexts(Vec<(u16, &'static str)>);
 
 /// The text of a broken password rule (the live checks of the registration
 /// and reset forms).
+/// An event's age in words, as the service's clock saw it; `None` past a
+/// week, where the date beside it says more than a count of days.
+pub fn age_text(age: domain::Age, locale: Locale) -> Option<String> {
+    use domain::Age;
+    let (one, many, n) = match age {
+        Age::JustNow => return Some(T::AgeJustNow.text(locale).to_owned()),
+        Age::Minutes(n) => (T::AgeMinute, T::AgeMinutes, n),
+        Age::Hours(n) => (T::AgeHour, T::AgeHours, n),
+        Age::Days(n) => (T::AgeDay, T::AgeDays, n),
+        Age::OnItsDate => return None,
+    };
+    Some(if n == 1 {
+        one.text(locale).to_owned()
+    } else {
+        many.text(locale).replace("{n}", &n.to_string())
+    })
+}
+
 pub fn policy_text(issue: domain::PolicyIssue) -> T {
     use domain::PolicyIssue;
     match issue {
@@ -915,6 +944,23 @@ mod tests {
             .text(Locale::ZhCn)
             .replace("{wait}", &wait_text(90, Locale::ZhCn));
         assert_eq!(message, "尝试次数过多。请在 2 分钟后重试。");
+    }
+
+    #[test]
+    fn ages_read_naturally_in_both_languages() {
+        use domain::Age;
+        let en = |age| age_text(age, Locale::En);
+        let zh = |age| age_text(age, Locale::ZhCn);
+        assert_eq!(en(Age::JustNow).as_deref(), Some("just now"));
+        assert_eq!(zh(Age::JustNow).as_deref(), Some("刚刚"));
+        assert_eq!(en(Age::Minutes(1)).as_deref(), Some("1 minute ago"));
+        assert_eq!(en(Age::Minutes(5)).as_deref(), Some("5 minutes ago"));
+        assert_eq!(zh(Age::Minutes(5)).as_deref(), Some("5 分钟前"));
+        assert_eq!(en(Age::Hours(3)).as_deref(), Some("3 hours ago"));
+        assert_eq!(zh(Age::Hours(1)).as_deref(), Some("1 小时前"));
+        assert_eq!(en(Age::Days(1)).as_deref(), Some("1 day ago"));
+        assert_eq!(zh(Age::Days(6)).as_deref(), Some("6 天前"));
+        assert_eq!(en(Age::OnItsDate), None);
     }
 
     #[test]

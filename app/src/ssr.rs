@@ -63,6 +63,8 @@ pub const DEVICE_COOKIE: &str = "lk_device";
 pub const PENDING_COOKIE: &str = "lk_pending";
 /// New recovery codes waiting for their one showing.
 pub const CODES_COOKIE: &str = "lk_codes";
+/// The address a registration mailed, for the "check your email" page.
+pub const REGISTERED_COOKIE: &str = "lk_registered";
 /// How long a sign-in waits for its second factor, and codes for their page.
 const SHORT_COOKIE_SECS: i64 = 5 * 60;
 
@@ -183,9 +185,16 @@ pub fn locale_of(headers: &http::HeaderMap, cookies: CookiePolicy) -> Locale {
         .unwrap_or_default()
 }
 
-/// The time zone the hydrated app reported in its cookie.
-pub fn request_zone() -> Option<String> {
-    cookie(TZ_COOKIE)
+/// The reader's time zone: the one the hydrated app reported in its cookie,
+/// else a guess from the preferred language (a first visit, or scripts off).
+pub fn request_zone() -> service::time_format::Tz {
+    let accept_language = parts().and_then(|p| {
+        p.headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    service::time_format::reader_zone(cookie(TZ_COOKIE).as_deref(), accept_language.as_deref())
 }
 
 /// The signed-in account of a request, looked up once: a page's parts each
@@ -586,32 +595,39 @@ pub async fn finish_form(
             let has_own_page =
                 matches!(error, AppError::RateLimited { .. } | AppError::Unavailable);
             if is_plain_form_post() && !has_own_page {
-                let flash = FormFlash {
+                keep_form(FormFlash {
                     form: form.to_owned(),
                     values: keep
                         .iter()
                         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                         .collect(),
                     error: Some(error.clone()),
-                };
-                let context = ctx()?;
-                let payload = serde_json::to_string(&flash).map_err(|_| AppError::Internal {
-                    request_id: request_id(),
-                })?;
-                let key = context
-                    .accounts
-                    .put_flash(&payload)
-                    .await
-                    .map_err(into_app_error)?;
-                set_cookie(context.cookies.set(
-                    FLASH_COOKIE,
-                    &key,
-                    Some(context.accounts.policy().flash_secs),
-                    true,
-                ));
+                })
+                .await?;
                 leptos_axum::redirect(&posting_page().unwrap_or_else(|| "/".to_owned()));
             }
             Err(error)
         }
     }
+}
+
+/// Keeps a form's values (and error) in a short-lived server-side flash
+/// that the next page this browser opens draws the form with.
+pub async fn keep_form(flash: FormFlash) -> Result<(), AppError> {
+    let context = ctx()?;
+    let payload = serde_json::to_string(&flash).map_err(|_| AppError::Internal {
+        request_id: request_id(),
+    })?;
+    let key = context
+        .accounts
+        .put_flash(&payload)
+        .await
+        .map_err(into_app_error)?;
+    set_cookie(context.cookies.set(
+        FLASH_COOKIE,
+        &key,
+        Some(context.accounts.policy().flash_secs),
+        true,
+    ));
+    Ok(())
 }

@@ -5,6 +5,7 @@
 //! validation the server enforces.
 
 pub mod activity;
+pub mod age;
 pub mod alert;
 pub mod audit;
 pub mod email;
@@ -26,6 +27,7 @@ pub mod text;
 pub mod user_agent;
 
 pub use activity::ActivityKind;
+pub use age::Age;
 pub use alert::{AlertPolicy, AlertRule};
 pub use email::{Email, EmailError};
 pub use ids::UserId;

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { linkIn, mailTo, open, PASSWORD, settled, signIn, verifiedAccount } from "./support";
+import { linkIn, mailTo, open, PASSWORD, settled, signIn, signInElsewhere, verifiedAccount } from "./support";
 
 const NEW_PASSWORD = "Violet-Harbour-Lantern-58";
 
@@ -7,10 +7,7 @@ test("forgot password: mail, reset, old password fails, new one works, other ses
   const email = await verifiedAccount(page, testInfo, "Forgetful");
 
   // Another browser is signed in the whole time.
-  const other = await browser.newContext({ javaScriptEnabled: testInfo.project.name === "js" });
-  const otherPage = await other.newPage();
-  await signIn(otherPage, testInfo, email);
-  await expect(otherPage).toHaveURL(/\/account$/);
+  const { context: other, page: otherPage } = await signInElsewhere(browser, testInfo, email);
 
   await open(page, "/login", testInfo);
   await page.getByRole("link", { name: "Forgot your password?" }).click();

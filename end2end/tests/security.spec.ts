@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import * as fs from "node:fs";
-import { linkIn, mailTo, open, PASSWORD, settled, signIn, verifiedAccount } from "./support";
+import { linkIn, mailTo, open, PASSWORD, settled, signIn, signInElsewhere, verifiedAccount } from "./support";
 
 const WRONG = "Wrong-Password-123!";
 const NEW_PASSWORD = "Marble-Harbor-Quill-38";
@@ -42,10 +42,7 @@ test("a new browser is reported by mail, and 'sign out everywhere else' signs it
   await signIn(page, testInfo, email);
   await expect(page).toHaveURL(/\/account$/);
 
-  const other = await browser.newContext({ javaScriptEnabled: testInfo.project.name === "js" });
-  const otherPage = await other.newPage();
-  await signIn(otherPage, testInfo, email);
-  await expect(otherPage).toHaveURL(/\/account$/);
+  const { context: other, page: otherPage } = await signInElsewhere(browser, testInfo, email);
   const alert = await mailTo(email, "/not-me?token=");
   expect(alert.subject).toBe("New sign-in to your Latchkey account");
 

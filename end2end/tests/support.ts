@@ -1,4 +1,4 @@
-import { expect, Page, TestInfo } from "@playwright/test";
+import { Browser, BrowserContext, expect, Page, TestInfo } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -78,6 +78,15 @@ export async function signIn(page: Page, testInfo: TestInfo, email: string, pass
   await page.getByLabel("Email address").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** Signs `email` in from another browser (a context of its own, with the project's JavaScript setting). */
+export async function signInElsewhere(browser: Browser, testInfo: TestInfo, email: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ javaScriptEnabled: testInfo.project.name === "js" });
+  const page = await context.newPage();
+  await signIn(page, testInfo, email);
+  await expect(page).toHaveURL(/\/account$/);
+  return { context, page };
 }
 
 /** Registers and verifies an account, leaving the browser signed out. */

@@ -2274,3 +2274,104 @@ on_both_backends!(
         assert!(!body.contains("password.too_short"), "{body}");
     }
 );
+
+/// Waits until `count` mails to `to` contain `containing`.
+async fn wait_for_mails(server: &TestServer, to: &str, containing: &str, count: usize) {
+    for _ in 0..100 {
+        if mails_to(server, to, containing).len() >= count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("fewer than {count} mails to {to} containing {containing:?}");
+}
+
+/// Presses a button of the "check your email" page; where it leads.
+async fn press_on_check_page(
+    server: &TestServer,
+    client: &reqwest::Client,
+    endpoint: &str,
+) -> String {
+    location(&post_form(client, server, endpoint, "/register/sent", &[]).await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_your_email_page_names_the_address_resends_and_gives_it_back() {
+    let Some(server) =
+        TestServer::start_with(Backend::Sqlite, &[("LATCHKEY_REPEAT_WINDOW_SECS", "1")]).await
+    else {
+        return;
+    };
+    let address = "hana@example.com";
+    let browser = server.browser();
+    let registered = register(&server, &browser, address, "Hana Sato").await;
+    assert_eq!(location(&registered), "/register/sent");
+    let (status, sent) = page(&browser, &server, "/register/sent").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(sent.contains(address), "the page names the address");
+    assert!(sent.contains("/api/register/resend") && sent.contains("/api/register/change"));
+    server.mail_to(address, "verify-email").await;
+
+    // Past the double-tap window, "Resend the email" mails a new link…
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        press_on_check_page(&server, &browser, "/api/register/resend").await,
+        "/register/sent?resent=1"
+    );
+    wait_for_mails(&server, address, "verify-email", 2).await;
+    // …and a double tap is answered the same and mails nothing more.
+    assert_eq!(
+        press_on_check_page(&server, &browser, "/api/register/resend").await,
+        "/register/sent?resent=1"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(mails_to(&server, address, "verify-email").len(), 2);
+
+    // Confirming in the browser that registered leads to a sign-in form
+    // already holding the address.
+    let link = link_in(&server.mail_to(address, "verify-email").await);
+    browser.get(&link).send().await.unwrap();
+    let confirmed = post_form(
+        &browser,
+        &server,
+        "/api/verify/confirm",
+        "/verify-email",
+        &[],
+    )
+    .await;
+    assert_eq!(location(&confirmed), "/login?verified=1");
+    let (_, login) = page(&browser, &server, "/login?verified=1").await;
+    assert!(login.contains(address), "the sign-in form is filled in");
+    assert!(login.contains("alert-success"));
+
+    // Someone registering the address again sees the same page and the same
+    // answer to a resend; the owner gets the "already registered" mail again.
+    let stranger = server.browser();
+    let again = register(&server, &stranger, address, "Someone Else").await;
+    assert_eq!(location(&again), "/register/sent");
+    let (_, stranger_sent) = page(&stranger, &server, "/register/sent").await;
+    assert!(stranger_sent.contains(address));
+    assert!(stranger_sent.contains("/api/register/resend"));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        press_on_check_page(&server, &stranger, "/api/register/resend").await,
+        "/register/sent?resent=1"
+    );
+    wait_for_mails(&server, address, "You already have a Latchkey account", 2).await;
+
+    // "Use a different address": back to the form with what was typed, by
+    // a flash, not the URL; the note is forgotten.
+    assert_eq!(
+        press_on_check_page(&server, &stranger, "/api/register/change").await,
+        "/register"
+    );
+    let (_, form) = page(&stranger, &server, "/register").await;
+    assert!(
+        form.contains(&format!("value=\"{address}\"")),
+        "the address is kept"
+    );
+    assert!(form.contains("Someone Else"), "so is the name");
+    let (_, after) = page(&stranger, &server, "/register/sent").await;
+    assert!(!after.contains(address));
+    server.stop().await;
+}

@@ -114,6 +114,17 @@ pub(crate) fn event_line(at_ms: i64, origin: &Origin) -> EventLine {
     }
 }
 
+/// How long the "check your email" page remembers the address it names.
+pub const REGISTRATION_NOTE_SECS: i64 = 30 * 60;
+const REGISTRATION_SEAL: &str = "registration-check-your-email";
+
+/// The address a registration mailed, and the name typed with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationNote {
+    pub email: String,
+    pub display_name: String,
+}
+
 /// What the registration form submitted.
 #[derive(Debug, Clone)]
 pub struct RegistrationForm<'a> {
@@ -465,30 +476,141 @@ impl Accounts {
         if user.email_verified {
             return Ok(());
         }
-        let repeat = format!("resend:user:{}", user.id);
+        if self.resend_allowed(user.id, origin).await? {
+            self.mail_new_verification_link(user.id, user.locale, &user.email, origin)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The guard of every "send it again" for an account: its limits, per
+    /// client and per account, and the repeat window. `false` for a double
+    /// tap, which must neither mail again nor void the link just mailed.
+    async fn resend_allowed(&self, id: UserId, origin: &Origin) -> Result<bool, ServiceError> {
+        let repeat = format!("resend:user:{id}");
         if self.is_repeat(&repeat).await? {
-            return Ok(());
+            return Ok(false);
         }
         self.limit_ip("resend", origin, self.policy.resend_per_ip)
             .await?;
-        self.limit(
-            &format!("resend:user:{}", user.id),
-            self.policy.resend_per_account,
-        )
-        .await?;
-        // A double tap would void the link the first press just mailed.
-        if !self.first_of_repeats(&repeat).await? {
-            return Ok(());
-        }
+        self.limit(&repeat, self.policy.resend_per_account).await?;
+        self.first_of_repeats(&repeat).await
+    }
+
+    async fn mail_new_verification_link(
+        &self,
+        id: UserId,
+        locale: Locale,
+        email: &str,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
         let now = self.clock.now_ms();
         let token = new_token();
-        let mail = self.verification_mail(user.locale, &user.email, &token);
+        let mail = self.verification_mail(locale, email, &token);
         let effects =
             Effects::activity(ActivityKind::VerificationResent, origin, now).with_mail(mail);
         self.repo
-            .replace_token(user.id, self.verification_token(&token, now), effects)
+            .replace_token(id, self.verification_token(&token, now), effects)
             .await?;
         Ok(())
+    }
+
+    /// Remembers, for the browser that registered, the address the mail went
+    /// to (and the name typed with it), so that the "check your email" page
+    /// can name it, send it again and hand it back to the form. Kept sealed
+    /// in a flash row; returns the key for an HttpOnly cookie. Made the same
+    /// way whether the address was new or already had an account.
+    pub async fn note_registration(
+        &self,
+        form: &RegistrationForm<'_>,
+    ) -> Result<String, ServiceError> {
+        // Called once `register` accepted the form, so both parse.
+        let email = Email::parse(form.email)
+            .map_err(|e| ServiceError::Validation(vec![FieldIssue::new("email", e.code())]))?;
+        let name = DisplayName::parse(form.display_name).map_err(|e| {
+            ServiceError::Validation(vec![FieldIssue::new("display_name", e.code())])
+        })?;
+        let plain = format!("{}\n{}", email.as_str(), name.as_str());
+        let sealed = self.key.seal(REGISTRATION_SEAL, b"", plain.as_bytes());
+        self.put_flash_for(&sealed, REGISTRATION_NOTE_SECS).await
+    }
+
+    /// What [`Self::note_registration`] remembered, while it lasts.
+    pub async fn registration_note(
+        &self,
+        key: &str,
+    ) -> Result<Option<RegistrationNote>, ServiceError> {
+        let Some(sealed) = self.peek_flash(key).await? else {
+            return Ok(None);
+        };
+        let note = self
+            .key
+            .open(REGISTRATION_SEAL, b"", &sealed)
+            .ok()
+            .and_then(|plain| String::from_utf8(plain).ok())
+            .and_then(|text| {
+                let (email, display_name) = text.split_once('\n')?;
+                Some(RegistrationNote {
+                    email: email.to_owned(),
+                    display_name: display_name.to_owned(),
+                })
+            });
+        Ok(note)
+    }
+
+    /// The address this browser registered, when it is the one `confirmed`
+    /// just confirmed: the sign-in form that follows comes filled in with it.
+    pub async fn registered_here(
+        &self,
+        note_key: &str,
+        confirmed: UserId,
+    ) -> Result<Option<String>, ServiceError> {
+        let Some(note) = self.registration_note(note_key).await? else {
+            return Ok(None);
+        };
+        let account = self.repo.find_user(confirmed).await?;
+        Ok(account
+            .filter(|account| account.email == note.email)
+            .map(|account| account.email))
+    }
+
+    /// The note is handed back to the registration form: forget it.
+    pub async fn forget_registration_note(&self, key: &str) -> Result<(), ServiceError> {
+        self.take_flash(key).await?;
+        Ok(())
+    }
+
+    /// "Resend the email" on the "check your email" page: the mail the
+    /// registration sent, again, through the guard of every resend. An
+    /// unconfirmed account gets a new link (voiding the earlier ones), an
+    /// account that already existed the "you already have an account" mail
+    /// again; the caller's answer is the same either way, and without an
+    /// account (deleted since) nothing is mailed.
+    pub async fn resend_registration_mail(
+        &self,
+        note_key: &str,
+        origin: &Origin,
+    ) -> Result<(), ServiceError> {
+        let Some(note) = self.registration_note(note_key).await? else {
+            return Ok(());
+        };
+        match self.repo.find_user_by_email(&note.email).await? {
+            Some(user) => {
+                if !self.resend_allowed(user.id, origin).await? {
+                    return Ok(());
+                }
+                if user.email_verified_at.is_none() {
+                    self.mail_new_verification_link(user.id, user.locale, &user.email, origin)
+                        .await
+                } else {
+                    self.mail_already_registered(&user).await
+                }
+            }
+            None => {
+                self.limit_ip("resend", origin, self.policy.resend_per_ip)
+                    .await
+            }
+        }
     }
 
     /// Checks the password and opens a session with a fresh token. An

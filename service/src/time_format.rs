@@ -3,10 +3,23 @@
 use chrono::TimeZone;
 pub use chrono_tz::Tz;
 
-/// The zone named by an IANA name such as `Asia/Shanghai`, or UTC when the
-/// name is missing or unknown.
-pub fn zone_or_utc(name: Option<&str>) -> Tz {
-    name.and_then(|n| n.parse::<Tz>().ok()).unwrap_or(Tz::UTC)
+/// The reader's zone: the one their browser reported (the `tz` cookie),
+/// else a guess from the language it prefers most, else UTC.
+pub fn reader_zone(reported: Option<&str>, accept_language: Option<&str>) -> Tz {
+    let known = |name: &str| name.parse::<Tz>().ok();
+    reported
+        .and_then(known)
+        .or_else(|| domain::locale::zone_guess(accept_language?).and_then(known))
+        .unwrap_or(Tz::UTC)
+}
+
+/// `2026-11-26T14:03:07+08:00`: a `<time datetime>` value, in the reader's
+/// zone so that the offset agrees with the text shown.
+pub fn iso_in_zone(at_ms: i64, zone: Tz) -> String {
+    match zone.timestamp_millis_opt(at_ms).single() {
+        Some(local) => local.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        None => String::new(),
+    }
 }
 
 /// `2026-11-26 14:03:07 CST` style; ISO date order reads the same in English and Chinese.
@@ -52,6 +65,10 @@ pub fn day_start_ms(date: &str, zone: Tz) -> Option<i64> {
 mod tests {
     use super::*;
 
+    fn zone_or_utc(name: Option<&str>) -> Tz {
+        reader_zone(name, None)
+    }
+
     #[test]
     fn a_day_starts_at_midnight_in_the_readers_zone() {
         assert_eq!(day_start_ms("2026-11-26", Tz::UTC), Some(1_795_651_200_000));
@@ -72,6 +89,30 @@ mod tests {
             local_day(late_evening_utc, zone_or_utc(Some("Asia/Shanghai"))),
             "2025-11-27"
         );
+    }
+
+    #[test]
+    fn the_reported_zone_wins_over_the_guess() {
+        let shanghai = zone_or_utc(Some("Asia/Shanghai"));
+        assert_eq!(
+            reader_zone(Some("Europe/Berlin"), Some("zh-CN")).name(),
+            "Europe/Berlin"
+        );
+        assert_eq!(reader_zone(None, Some("zh-CN,zh;q=0.9")), shanghai);
+        // An unknown reported zone is no report.
+        assert_eq!(reader_zone(Some("Not/AZone"), Some("zh")), shanghai);
+        assert_eq!(reader_zone(None, Some("en-GB,en;q=0.9")), Tz::UTC);
+        assert_eq!(reader_zone(None, None), Tz::UTC);
+    }
+
+    #[test]
+    fn machine_time_carries_the_readers_offset() {
+        let at = 1_764_165_787_000; // 2025-11-26 14:03:07 UTC
+        assert_eq!(
+            iso_in_zone(at, zone_or_utc(Some("Asia/Shanghai"))),
+            "2025-11-26T22:03:07+08:00"
+        );
+        assert_eq!(iso_in_zone(at, Tz::UTC), "2025-11-26T14:03:07+00:00");
     }
 
     #[test]

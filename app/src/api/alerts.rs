@@ -60,7 +60,7 @@ pub async fn load_alerts(before: Option<i64>) -> Result<Gated<AlertsView>, AppEr
         .page(&user, before)
         .await
         .map_err(ssr::into_app_error)?;
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let time = |ms: i64| service::time_format::format_in_zone(ms, zone);
     let name = |id: &domain::UserId| page.accounts.get(id);
     Ok(Gated::Granted(AlertsView {

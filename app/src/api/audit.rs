@@ -99,7 +99,7 @@ pub async fn audit_log(
     let user = ssr::require(domain::Permission::AuditRead).await?;
     let support = ssr::ctx()?.support;
     let actor = service::Actor::member(&user);
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let Some(filter) = audit_filter(&support, &actor, &query, zone).await? else {
         return Ok(AuditLogView {
             rows: Vec::new(),
@@ -195,7 +195,7 @@ async fn export_audit(
     let user = ssr::require(domain::Permission::AuditRead).await?;
     let support = ssr::ctx()?.support;
     let actor = service::Actor::member(&user);
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let locale = ssr::request_locale();
     // An address no account has matches nothing: an empty file.
     let filter = audit_filter(&support, &actor, &query, zone).await?;

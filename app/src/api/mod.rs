@@ -75,11 +75,32 @@ impl FormFlash {
     }
 }
 
+/// A moment as a page shows it: in the reader's zone, with its age by the
+/// service's clock (not the browser's, which may be wrong, and scripts may be off).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeView {
+    /// For `<time datetime>`, with the zone's offset.
+    pub iso: String,
+    /// `2026-11-26 14:03:07 CST`.
+    pub local: String,
+    pub age: domain::Age,
+}
+
+#[cfg(feature = "ssr")]
+impl TimeView {
+    pub fn at(at_ms: i64, zone: service::time_format::Tz, now_ms: i64) -> TimeView {
+        TimeView {
+            iso: service::time_format::iso_in_zone(at_ms, zone),
+            local: service::time_format::format_in_zone(at_ms, zone),
+            age: domain::Age::between(at_ms, now_ms),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityRow {
     pub id: i64,
-    /// Already in the reader's zone, formatted on the server.
-    pub time: String,
+    pub time: TimeView,
     pub kind: ActivityKind,
     pub ip: String,
     pub browser: Option<String>,
@@ -109,7 +130,7 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let support_view = match &user.view {
         Some(view) => {
             let now = ssr::ctx()?.accounts.now_ms();
-            let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+            let zone = ssr::request_zone();
             Some(ViewBanner {
                 customer_email: view.customer.email.clone(),
                 staff_name: user.display_name.clone(),
@@ -167,17 +188,90 @@ pub async fn register(
         password: &password,
         locale: ssr::request_locale(),
     };
-    let result = context
+    let result = match context
         .accounts
-        .register(form, &ssr::origin())
+        .register(form.clone(), &ssr::origin())
         .await
-        .map(|()| "/register/sent".to_owned());
+    {
+        Ok(()) => context.accounts.note_registration(&form).await.map(|note| {
+            ssr::set_cookie(context.cookies.set(
+                ssr::REGISTERED_COOKIE,
+                &note,
+                Some(service::accounts::REGISTRATION_NOTE_SECS),
+                true,
+            ));
+            "/register/sent".to_owned()
+        }),
+        Err(error) => Err(error),
+    };
     ssr::finish_form(
         "register",
         result,
         &[("email", &email), ("display_name", &display_name)],
     )
     .await
+}
+
+/// The address the registration in this browser mailed, for the "check
+/// your email" page; `None` once its note expired (or in another browser).
+#[server(prefix = "/api", endpoint = "register/sent")]
+pub async fn registration_sent_to() -> Result<Option<String>, AppError> {
+    let Some(key) = ssr::cookie(ssr::REGISTERED_COOKIE) else {
+        return Ok(None);
+    };
+    let note = ssr::ctx()?
+        .accounts
+        .registration_note(&key)
+        .await
+        .map_err(ssr::into_app_error)?;
+    Ok(note.map(|n| n.email))
+}
+
+/// "Resend the email": the registration's mail again, to the address this
+/// browser registered, under the limits and the repeat window of every resend.
+#[server(prefix = "/api", endpoint = "register/resend")]
+pub async fn resend_registration_mail() -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    let key = ssr::cookie(ssr::REGISTERED_COOKIE).unwrap_or_default();
+    let result = context
+        .accounts
+        .resend_registration_mail(&key, &ssr::origin())
+        .await
+        .map(|()| "/register/sent?resent=1".to_owned());
+    ssr::finish_form("register_resend", result, &[]).await
+}
+
+/// "Use a different address": back to the registration form with the
+/// address and name filled in (through the form flash, not the URL).
+#[server(prefix = "/api", endpoint = "register/change")]
+pub async fn change_registration_address() -> Result<(), AppError> {
+    let context = ssr::ctx()?;
+    if let Some(key) = ssr::cookie(ssr::REGISTERED_COOKIE) {
+        let note = context
+            .accounts
+            .registration_note(&key)
+            .await
+            .map_err(ssr::into_app_error)?;
+        if let Some(note) = note {
+            ssr::keep_form(FormFlash {
+                form: "register".to_owned(),
+                values: BTreeMap::from([
+                    ("email".to_owned(), note.email),
+                    ("display_name".to_owned(), note.display_name),
+                ]),
+                error: None,
+            })
+            .await?;
+        }
+        context
+            .accounts
+            .forget_registration_note(&key)
+            .await
+            .map_err(ssr::into_app_error)?;
+        ssr::set_cookie(context.cookies.clear(ssr::REGISTERED_COOKIE));
+    }
+    leptos_axum::redirect("/register");
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "auth/login")]
@@ -238,6 +332,25 @@ pub async fn confirm_email() -> Result<(), AppError> {
     let token = ssr::take_link_token();
     let verified = context.accounts.verify_email(&token, &ssr::origin()).await;
     let signed_in = ssr::optional_user().await?.is_some();
+    // The link opens no session (a mail link alone never signs in: it would
+    // skip the password, the second factor and the new-browser notice), but
+    // the browser that registered finds its address filled in.
+    if let (Ok(id), false, Some(note)) = (&verified, signed_in, ssr::cookie(ssr::REGISTERED_COOKIE))
+    {
+        let address = context
+            .accounts
+            .registered_here(&note, *id)
+            .await
+            .map_err(ssr::into_app_error)?;
+        if let Some(address) = address {
+            ssr::keep_form(FormFlash {
+                form: "login".to_owned(),
+                values: BTreeMap::from([("email".to_owned(), address)]),
+                error: None,
+            })
+            .await?;
+        }
+    }
     let result = verified.map(|_| {
         if signed_in {
             "/account".to_owned()
@@ -272,16 +385,16 @@ pub async fn activity(before: Option<i64>, kind: Option<String>) -> Result<Activ
         .activity(&user, &kinds, before, ACTIVITY_PAGE_SIZE + 1)
         .await
         .map_err(ssr::into_app_error)?;
-    Ok(activity_page(records))
+    Ok(activity_page(records, context.accounts.now_ms()))
 }
 
 /// A page of history rows as the reader sees them (in their zone), from one
 /// more record than a page holds when an older page exists.
 #[cfg(feature = "ssr")]
-fn activity_page(mut records: Vec<service::ports::ActivityRecord>) -> ActivityPage {
+fn activity_page(mut records: Vec<service::ports::ActivityRecord>, now_ms: i64) -> ActivityPage {
     let has_older = records.len() > ACTIVITY_PAGE_SIZE as usize;
     records.truncate(ACTIVITY_PAGE_SIZE as usize);
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let rows: Vec<ActivityRow> = records
         .into_iter()
         .map(|record| {
@@ -289,7 +402,7 @@ fn activity_page(mut records: Vec<service::ports::ActivityRecord>) -> ActivityPa
             let (staff, reason) = record.details.map(|d| (d.actor, d.reason)).unzip();
             ActivityRow {
                 id: record.id,
-                time: service::time_format::format_in_zone(record.at_ms, zone),
+                time: TimeView::at(record.at_ms, zone, now_ms),
                 kind: record.kind,
                 ip: record.origin.ip,
                 browser: browser.map(str::to_owned),

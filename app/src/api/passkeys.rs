@@ -44,7 +44,7 @@ pub async fn list_passkeys() -> Result<Vec<PasskeyView>, AppError> {
         .passkeys(&user)
         .await
         .map_err(ssr::into_app_error)?;
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     Ok(passkeys
         .into_iter()
         .map(|p| PasskeyView {

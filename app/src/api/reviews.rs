@@ -161,7 +161,7 @@ pub async fn load_reviews(campaign: Option<i64>) -> Result<Gated<ReviewsView>, A
     }
     let context = ssr::ctx()?;
     let reviews = context.reviews.clone();
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let (latest, status) = reviews
         .own_training(&user)
         .await
@@ -363,7 +363,7 @@ pub async fn export_review_report(campaign: i64) -> Result<TextStream<AppError>,
     let user = ssr::require(Permission::ReviewManage).await?;
     let reviews = ssr::ctx()?.reviews;
     let actor = service::Actor::member(&user);
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let locale = ssr::request_locale();
     // The first batch is read before the answer starts, so an unfinished
     // or unknown campaign is refused with its status, not a broken file.

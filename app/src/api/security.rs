@@ -17,9 +17,8 @@ pub struct SessionView {
     pub browser: Option<String>,
     pub system: Option<String>,
     pub ip: String,
-    /// Already in the reader's zone, formatted on the server.
-    pub signed_in: String,
-    pub last_active: String,
+    pub signed_in: super::TimeView,
+    pub last_active: super::TimeView,
     pub current: bool,
 }
 
@@ -32,8 +31,9 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
         .sessions(&user)
         .await
         .map_err(ssr::into_app_error)?;
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
-    Ok(sessions
+    let zone = ssr::request_zone();
+    let now = context.accounts.now_ms();
+    let mut list: Vec<SessionView> = sessions
         .into_iter()
         .map(|session| {
             let (browser, system) = domain::describe_user_agent(&session.origin.user_agent);
@@ -42,12 +42,16 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
                 browser: browser.map(str::to_owned),
                 system: system.map(str::to_owned),
                 ip: session.origin.ip,
-                signed_in: service::time_format::format_in_zone(session.created_at, zone),
-                last_active: service::time_format::format_in_zone(session.last_seen_at, zone),
+                signed_in: super::TimeView::at(session.created_at, zone, now),
+                last_active: super::TimeView::at(session.last_seen_at, zone, now),
                 current: session.id == user.session_id,
             }
         })
-        .collect())
+        .collect();
+    // This browser first: the one the reader knows, to tell the others from it.
+    // The sort is stable, so the others keep the service's order.
+    list.sort_by_key(|session| !session.current);
+    Ok(list)
 }
 
 /// The account's home, at a glance.
@@ -64,7 +68,7 @@ pub struct OverviewView {
 /// A sign-in as the home shows it: when (in the reader's zone), where from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInView {
-    pub time: String,
+    pub time: super::TimeView,
     pub ip: String,
     pub browser: Option<String>,
     pub system: Option<String>,
@@ -78,7 +82,8 @@ pub async fn account_overview() -> Result<OverviewView, AppError> {
         .overview(&user)
         .await
         .map_err(ssr::into_app_error)?;
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
+    let now = ssr::ctx()?.accounts.now_ms();
     Ok(OverviewView {
         two_factor_on: overview.two_factor_on,
         passkeys: overview.passkeys,
@@ -86,7 +91,7 @@ pub async fn account_overview() -> Result<OverviewView, AppError> {
         previous_sign_in: overview.previous_sign_in.map(|record| {
             let (browser, system) = domain::describe_user_agent(&record.origin.user_agent);
             SignInView {
-                time: service::time_format::format_in_zone(record.at_ms, zone),
+                time: super::TimeView::at(record.at_ms, zone, now),
                 ip: record.origin.ip,
                 browser: browser.map(str::to_owned),
                 system: system.map(str::to_owned),
@@ -286,8 +291,7 @@ pub async fn delete_account(current_password: String) -> Result<(), AppError> {
         .await
         .map(|erase_at| {
             ssr::set_cookie(context.cookies.clear(ssr::SESSION_COOKIE));
-            let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
-            let day = service::time_format::local_day(erase_at, zone);
+            let day = service::time_format::local_day(erase_at, ssr::request_zone());
             format!("/account-closed?erase_on={day}")
         });
     ssr::finish_form("delete", result, &[]).await
@@ -321,7 +325,7 @@ pub async fn export_activity(kind: Option<String>) -> Result<TextStream<AppError
     let context = ssr::ctx()?;
     let kinds = ssr::activity_filter(kind.as_deref());
     let locale = ssr::request_locale();
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let rows = context
         .accounts
         .all_activity(user.id, &kinds)

@@ -91,7 +91,7 @@ pub async fn find_customers(q: String, page: Option<u32>) -> Result<CustomerResu
         .search(&service::Actor::member(&user), &q, page.unwrap_or(0))
         .await
         .map_err(ssr::into_app_error)?;
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     Ok(CustomerResults {
         hits: found
             .accounts
@@ -125,7 +125,7 @@ pub async fn customer_file(id: i64, before: Option<i64>) -> Result<CustomerFileV
         .activity(&actor, subject, before, super::ACTIVITY_PAGE_SIZE + 1)
         .await
         .map_err(ssr::into_app_error)?;
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let time = |ms: i64| service::time_format::format_in_zone(ms, zone);
     Ok(CustomerFileView {
         id: file.id.0,
@@ -157,7 +157,7 @@ pub async fn customer_file(id: i64, before: Option<i64>) -> Result<CustomerFileV
                 }
             })
             .collect(),
-        activity: super::activity_page(records),
+        activity: super::activity_page(records, context.accounts.now_ms()),
         may: user.permissions.iter().copied().collect(),
     })
 }

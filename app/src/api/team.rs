@@ -169,7 +169,7 @@ pub async fn load_team() -> Result<Gated<TeamView>, AppError> {
         .await
         .map_err(ssr::into_app_error)?;
     let catalog = staff.roles(&actor).await.map_err(ssr::into_app_error)?;
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let now = context.accounts.now_ms();
     Ok(Gated::Granted(TeamView {
         members: members

@@ -245,7 +245,7 @@ pub async fn stashed_recovery_codes() -> Result<Option<RecoveryCodesView>, AppEr
         .stashed_recovery_codes(&user, &key)
         .await
         .map_err(ssr::into_app_error)?;
-    let zone = service::time_format::zone_or_utc(ssr::request_zone().as_deref());
+    let zone = ssr::request_zone();
     let made_on = service::time_format::local_day(context.accounts.now_ms(), zone);
     Ok(codes.map(|codes| RecoveryCodesView {
         codes: codes

@@ -2,12 +2,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::activity::device_text;
+use super::activity::{device_text, When};
 use super::{page_data, InAccount};
 use crate::api::{account_overview, ChangeDisplayName, OverviewView, ResendVerification, UserView};
 use crate::components::{
     flash_error, flash_of, post_path, shown, ErrorSummary, Field, FormSeed, FormState, PostForm,
-    SendForm, Submit,
+    SendForm, Submit, SuccessNotice,
 };
 use crate::i18n::{t, use_locale, T};
 
@@ -52,9 +52,7 @@ fn AccountDetails(user: UserView) -> impl IntoView {
                     </PostForm>
                 </div>
             })}
-            {move || notice().map(|n| view! {
-                <div class="alert alert-success" role="status"><p>{t(n)}</p></div>
-            })}
+            {move || notice().map(|text| view! { <SuccessNotice text /> })}
             <Suspense>
                 {move || Suspend::new(async move {
                     match overview.await {
@@ -100,14 +98,14 @@ fn AtAGlance(overview: OverviewView) -> impl IntoView {
             locale,
         );
         view! {
-            <time>{sign_in.time}</time>
+            <When time=sign_in.time />
             <span class="glance-detail">{device} " · " {sign_in.ip}</span>
             <span class="glance-detail">{t(T::NotYouHint)}</span>
         }
     });
     view! {
         {overview.deletion_cancelled.then(|| view! {
-            <div class="alert alert-success" role="status"><p>{t(T::DeletionCancelledNotice)}</p></div>
+            <SuccessNotice text=T::DeletionCancelledNotice />
         })}
         <h2>{t(T::GlanceHeading)}</h2>
         <dl class="glance">

@@ -4,10 +4,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::InAccount;
-use crate::api::{activity, ActivityRow, UserView};
-use crate::components::{shown, ErrorSummary};
+use crate::api::{activity, ActivityRow, TimeView, UserView};
+use crate::components::{shown, ErrorSummary, ZoneHint};
 use crate::encode_query_value;
-use crate::i18n::{t, use_locale, word_space, T};
+use crate::i18n::{age_text, t, use_locale, T};
 
 pub fn event_text(kind: ActivityKind) -> T {
     match kind {
@@ -58,12 +58,35 @@ pub fn event_text(kind: ActivityKind) -> T {
     }
 }
 
-/// "Firefox on Linux", from what the user agent told.
+/// "Firefox on Linux" ("Linux 上的 Firefox"), from what the user agent told:
+/// one phrase per language, since the word order differs.
 pub fn device_text(browser: Option<&str>, system: Option<&str>, locale: Locale) -> String {
     match (browser, system) {
-        (Some(browser), Some(system)) => format!("{browser} {} {system}", T::On.text(locale)),
+        (Some(browser), Some(system)) => T::DeviceOn
+            .text(locale)
+            .replace("{browser}", browser)
+            .replace("{system}", system),
         (Some(one), None) | (None, Some(one)) => one.to_owned(),
         (None, None) => T::UnknownDevice.text(locale).to_owned(),
+    }
+}
+
+/// A moment in the reader's zone, with its age beside it (past a week the
+/// date alone says enough); the machine-readable time carries the offset.
+#[component]
+pub fn When(time: TimeView) -> impl IntoView {
+    let age = age_text(time.age, use_locale());
+    let class = if age.is_some() {
+        "when has-age"
+    } else {
+        "when"
+    };
+    let title = time.local.clone();
+    view! {
+        <time datetime=time.iso title=title class=class>
+            <span class="when-local">{time.local}</span>
+            {age.map(|age| view! { " " <span class="when-age">{age}</span> })}
+        </time>
     }
 }
 
@@ -128,7 +151,7 @@ fn ActivityList() -> impl IntoView {
                         Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
                         Ok(page) if page.rows.is_empty() => view! { <p>{t(T::NoActivity)}</p> }.into_any(),
                         Ok(page) => view! {
-                            <p class="hint">{t(T::TimesShownIn)} {word_space()} {page.zone.clone()}</p>
+                            <ZoneHint zone=page.zone.clone() />
                             <ActivityTable rows=page.rows.clone() />
                             <nav class="pager" aria-label=t(T::ActivityTitle)>
                                 {before().map(|_| view! { <a href=format!("/account/activity?{}", kind_query())>{t(T::NewestEvents)}</a> })}
@@ -162,8 +185,8 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                 <tbody>
                     {rows.into_iter().map(|row: ActivityRow| view! {
                         <tr class=format!("event-{}", row.kind.as_str())>
-                            <td data-label=t(T::ColTime)><time>{row.time}</time></td>
-                            <td data-label=t(T::ColEvent)>
+                            <td class="col-time" data-label=t(T::ColTime)><When time=row.time /></td>
+                            <td class="col-event" data-label=t(T::ColEvent)>
                                 {t(event_text(row.kind))}
                                 {row.staff.map(|staff| view! {
                                     <span class="event-detail">{format!("{}: {staff}", t(T::StaffMemberLabel))}</span>
@@ -175,12 +198,33 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                                     <span class="event-detail">{t(T::ViewedUntilLabel)} ": " <time>{until}</time></span>
                                 })}
                             </td>
-                            <td data-label=t(T::ColIp)>{row.ip}</td>
-                            <td data-label=t(T::ColDevice)>{device_text(row.browser.as_deref(), row.system.as_deref(), locale)}</td>
+                            <td class="col-ip" data-label=t(T::ColIp)>{row.ip}</td>
+                            <td class="col-device" data-label=t(T::ColDevice)>{device_text(row.browser.as_deref(), row.system.as_deref(), locale)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
             </table>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_device_is_one_phrase_in_each_language() {
+        let chrome = Some("Headless Chrome");
+        let linux = Some("Linux");
+        assert_eq!(
+            device_text(chrome, linux, Locale::En),
+            "Headless Chrome on Linux"
+        );
+        assert_eq!(
+            device_text(chrome, linux, Locale::ZhCn),
+            "Linux 上的 Headless Chrome"
+        );
+        assert_eq!(device_text(None, linux, Locale::ZhCn), "Linux");
+        assert_eq!(device_text(None, None, Locale::ZhCn), "未知设备");
     }
 }

@@ -13,9 +13,9 @@ use crate::api::{
     load_alerts, AcknowledgeAlert, AlertLine, AlertsView, FormFlash, SupportRespondToCompromise,
     ACK_FORM, RESPOND_FORM,
 };
-use crate::components::{post_path, PostForm, Submit};
+use crate::components::{post_path, PostForm, Submit, ZoneHint};
 use crate::error::ShownError;
-use crate::i18n::{t, use_locale, word_space, T};
+use crate::i18n::{t, use_locale, T};
 
 /// Where the page's script listens for new alerts.
 const STREAM_PATH: &str = "/api/staff/alerts/stream";
@@ -94,7 +94,7 @@ fn AlertsCard(
                     {t(T::AlertsLive)}
                 </p>
             })}
-            <p class="hint">{t(T::TimesShownIn)} {word_space()} {view.zone.clone()}</p>
+            <ZoneHint zone=view.zone.clone() />
             {empty.then(|| view! { <p id="alerts-empty">{t(T::NoAlerts)}</p> })}
             <ol id="alerts-list" class="alerts">
                 {view.alerts.into_iter().map(|alert| {

@@ -6,6 +6,7 @@ use super::passkeys::PasskeyBlock;
 use crate::api::SignIn;
 use crate::components::{
     flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, SendForm, Submit,
+    SuccessNotice,
 };
 use crate::i18n::{t, word_space, T};
 
@@ -34,7 +35,7 @@ pub fn LoginPage() -> impl IntoView {
     };
     view! {
         <PageCard title=T::LoginTitle lead=T::LoginIntro>
-            {move || notice().map(|n| view! { <div class="alert alert-info" role="status"><p>{t(n)}</p></div> })}
+            {move || notice().map(|n| view! { <SuccessNotice text=n /> })}
             <Suspense>
                 {move || Suspend::new(async move {
                     let _ = data.flash.await;

@@ -1,10 +1,16 @@
 use domain::{PasswordPolicy, PolicyIssue};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use super::page_data;
-use crate::api::{get_password_policy, Register};
+
+use crate::api::{
+    get_password_policy, registration_sent_to, ChangeRegistrationAddress, Register,
+    ResendRegistrationMail,
+};
 use crate::components::{
-    flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, SendForm, Submit,
+    flash_error, flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, PostForm,
+    SendForm, Submit, SuccessNotice,
 };
 use crate::i18n::{policy_text, t, word_space, T};
 
@@ -109,11 +115,44 @@ fn live_check(
     policy.check_with(&letters, password, email_local, name)
 }
 
+/// After registering: names the address the mail went to, so a typo shows,
+/// and offers to send it again or to go back and correct the address. The
+/// address comes from this browser's registration note, never the URL.
 #[component]
 pub fn RegisterSentPage() -> impl IntoView {
+    let data = page_data();
+    let error = flash_error(data.flash_signal(), "register_resend");
+    let sent_to = Resource::new(|| (), |_| registration_sent_to());
+    let query = use_query_map();
+    let resent = move || query.read().get("resent").is_some();
     view! {
         <PageCard title=T::CheckMailTitle>
-            <p>{t(T::CheckMailBody)}</p>
+            {move || resent().then(|| view! { <SuccessNotice text=T::MailResentNotice /> })}
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let _ = data.flash.await;
+                    match sent_to.await.ok().flatten() {
+                        Some(address) => {
+                            let text = t(T::CheckMailSentTo);
+                            let (before, after) = text.split_once("{email}").unwrap_or((text, ""));
+                            view! {
+                                <ErrorSummary error />
+                                <p class="sent-to">{before}<strong class="address">{address}</strong>{after}</p>
+                                <div class="check-mail-actions">
+                                    <PostForm action={post_path::<ResendRegistrationMail>()}>
+                                        <Submit label=T::ResendEmailButton />
+                                    </PostForm>
+                                    <PostForm action={post_path::<ChangeRegistrationAddress>()}>
+                                        <button type="submit" class="button">{t(T::UseDifferentAddress)}</button>
+                                    </PostForm>
+                                </div>
+                            }.into_any()
+                        }
+                        // The note is gone (expired, or another browser): no address to name.
+                        None => view! { <p>{t(T::CheckMailBody)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
             <p><a class="button" href="/login">{t(T::GoToSignIn)}</a></p>
         </PageCard>
     }

@@ -14,9 +14,9 @@ use crate::api::{
     TrainingFlag, TrainingView, REVIEW_CLOSE_FORM, REVIEW_DECIDE_FORM, REVIEW_OPEN_FORM,
     TRAINING_FORM,
 };
-use crate::components::{post_path, shown, Field, PostForm, Submit};
+use crate::components::{post_path, shown, Field, PostForm, Submit, ZoneHint};
 use crate::error::ShownError;
-use crate::i18n::{t, use_locale, word_space, T};
+use crate::i18n::{t, use_locale, T};
 
 #[component]
 pub fn StaffReviewsPage() -> impl IntoView {
@@ -83,7 +83,7 @@ fn ReviewsCard(
             {notice.map(|notice| view! { <div class="alert alert-info" role="status"><p>{t(notice)}</p></div> })}
             <TrainingCard training=view.training.clone() kept=kept(flash, TRAINING_FORM) />
             {manage}
-            <p class="hint">{t(T::TimesShownIn)} {word_space()} {view.zone}</p>
+            <ZoneHint zone=view.zone />
         </section>
     }
 }

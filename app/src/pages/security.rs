@@ -6,7 +6,7 @@ use super::passkeys::PasskeySection;
 use super::{page_data, InAccount};
 use crate::api::{list_passkeys, ChangeEmail, ChangePassword, UserView};
 use crate::components::{
-    flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, SendForm, Submit,
+    flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, SendForm, Submit, SuccessNotice,
 };
 use crate::i18n::{t, T};
 
@@ -33,7 +33,7 @@ fn SecurityForms(user: UserView) -> impl IntoView {
             codes
                 .iter()
                 .filter(|(code, _)| changed.as_deref() == Some(*code))
-                .map(|(_, notice)| view! { <div class="alert alert-success" role="status"><p>{t(*notice)}</p></div> })
+                .map(|(_, text)| view! { <SuccessNotice text=*text /> })
                 .collect_view()
         }
     };

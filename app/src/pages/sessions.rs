@@ -2,10 +2,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::activity::device_text;
+use super::activity::{device_text, When};
 use super::{page_data, InAccount};
 use crate::api::{list_sessions, RevokeOtherSessions, RevokeSession, SessionView, UserView};
-use crate::components::{flash_error, post_path, shown, ErrorSummary, PostForm, Submit};
+use crate::components::{
+    flash_error, post_path, shown, ErrorSummary, PostForm, Submit, SuccessNotice,
+};
 use crate::i18n::{t, use_locale, T};
 
 #[component]
@@ -33,7 +35,7 @@ fn SessionList() -> impl IntoView {
         <section class="card wide">
             <h1>{t(T::SessionsTitle)}</h1>
             <p class="lead">{t(T::SessionsIntro)}</p>
-            {move || notice().map(|n| view! { <div class="alert alert-info" role="status"><p>{t(n)}</p></div> })}
+            {move || notice().map(|n| view! { <SuccessNotice text=n /> })}
             <Suspense>
                 {move || Suspend::new(async move {
                     // After the flash is read, so a no-JavaScript post's error shows.
@@ -55,8 +57,8 @@ fn SessionList() -> impl IntoView {
                                                 </h2>
                                                 <dl class="profile">
                                                     <dt>{t(T::ColIp)}</dt><dd>{session.ip.clone()}</dd>
-                                                    <dt>{t(T::SignedInAt)}</dt><dd><time>{session.signed_in.clone()}</time></dd>
-                                                    <dt>{t(T::LastActive)}</dt><dd><time>{session.last_active.clone()}</time></dd>
+                                                    <dt>{t(T::SignedInAt)}</dt><dd><When time=session.signed_in /></dd>
+                                                    <dt>{t(T::LastActive)}</dt><dd><When time=session.last_active /></dd>
                                                 </dl>
                                                 {(!session.current).then(|| view! {
                                                     <PostForm action={post_path::<RevokeSession>()}>

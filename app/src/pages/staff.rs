@@ -18,10 +18,11 @@ use crate::api::{
 };
 use crate::components::{
     flash_error, flash_of, post_path, shown, ErrorSummary, Field, PageCard, PostForm, Submit,
+    ZoneHint,
 };
 use crate::encode_query_value;
 use crate::error::AppError;
-use crate::i18n::{t, use_locale, word_space, T};
+use crate::i18n::{t, use_locale, T};
 
 /// `/staff`: the customer search.
 #[component]
@@ -408,7 +409,7 @@ fn CustomerCard(
                 view! { <p>{t(T::NoActivity)}</p> }.into_any()
             } else {
                 view! {
-                    <p class="hint">{t(T::TimesShownIn)} {word_space()} {file.activity.zone.clone()}</p>
+                    <ZoneHint zone=file.activity.zone.clone() />
                     <ActivityTable rows=file.activity.rows.clone() />
                     <nav class="pager" aria-label=t(T::NavActivity)>
                         {file.activity.older_than.map(|older| view! {

@@ -18,9 +18,9 @@ use crate::api::{
     GrantRole, InviteMember, OffboardMember, RevokeRole, RoleView, RolesView, SaveRole, TeamMember,
     TeamView, TrainingFlag, UserView,
 };
-use crate::components::{post_path, shown, ErrorSummary, Field, PostForm, Submit};
+use crate::components::{post_path, shown, ErrorSummary, Field, PostForm, Submit, ZoneHint};
 use crate::error::{AppError, ShownError};
-use crate::i18n::{code_text, t, word_space, T};
+use crate::i18n::{code_text, t, T};
 
 /// `/staff/team`.
 #[component]
@@ -297,7 +297,7 @@ fn TeamCard(
             } else {
                 view! { <MemberTable members=team.members /> }.into_any()
             }}
-            <p class="hint">{t(T::TimesShownIn)} {word_space()} {team.zone}</p>
+            <ZoneHint zone=team.zone />
             <div class="team-forms">
                 {team.may_manage.then(|| forms.invite())}
                 {team.may_assign.then(|| forms.change_role(true))}
