@@ -888,8 +888,6 @@ impl Texts {
 #[derive(Clone)]
 struct IslandTexts(Vec<(u16, &'static str)>);
 
-/// The text of a broken password rule (the live checks of the registration
-/// and reset forms).
 /// An event's age in words, as the service's clock saw it; `None` past a
 /// week, where the date beside it says more than a count of days.
 pub fn age_text(age: domain::Age, locale: Locale) -> Option<String> {
@@ -908,6 +906,8 @@ pub fn age_text(age: domain::Age, locale: Locale) -> Option<String> {
     })
 }
 
+/// The text of a broken password rule (the live checks of the registration
+/// and reset forms).
 pub fn policy_text(issue: domain::PolicyIssue) -> T {
     use domain::PolicyIssue;
     match issue {
