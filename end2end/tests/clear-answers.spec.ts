@@ -5,7 +5,7 @@ import { expect, Page, test, TestInfo } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { OUTBOX } from "../playwright.config";
-import { freshEmail, linkIn, mailTo, open, PASSWORD, screenshots, settled, signIn, verifiedAccount } from "./support";
+import { freshEmail, linkIn, mailTo, open, PASSWORD, screenshots, screenshotsInBothLanguages, settled, signIn, verifiedAccount } from "./support";
 
 const WRONG = "Wrong-Password-123!";
 const PAUSED = "Sign-in is paused for 15 minutes for this address; if it has an account, we emailed it an unlock link.";
@@ -100,7 +100,7 @@ test("a used verification link says the address is confirmed and leads on", asyn
   await open(page, link, testInfo);
   await expect(page.getByText("Your email address is already confirmed.")).toBeVisible();
   await expect(page.getByRole("button", { name: "Confirm my email" })).toHaveCount(0);
-  await screenshots(page, testInfo, "verify-link-confirmed");
+  await screenshotsInBothLanguages(page, testInfo, "verify-link-confirmed");
   await page.getByRole("link", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/login\?next=\/account$/);
   await signIn(page, testInfo, email);
@@ -127,7 +127,7 @@ test("a used reset link says so when opened, before anything is typed", async ({
   await open(page, link, testInfo);
   await expect(page.getByText("This link was already used: each link works once.")).toBeVisible();
   await expect(page.getByLabel("New password", { exact: true })).toHaveCount(0);
-  await screenshots(page, testInfo, "reset-link-used");
+  await screenshotsInBothLanguages(page, testInfo, "reset-link-used");
   await page.getByRole("link", { name: "Ask for another link" }).click();
   await expect(page).toHaveURL(/\/recover$/);
 });

@@ -99,6 +99,7 @@ test("the sign-in page offers the way out beside the password, on a phone too", 
   expect(forgotBox && labelBox && Math.abs(forgotBox.y - labelBox.y) < labelBox.height, "beside the label").toBeTruthy();
   const button = page.getByRole("button", { name: "Sign in", exact: true });
   expect((await button.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+  await screenshotsInBothLanguages(page, testInfo, "sign-in");
   await forgot.click();
   await expect(page).toHaveURL(/\/recover$/);
 });
