@@ -349,7 +349,7 @@ messages! {
     ErrInvalidCredentials => "That email address and password do not match. Check both and try again.", "邮箱地址与密码不匹配。请检查后重试。";
     ErrSignInPaused => "Sign-in is paused for {minutes} minutes for this address; if it has an account, we emailed it an unlock link.", "此地址的登录已暂停 {minutes} 分钟；如果该地址有账户，我们已向其发送解除锁定的链接。";
     ErrTokenInvalid => "This link is invalid, has expired or was already used. Ask for a new one.", "此链接无效、已过期或已被使用。请重新获取。";
-    ErrRateLimited => "Too many attempts. Try again in {wait}.", "尝试次数过多。请在{wait}后重试。";
+    ErrRateLimited => "Too many attempts. Try again in {wait}.", "尝试次数过多。请在 {wait}后重试。";
     ErrUnavailable => "The service is briefly unavailable. Please try again in a minute.", "服务暂时不可用，请一分钟后重试。";
     ErrInternal => "Something went wrong on our side. Please try again; if it keeps happening, contact support with this reference:", "我们这边出了问题。请重试；如果问题持续，请联系客服并提供此编号：";
     ErrTransport => "We could not reach the server. Check your connection and try again.", "无法连接服务器。请检查网络后重试。";
@@ -800,9 +800,9 @@ pub fn wait_text(secs: i64, locale: Locale) -> String {
         (Locale::En, 60..3600) => format!("{} minutes", up(60)),
         (Locale::En, _) if up(3600) == 1 => "1 hour".to_owned(),
         (Locale::En, _) => format!("{} hours", up(3600)),
-        (Locale::ZhCn, ..60) => format!(" {secs} 秒"),
-        (Locale::ZhCn, 60..3600) => format!(" {} 分钟", up(60)),
-        (Locale::ZhCn, _) => format!(" {} 小时", up(3600)),
+        (Locale::ZhCn, ..60) => format!("{secs} 秒"),
+        (Locale::ZhCn, 60..3600) => format!("{} 分钟", up(60)),
+        (Locale::ZhCn, _) => format!("{} 小时", up(3600)),
     }
 }
 
@@ -938,8 +938,8 @@ mod tests {
         assert_eq!(wait_text(3600, Locale::En), "1 hour");
         assert_eq!(wait_text(5000, Locale::En), "2 hours");
         assert_eq!(wait_text(0, Locale::En), "1 second");
-        assert_eq!(wait_text(45, Locale::ZhCn), " 45 秒");
-        assert_eq!(wait_text(90, Locale::ZhCn), " 2 分钟");
+        assert_eq!(wait_text(45, Locale::ZhCn), "45 秒");
+        assert_eq!(wait_text(90, Locale::ZhCn), "2 分钟");
         let message = T::ErrRateLimited
             .text(Locale::ZhCn)
             .replace("{wait}", &wait_text(90, Locale::ZhCn));

@@ -332,7 +332,7 @@ pub async fn readable_errors(State(guard): State<Guard>, request: Request, next:
                 format!(
                     "{} <strong>{}</strong>",
                     text(T::TooManyBody),
-                    app::i18n::wait_text(wait, locale).trim()
+                    app::i18n::wait_text(wait, locale)
                 ),
             )
         }

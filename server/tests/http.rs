@@ -1218,7 +1218,7 @@ async fn over_the_limit_a_form_post_gets_a_readable_429_page() {
     let page = refused.text().await.unwrap();
     assert!(
         page.contains("尝试次数过多")
-            && page.contains(app::i18n::wait_text(wait as i64, domain::Locale::ZhCn).trim()),
+            && page.contains(&app::i18n::wait_text(wait as i64, domain::Locale::ZhCn)),
         "{page}"
     );
     assert!(page.contains("href=\"/login\""), "a way back to the form");

@@ -39,9 +39,10 @@ pub struct AccountOverview {
     pub deletion_cancelled: bool,
 }
 
-/// How many recent sign-ins are looked through for the one before this
-/// session's (a second factor or a passkey may add sign-ins of its own).
-const RECENT_SIGN_INS: u32 = 5;
+/// How many recent sign-ins (and cancelled deletions) are looked through
+/// for the one before this session's: other browsers may have signed in
+/// since this one did.
+const RECENT_SIGN_INS: u32 = 6;
 
 impl Accounts {
     /// The account's security at a glance, for its home page.
@@ -51,19 +52,24 @@ impl Accounts {
             .iter()
             .find(|s| s.id == user.session_id)
             .map_or(i64::MAX, |s| s.created_at);
-        let sign_ins = self
+        // One read for both: a cancellation is written with the sign-in
+        // that made it, so it is among the newest of these.
+        let recent = self
             .repo
             .list_activity(
                 user.id,
-                &[ActivityKind::SignedIn, ActivityKind::SignedInNewDevice],
+                &[
+                    ActivityKind::SignedIn,
+                    ActivityKind::SignedInNewDevice,
+                    ActivityKind::DeletionCancelled,
+                ],
                 None,
                 RECENT_SIGN_INS,
             )
             .await?;
-        let cancellations = self
-            .repo
-            .list_activity(user.id, &[ActivityKind::DeletionCancelled], None, 1)
-            .await?;
+        let deletion_cancelled = recent.iter().any(|record| {
+            record.kind == ActivityKind::DeletionCancelled && record.at_ms >= this_session_began
+        });
         Ok(AccountOverview {
             two_factor_on: self
                 .repo
@@ -72,12 +78,10 @@ impl Accounts {
                 .is_some_and(|factor| factor.confirmed),
             passkeys: self.repo.passkeys(user.id).await?.len(),
             sessions: sessions.len(),
-            previous_sign_in: sign_ins
-                .into_iter()
-                .find(|record| record.at_ms < this_session_began),
-            deletion_cancelled: cancellations
-                .first()
-                .is_some_and(|record| record.at_ms >= this_session_began),
+            previous_sign_in: recent.into_iter().find(|record| {
+                record.kind != ActivityKind::DeletionCancelled && record.at_ms < this_session_began
+            }),
+            deletion_cancelled,
         })
     }
 

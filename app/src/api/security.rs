@@ -77,13 +77,14 @@ pub struct SignInView {
 #[server(prefix = "/api", endpoint = "account/overview")]
 pub async fn account_overview() -> Result<OverviewView, AppError> {
     let user = ssr::require(domain::Permission::OwnView).await?;
-    let overview = ssr::ctx()?
+    let context = ssr::ctx()?;
+    let overview = context
         .accounts
         .overview(&user)
         .await
         .map_err(ssr::into_app_error)?;
     let zone = ssr::request_zone();
-    let now = ssr::ctx()?.accounts.now_ms();
+    let now = context.accounts.now_ms();
     Ok(OverviewView {
         two_factor_on: overview.two_factor_on,
         passkeys: overview.passkeys,
