@@ -39,6 +39,7 @@ messages! {
     NewHere => "New here?", "第一次来？";
     CreateAccountLink => "Create an account", "创建账户";
     VerifiedNotice => "Your email address is confirmed. Sign in to continue.", "您的邮箱地址已确认。请登录以继续。";
+    ConfirmedWelcome => "Your email address is confirmed. Welcome to your account.", "您的邮箱地址已确认。欢迎使用您的账户。";
     SignedOutNotice => "You have signed out.", "您已退出登录。";
     ForgotPassword => "Forgot your password?", "忘记密码？";
     ResetDoneNotice => "Your password has been changed and every device was signed out. Sign in with your new password.", "您的密码已更改，所有设备均已退出登录。请使用新密码登录。";

@@ -94,7 +94,7 @@ test("a used verification link says the address is confirmed and leads on", asyn
   await open(page, link, testInfo);
   await open(page, link, testInfo);
   await page.getByRole("button", { name: "Confirm my email" }).click();
-  await expect(page).toHaveURL(/\/login\?verified=1$/);
+  await expect(page).toHaveURL(/\/account\?confirmed=1$/);
 
   await page.context().clearCookies();
   await open(page, link, testInfo);

@@ -94,6 +94,9 @@ export async function verifiedAccount(page: Page, testInfo: TestInfo, name = "Te
   const email = freshEmail(testInfo);
   await register(page, testInfo, email, name);
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  // As if the mail were opened on another device: the registering browser
+  // would continue into the account, and callers start signed out.
+  await page.context().clearCookies({ name: "lk_registered" });
   await open(page, linkIn(await mailTo(email, "verify-email")), testInfo);
   await page.getByRole("button", { name: "Confirm my email" }).click();
   await expect(page).toHaveURL(/\/login\?verified=1$/);

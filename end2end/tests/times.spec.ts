@@ -95,13 +95,28 @@ test("check your email names the address, resends, and gives the address back", 
   expect(page.url()).not.toContain("example.com");
 });
 
-test("confirming in the browser that registered fills in the sign-in form", async ({ page }, testInfo) => {
+test("confirming in the browser that registered continues into the account", async ({ page }, testInfo) => {
   const email = freshEmail(testInfo, "confirm");
   await register(page, testInfo, email, "Zhou Min");
   await expect(page).toHaveURL(/\/register\/sent$/);
   await open(page, linkIn(await mailTo(email, "verify-email")), testInfo);
   await page.getByRole("button", { name: "Confirm my email" }).click();
-  await expect(page).toHaveURL(/\/login\?verified=1$/);
-  await expect(page.locator(".alert-success[role=status]")).toContainText("Your email address is confirmed.");
-  await expect(page.getByLabel("Email address")).toHaveValue(email);
+  await expect(page).toHaveURL(/\/account\?confirmed=1$/);
+  await expect(page.locator(".alert-success[role=status]")).toContainText("Welcome to your account.");
+  await expect(page.getByLabel("Your name")).toHaveValue("Zhou Min");
+  await screenshotsInBothLanguages(page, testInfo, "confirmed-welcome");
+});
+
+test("confirming on another device fills in nothing and signs nobody in", async ({ page, browser }, testInfo) => {
+  const email = freshEmail(testInfo, "phone");
+  await register(page, testInfo, email, "Zhou Min");
+  await expect(page).toHaveURL(/\/register\/sent$/);
+  const phone = await browser.newContext({ javaScriptEnabled: testInfo.project.name === "js" });
+  const onPhone = await phone.newPage();
+  await open(onPhone, linkIn(await mailTo(email, "verify-email")), testInfo);
+  await onPhone.getByRole("button", { name: "Confirm my email" }).click();
+  await expect(onPhone).toHaveURL(/\/login\?verified=1$/);
+  await expect(onPhone.locator(".alert-success[role=status]")).toContainText("Sign in to continue.");
+  await expect(onPhone.getByLabel("Email address")).toHaveValue("");
+  await phone.close();
 });

@@ -373,8 +373,8 @@ on_both_backends!(verification_links_work_once, |server| {
     .await;
     assert_eq!(
         location(&first),
-        "/login?verified=1",
-        "not signed in, so on to sign in"
+        "/account?confirmed=1",
+        "the browser that registered continues into the account"
     );
 
     let other = server.browser();
@@ -390,6 +390,17 @@ on_both_backends!(verification_links_work_once, |server| {
         shown.contains("invalid, has expired or was already used"),
         "{shown}"
     );
+
+    // Opened on another device, the link confirms and leads to sign-in:
+    // a mail link alone never signs in.
+    register(server, &server.browser(), "cal@example.com", "Cal").await;
+    let link = link_in(&server.mail_to("cal@example.com", "verify-email").await);
+    let phone = server.browser();
+    phone.get(&link).send().await.unwrap();
+    let confirmed = post_form(&phone, server, "/api/verify/confirm", "/verify-email", &[]).await;
+    assert_eq!(location(&confirmed), "/login?verified=1");
+    let (status, _) = page(&phone, server, "/account").await;
+    assert_ne!(status, StatusCode::OK, "no session on the phone");
 });
 
 on_both_backends!(no_account_enumeration, |server| {
@@ -2101,7 +2112,7 @@ on_both_backends!(dead_links_say_why_when_opened, |server| {
     }
     open_link(&owner, server, &verify).await;
     let confirmed = post_form(&owner, server, "/api/verify/confirm", "/verify-email", &[]).await;
-    assert_eq!(location(&confirmed), "/login?verified=1");
+    assert_eq!(location(&confirmed), "/account?confirmed=1");
     let again = open_link(&server.browser(), server, &verify).await;
     assert!(
         again.contains("Your email address is already confirmed.")
@@ -2327,8 +2338,7 @@ async fn the_check_your_email_page_names_the_address_resends_and_gives_it_back()
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(mails_to(&server, address, "verify-email").len(), 2);
 
-    // Confirming in the browser that registered leads to a sign-in form
-    // already holding the address.
+    // Confirming in the browser that registered continues into the account.
     let link = link_in(&server.mail_to(address, "verify-email").await);
     browser.get(&link).send().await.unwrap();
     let confirmed = post_form(
@@ -2339,10 +2349,11 @@ async fn the_check_your_email_page_names_the_address_resends_and_gives_it_back()
         &[],
     )
     .await;
-    assert_eq!(location(&confirmed), "/login?verified=1");
-    let (_, login) = page(&browser, &server, "/login?verified=1").await;
-    assert!(login.contains(address), "the sign-in form is filled in");
-    assert!(login.contains("alert-success"));
+    assert_eq!(location(&confirmed), "/account?confirmed=1");
+    let (status, home) = page(&browser, &server, "/account?confirmed=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("Welcome to your account.") && home.contains("alert-success"));
+    assert!(home.contains("Hana Sato"));
 
     // Someone registering the address again sees the same page and the same
     // answer to a resend; the owner gets the "already registered" mail again.

@@ -123,6 +123,17 @@ const REGISTRATION_SEAL: &str = "registration-check-your-email";
 pub struct RegistrationNote {
     pub email: String,
     pub display_name: String,
+    /// The account this registration created; `None` when the address
+    /// already had one (the browser is never told which).
+    created: Option<UserId>,
+}
+
+/// What an accepted registration did, for [`Accounts::note_registration`]:
+/// opaque, so the caller's answer cannot depend on whether an account was
+/// created.
+#[derive(Debug, Clone, Copy)]
+pub struct Registration {
+    created: Option<UserId>,
 }
 
 /// What the registration form submitted.
@@ -275,7 +286,8 @@ impl Accounts {
         &self,
         form: RegistrationForm<'_>,
         origin: &Origin,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<Registration, ServiceError> {
+        const NOT_CREATED: Registration = Registration { created: None };
         self.limit_ip("register", origin, self.policy.registration_per_ip)
             .await?;
         let (email, name) = self.validate_registration(&form)?;
@@ -293,12 +305,13 @@ impl Accounts {
             ))
         );
         if !self.first_of_repeats(&repeat).await? {
-            return Ok(());
+            return Ok(NOT_CREATED);
         }
         let hash = self.hasher.hash(form.password).await?;
         let now = self.clock.now_ms();
         if let Some(existing) = self.repo.find_user_by_email(email.as_str()).await? {
-            return self.mail_already_registered(&existing).await;
+            self.mail_already_registered(&existing).await?;
+            return Ok(NOT_CREATED);
         }
         let token = new_token();
         let mail = self.verification_mail(form.locale, email.as_str(), &token);
@@ -318,7 +331,7 @@ impl Accounts {
         {
             Ok(id) => {
                 tracing::info!(user_id = %id, "account registered");
-                Ok(())
+                Ok(Registration { created: Some(id) })
             }
             // Lost a race with another registration of the same address.
             Err(StoreError::Conflict { field: "email" }) => {
@@ -327,7 +340,8 @@ impl Accounts {
                     .find_user_by_email(email.as_str())
                     .await?
                     .ok_or(StoreError::Conflict { field: "email" })?;
-                self.mail_already_registered(&existing).await
+                self.mail_already_registered(&existing).await?;
+                Ok(NOT_CREATED)
             }
             Err(other) => Err(other.into()),
         }
@@ -523,6 +537,7 @@ impl Accounts {
     pub async fn note_registration(
         &self,
         form: &RegistrationForm<'_>,
+        registration: Registration,
     ) -> Result<String, ServiceError> {
         // Called once `register` accepted the form, so both parse.
         let email = Email::parse(form.email)
@@ -530,7 +545,10 @@ impl Accounts {
         let name = DisplayName::parse(form.display_name).map_err(|e| {
             ServiceError::Validation(vec![FieldIssue::new("display_name", e.code())])
         })?;
-        let plain = format!("{}\n{}", email.as_str(), name.as_str());
+        let created = registration
+            .created
+            .map_or(String::new(), |id| id.0.to_string());
+        let plain = format!("{}\n{}\n{created}", email.as_str(), name.as_str());
         let sealed = self.key.seal(REGISTRATION_SEAL, b"", plain.as_bytes());
         self.put_flash_for(&sealed, REGISTRATION_NOTE_SECS).await
     }
@@ -549,13 +567,58 @@ impl Accounts {
             .ok()
             .and_then(|plain| String::from_utf8(plain).ok())
             .and_then(|text| {
-                let (email, display_name) = text.split_once('\n')?;
+                let mut lines = text.splitn(3, '\n');
+                let (email, display_name) = (lines.next()?, lines.next()?);
                 Some(RegistrationNote {
                     email: email.to_owned(),
                     display_name: display_name.to_owned(),
+                    created: lines.next().and_then(|id| id.parse().ok()).map(UserId),
                 })
             });
         Ok(note)
+    }
+
+    /// Confirming the address from the browser that just created the
+    /// account continues into it, as Keycloak and Auth0 do. The note proves
+    /// this browser typed the account's password at registration (under
+    /// half an hour ago) and the link proves the mailbox, so nothing the
+    /// password sign-in asks is skipped, with three exceptions where the
+    /// sign-in form is the way on instead (`None`): an account that has
+    /// since gained a second factor, one whose sign-in is paused, and a
+    /// note that is not this account's creation. The note is used up.
+    pub async fn continue_registration(
+        &self,
+        note_key: &str,
+        confirmed: UserId,
+        device_token: Option<&str>,
+        origin: &Origin,
+    ) -> Result<Option<SignedIn>, ServiceError> {
+        let Some(note) = self.registration_note(note_key).await? else {
+            return Ok(None);
+        };
+        if note.created != Some(confirmed) {
+            return Ok(None);
+        }
+        let Some(user) = self.repo.find_user(confirmed).await? else {
+            return Ok(None);
+        };
+        if user.email_verified_at.is_none() || self.has_second_factor(user.id).await? {
+            return Ok(None);
+        }
+        let browser = self.browser(user.id, device_token).await?;
+        let now = self.clock.now_ms();
+        let counter = FailureCounter::Account {
+            user: user.id,
+            key: &browser.failure_key,
+        };
+        if self.locked_out(counter, origin, now).await?
+            || self.take_flash(note_key).await?.is_none()
+        {
+            return Ok(None);
+        }
+        self.open_session(&user, &browser, origin, now)
+            .await
+            .map(Some)
     }
 
     /// The address this browser registered, when it is the one `confirmed`

@@ -651,6 +651,90 @@ async fn mailed_token(store: &SqlStore, now: i64) -> (String, String) {
     (mail.to, token.unwrap_or_default())
 }
 
+/// Registers ada@example.com as the registration form does, returning the
+/// browser's note key and the mailed verification token.
+async fn register_noted(accounts: &Accounts, store: &SqlStore) -> (String, String) {
+    let registration = form("ada@example.com", GOOD);
+    let created = accounts
+        .register(registration.clone(), &origin())
+        .await
+        .unwrap();
+    let note = accounts
+        .note_registration(&registration, created)
+        .await
+        .unwrap();
+    let (_, token) = mailed_token(store, T0).await;
+    (note, token)
+}
+
+on_both_backends!(
+    confirming_in_the_registering_browser_continues_into_the_account,
+    |store| {
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = accounts(store.clone(), clock.clone());
+        let (note, token) = register_noted(&accounts, &store).await;
+        // Someone registering the same address gets a note too, and the same
+        // page; that note never leads into the account.
+        clock.advance_secs(60);
+        let again = form("ada@example.com", "Another-Strong-Pass-93");
+        let repeated = accounts.register(again.clone(), &origin()).await.unwrap();
+        let strangers_note = accounts.note_registration(&again, repeated).await.unwrap();
+
+        let id = accounts.verify_email(&token, &origin()).await.unwrap();
+        assert!(accounts
+            .continue_registration(&strangers_note, id, None, &origin())
+            .await
+            .unwrap()
+            .is_none());
+        let signed_in = accounts
+            .continue_registration(&note, id, None, &origin())
+            .await
+            .unwrap()
+            .expect("the browser that created the account continues into it");
+        let me = account_of(&accounts, &signed_in.session_token).await;
+        assert!(me.email_verified);
+        assert!(
+            accounts
+                .continue_registration(&note, id, None, &origin())
+                .await
+                .unwrap()
+                .is_none(),
+            "the note leads in once"
+        );
+    }
+);
+
+on_both_backends!(a_paused_sign_in_is_not_skipped_by_confirming, |store| {
+    let clock = Arc::new(ManualClock::at(T0));
+    let accounts = accounts(store.clone(), clock.clone());
+    let (note, token) = register_noted(&accounts, &store).await;
+    for _ in 0..3 {
+        let guess = accounts
+            .sign_in("ada@example.com", "Wrong-Password-1", None, &origin())
+            .await;
+        assert!(guess.is_err());
+    }
+
+    let id = accounts.verify_email(&token, &origin()).await.unwrap();
+    assert!(
+        accounts
+            .continue_registration(&note, id, None, &origin())
+            .await
+            .unwrap()
+            .is_none(),
+        "the pause holds for this way in too"
+    );
+    assert_eq!(
+        accounts
+            .registered_here(&note, id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("ada@example.com"),
+        "the sign-in form comes filled in instead"
+    );
+});
+
 on_both_backends!(journey_register_verify_sign_in_out, |store| {
     let clock = Arc::new(ManualClock::at(T0));
     let accounts = accounts(store.clone(), clock.clone());

@@ -193,15 +193,19 @@ pub async fn register(
         .register(form.clone(), &ssr::origin())
         .await
     {
-        Ok(()) => context.accounts.note_registration(&form).await.map(|note| {
-            ssr::set_cookie(context.cookies.set(
-                ssr::REGISTERED_COOKIE,
-                &note,
-                Some(service::accounts::REGISTRATION_NOTE_SECS),
-                true,
-            ));
-            "/register/sent".to_owned()
-        }),
+        Ok(registration) => context
+            .accounts
+            .note_registration(&form, registration)
+            .await
+            .map(|note| {
+                ssr::set_cookie(context.cookies.set(
+                    ssr::REGISTERED_COOKIE,
+                    &note,
+                    Some(service::accounts::REGISTRATION_NOTE_SECS),
+                    true,
+                ));
+                "/register/sent".to_owned()
+            }),
         Err(error) => Err(error),
     };
     ssr::finish_form(
@@ -332,33 +336,47 @@ pub async fn confirm_email() -> Result<(), AppError> {
     let token = ssr::take_link_token();
     let verified = context.accounts.verify_email(&token, &ssr::origin()).await;
     let signed_in = ssr::optional_user().await?.is_some();
-    // The link opens no session (a mail link alone never signs in: it would
-    // skip the password, the second factor and the new-browser notice), but
-    // the browser that registered finds its address filled in.
-    if let (Ok(id), false, Some(note)) = (&verified, signed_in, ssr::cookie(ssr::REGISTERED_COOKIE))
-    {
-        let address = context
-            .accounts
-            .registered_here(&note, *id)
-            .await
-            .map_err(ssr::into_app_error)?;
-        if let Some(address) = address {
-            ssr::keep_form(FormFlash {
-                form: "login".to_owned(),
-                values: BTreeMap::from([("email".to_owned(), address)]),
-                error: None,
-            })
-            .await?;
-        }
+    let note = ssr::cookie(ssr::REGISTERED_COOKIE);
+    let next = match (&verified, signed_in, note) {
+        (Ok(id), false, Some(note)) => continue_registration(&note, *id).await?,
+        _ if signed_in => "/account".to_owned(),
+        _ => "/login?verified=1".to_owned(),
+    };
+    ssr::finish_form("verify", verified.map(|_| next), &[]).await
+}
+
+/// Where confirming an address leads the browser that registered it: into
+/// the account it just created (see `Accounts::continue_registration`),
+/// else to the sign-in form with the address filled in. A mail link alone,
+/// in any other browser, never signs in.
+#[cfg(feature = "ssr")]
+async fn continue_registration(note: &str, confirmed: domain::UserId) -> Result<String, AppError> {
+    let context = ssr::ctx()?;
+    let device = ssr::cookie(ssr::DEVICE_COOKIE);
+    let signed_in = context
+        .accounts
+        .continue_registration(note, confirmed, device.as_deref(), &ssr::origin())
+        .await
+        .map_err(ssr::into_app_error)?;
+    if let Some(signed_in) = signed_in {
+        ssr::start_session(&signed_in);
+        ssr::set_cookie(context.cookies.clear(ssr::REGISTERED_COOKIE));
+        return Ok("/account?confirmed=1".to_owned());
     }
-    let result = verified.map(|_| {
-        if signed_in {
-            "/account".to_owned()
-        } else {
-            "/login?verified=1".to_owned()
-        }
-    });
-    ssr::finish_form("verify", result, &[]).await
+    let address = context
+        .accounts
+        .registered_here(note, confirmed)
+        .await
+        .map_err(ssr::into_app_error)?;
+    if let Some(address) = address {
+        ssr::keep_form(FormFlash {
+            form: "login".to_owned(),
+            values: BTreeMap::from([("email".to_owned(), address)]),
+            error: None,
+        })
+        .await?;
+    }
+    Ok("/login?verified=1".to_owned())
 }
 
 #[server(prefix = "/api", endpoint = "verify/resend")]

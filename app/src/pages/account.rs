@@ -28,7 +28,9 @@ fn AccountDetails(user: UserView) -> impl IntoView {
     let resent = move || query.read().get("resent").is_some();
     let notice = move || {
         let query = query.read();
-        if query.get("email_changed").is_some() {
+        if query.get("confirmed").is_some() {
+            Some(T::ConfirmedWelcome)
+        } else if query.get("email_changed").is_some() {
             Some(T::EmailChangedNotice)
         } else if query.get("name_changed").is_some() {
             Some(T::NameChangedNotice)
