@@ -189,14 +189,10 @@ messages! {
     ChangedYourMind => "Changed your mind? Until then you can keep your account.", "改变主意了？在此之前您仍可保留账户。";
     CancelDeletionButton => "Cancel the deletion", "取消删除";
 
-    AccountSections => "Security and privacy", "安全与隐私";
-    NavSessions => "Where you are signed in", "登录位置";
-    NavSecurity => "Password, email and passkeys", "密码、邮箱与通行密钥";
     NavPrivacy => "Your data", "您的数据";
     SectionNavigation => "Account sections", "账户栏目";
     SectionOverview => "Overview", "概览";
     SectionSessions => "Sessions", "登录会话";
-    SectionSecurity => "Password and email", "密码与邮箱";
     GlanceHeading => "Your security at a glance", "账户安全概况";
     StatusOn => "On", "已开启";
     StatusOff => "Off", "未开启";

@@ -66,7 +66,7 @@ test("change the password, then the email address, with the current password", a
   const email = await verifiedAccount(page, testInfo, "Changer");
   await signIn(page, testInfo, email);
   await expect(page).toHaveURL(/\/account$/);
-  await page.getByRole("navigation", { name: "Account sections" }).getByRole("link", { name: "Password and email" }).click();
+  await page.getByRole("navigation", { name: "Account sections" }).getByRole("link", { name: "Password, email and passkeys" }).click();
   await expect(page).toHaveURL(/\/account\/security$/);
   await settled(page, testInfo);
 

@@ -1019,6 +1019,10 @@ on_both_backends!(password_recovery_without_javascript, |server| {
         shown.contains("The two passwords are not the same."),
         "{shown}"
     );
+    assert!(
+        shown.contains("href=\"#field-confirmation\""),
+        "the summary links to the field, without JavaScript too"
+    );
 
     let done = reset_to_new_password(&forgetful, server).await;
     assert_eq!(location(&done), "/login?reset=1");

@@ -47,7 +47,7 @@ pub struct CustomerSession {
     pub browser: Option<String>,
     pub system: Option<String>,
     pub ip: String,
-    pub last_seen: String,
+    pub last_seen: super::TimeView,
 }
 
 /// A customer's account as the console shows it; times in the reader's zone.
@@ -127,6 +127,7 @@ pub async fn customer_file(id: i64, before: Option<i64>) -> Result<CustomerFileV
         .map_err(ssr::into_app_error)?;
     let zone = ssr::request_zone();
     let time = |ms: i64| service::time_format::format_in_zone(ms, zone);
+    let now = context.accounts.now_ms();
     Ok(CustomerFileView {
         id: file.id.0,
         email: file.email,
@@ -153,11 +154,11 @@ pub async fn customer_file(id: i64, before: Option<i64>) -> Result<CustomerFileV
                     browser: browser.map(str::to_owned),
                     system: system.map(str::to_owned),
                     ip: s.origin.ip,
-                    last_seen: time(s.last_seen_at),
+                    last_seen: super::TimeView::at(s.last_seen_at, zone, now),
                 }
             })
             .collect(),
-        activity: super::activity_page(records, context.accounts.now_ms()),
+        activity: super::activity_page(records, now),
         may: user.permissions.iter().copied().collect(),
     })
 }

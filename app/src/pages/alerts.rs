@@ -13,7 +13,7 @@ use crate::api::{
     load_alerts, AcknowledgeAlert, AlertLine, AlertsView, FormFlash, SupportRespondToCompromise,
     ACK_FORM, RESPOND_FORM,
 };
-use crate::components::{post_path, PostForm, Submit, ZoneHint};
+use crate::components::{post_path, PostForm, Submit, SuccessNotice, ZoneHint};
 use crate::error::ShownError;
 use crate::i18n::{t, use_locale, T};
 
@@ -87,7 +87,7 @@ fn AlertsCard(
         <section class="card wide">
             <h1>{t(T::AlertsTitle)}</h1>
             <p class="lead">{t(T::AlertsIntro)}</p>
-            {notice.map(|notice| view! { <div class="alert alert-info" role="status"><p>{t(notice)}</p></div> })}
+            {notice.map(|text| view! { <SuccessNotice text /> })}
             {live.then(|| view! {
                 <p id="alerts-live" class="hint" role="status" aria-live="polite"
                     data-stream=STREAM_PATH data-new-text=t(T::AlertsNewArrived)>

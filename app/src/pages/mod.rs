@@ -108,7 +108,7 @@ const ACCOUNT_SECTIONS: [(&str, T); 6] = [
     ("/account", T::SectionOverview),
     ("/account/activity", T::NavActivity),
     ("/account/sessions", T::SectionSessions),
-    ("/account/security", T::SectionSecurity),
+    ("/account/security", T::SecurityTitle),
     ("/account/two-factor", T::NavTwoFactor),
     ("/account/privacy", T::NavPrivacy),
 ];

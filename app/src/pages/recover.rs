@@ -107,11 +107,16 @@ fn ResetForm(flash: FormSeed, factors: ResetFactorsView) -> impl IntoView {
     let state = FormState::new(&flash);
     let error = state.error();
     let link_dead = move || matches!(error.get(), Some(e) if e.error == AppError::TokenInvalid);
+    // Both are drawn, and one hidden, rather than one chosen: the fields
+    // must exist before the summary renders for it to link to them.
     view! {
         <ErrorSummary error />
-        <Show when=move || !link_dead() fallback=NoResetLink>
-            <ResetFields state factors=factors.clone() />
-        </Show>
+        <div hidden=link_dead>
+            <ResetFields state factors />
+        </div>
+        <div hidden=move || !link_dead()>
+            <NoResetLink />
+        </div>
     }
 }
 

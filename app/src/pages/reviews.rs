@@ -14,7 +14,7 @@ use crate::api::{
     TrainingFlag, TrainingView, REVIEW_CLOSE_FORM, REVIEW_DECIDE_FORM, REVIEW_OPEN_FORM,
     TRAINING_FORM,
 };
-use crate::components::{post_path, shown, Field, PostForm, Submit, ZoneHint};
+use crate::components::{post_path, shown, Field, PostForm, Submit, SuccessNotice, ZoneHint};
 use crate::error::ShownError;
 use crate::i18n::{t, use_locale, T};
 
@@ -80,7 +80,7 @@ fn ReviewsCard(
         <section class="card wide">
             <h1>{t(T::ReviewsTitle)}</h1>
             <p class="lead">{t(T::ReviewsIntro)}</p>
-            {notice.map(|notice| view! { <div class="alert alert-info" role="status"><p>{t(notice)}</p></div> })}
+            {notice.map(|text| view! { <SuccessNotice text /> })}
             <TrainingCard training=view.training.clone() kept=kept(flash, TRAINING_FORM) />
             {manage}
             <ZoneHint zone=view.zone />

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::activity::{device_text, ActivityTable};
+use super::activity::{device_text, ActivityTable, When};
 use super::team::{ConsoleNav, Refusal};
 use super::{page_data, SignedIn};
 use crate::api::{
@@ -18,7 +18,7 @@ use crate::api::{
 };
 use crate::components::{
     flash_error, flash_of, post_path, shown, ErrorSummary, Field, PageCard, PostForm, Submit,
-    ZoneHint,
+    SuccessNotice, ZoneHint,
 };
 use crate::encode_query_value;
 use crate::error::AppError;
@@ -358,7 +358,7 @@ fn CustomerCard(
         <section class="card wide">
             <h1>{t(T::CustomerTitle)}</h1>
             <p><a href="/staff">{t(T::BackToSearch)}</a></p>
-            {done.then(|| view! { <div class="alert alert-info" role="status"><p>{t(T::ActionDoneNotice)}</p></div> })}
+            {done.then(|| view! { <SuccessNotice text=T::ActionDoneNotice /> })}
             <dl class="profile">
                 <dt>{t(T::ColEmail)}</dt><dd>{file.email}</dd>
                 <dt>{t(T::ColName)}</dt><dd>{file.display_name}</dd>
@@ -388,7 +388,7 @@ fn CustomerCard(
                                 <h3 class="session-device">{device_text(session.browser.as_deref(), session.system.as_deref(), locale)}</h3>
                                 <dl class="profile">
                                     <dt>{t(T::ColIp)}</dt><dd>{session.ip}</dd>
-                                    <dt>{t(T::LastActive)}</dt><dd><time>{session.last_seen}</time></dd>
+                                    <dt>{t(T::LastActive)}</dt><dd><When time=session.last_seen /></dd>
                                 </dl>
                             </li>
                         }).collect_view()}

@@ -18,7 +18,9 @@ use crate::api::{
     GrantRole, InviteMember, OffboardMember, RevokeRole, RoleView, RolesView, SaveRole, TeamMember,
     TeamView, TrainingFlag, UserView,
 };
-use crate::components::{post_path, shown, ErrorSummary, Field, PostForm, Submit, ZoneHint};
+use crate::components::{
+    post_path, shown, ErrorSummary, Field, PostForm, Submit, SuccessNotice, ZoneHint,
+};
 use crate::error::{AppError, ShownError};
 use crate::i18n::{code_text, t, T};
 
@@ -290,7 +292,7 @@ fn TeamCard(
         <section class="card wide">
             <h1>{t(T::TeamTitle)}</h1>
             <p class="lead">{t(T::TeamIntro)}</p>
-            {notice.map(|notice| view! { <div class="alert alert-info" role="status"><p>{t(notice)}</p></div> })}
+            {notice.map(|text| view! { <SuccessNotice text /> })}
             <InvitationLink link />
             {if team.members.is_empty() {
                 view! { <p>{t(T::NoStaffMembers)}</p> }.into_any()
@@ -530,7 +532,7 @@ fn RolesCard(
             <p class="lead">{t(T::RolesIntro)}</p>
             <Refusal error=shown(undrawn_refusal) />
             {saved.map(|name| view! {
-                <div class="alert alert-info" role="status"><p>{t(T::RoleSavedNotice)} " " <code>{name}</code></p></div>
+                <div class="alert alert-success" role="status"><p>{t(T::RoleSavedNotice)} " " <code>{name}</code></p></div>
             })}
             <div class="roles">
                 {roles.roles.into_iter().map(|role| {

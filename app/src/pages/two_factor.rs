@@ -15,7 +15,7 @@ use crate::api::{
 };
 use crate::components::{
     flash_error, flash_of, post_path, shown, ErrorSummary, Field, FormSeed, FormState, PageCard,
-    PostForm, SendForm, Submit,
+    PostForm, SendForm, Submit, SuccessNotice,
 };
 use crate::error::AppError;
 use crate::error::ShownError;
@@ -237,7 +237,7 @@ fn TwoFactorSettings() -> impl IntoView {
         <section class="card">
             <h1>{t(T::TwoFactorTitle)}</h1>
             <p class="lead">{t(T::TwoFactorIntro)}</p>
-            {notice.map(|notice| view! { <div class="alert alert-info" role="status"><p>{t(notice)}</p></div> })}
+            {notice.map(|text| view! { <SuccessNotice text /> })}
             <Suspense>
                 {move || {
                     let confirm = confirm.clone();
