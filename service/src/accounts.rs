@@ -1137,7 +1137,7 @@ impl Accounts {
         if !looks_like_token(session_token) {
             return Ok(None);
         }
-        let Some(session) = self
+        let Some((session, user)) = self
             .repo
             .find_session(&self.key.token_hash(session_token))
             .await?
@@ -1152,9 +1152,6 @@ impl Accounts {
         {
             return Ok(None);
         }
-        let Some(user) = self.repo.find_user(session.user_id).await? else {
-            return Ok(None);
-        };
         if user.disabled_at.is_some() {
             tracing::info!(user_id = %user.id, ip = %ip, "session of a disabled account refused");
             return Ok(None);

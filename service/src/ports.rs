@@ -408,7 +408,11 @@ pub trait SessionRepo: Send + Sync {
     /// counter, remembers the device, cancels a pending deletion and writes
     /// the effects.
     async fn create_session(&self, session: NewSession, effects: Effects) -> StoreResult<()>;
-    async fn find_session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// The session with this token, and its account.
+    async fn find_session(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
     /// Records that the session was used now, from this address.
     async fn touch_session(&self, id: i64, now_ms: i64, ip: &str) -> StoreResult<()>;
     /// Deletes the session; the effects are written for its account when it existed.

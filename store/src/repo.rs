@@ -29,9 +29,13 @@ fn user_from_row(row: &AnyRow, roles: Vec<String>) -> Result<UserRecord, sqlx::E
     })
 }
 
+// Qualified, so that a join with sessions (which share `id` and
+// `created_at`) reads the account's.
 const USER_COLUMNS: &str =
-    "id, email, display_name, password_hash, email_verified_at, locale, created_at, \
-     COALESCE(password_changed_at, created_at) AS password_changed_at, delete_after, disabled_at";
+    "users.id, users.email, users.display_name, users.password_hash, users.email_verified_at, \
+     users.locale, users.created_at, \
+     COALESCE(users.password_changed_at, users.created_at) AS password_changed_at, \
+     users.delete_after, users.disabled_at";
 
 impl SqlStore {
     async fn find_user_where(
@@ -386,18 +390,34 @@ impl SessionRepo for SqlStore {
         tx.commit().await.map_err(store_error)
     }
 
-    async fn find_session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1"
+    async fn find_session(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord)>> {
+        // One read for what every signed-in request needs: the session, its
+        // account and the account's roles (a row per role, or one without).
+        let rows = sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS_PREFIXED}, {USER_COLUMNS}, roles.name AS role_name \
+             FROM sessions JOIN users ON users.id = sessions.user_id \
+             LEFT JOIN role_grants ON role_grants.user_id = users.id \
+             LEFT JOIN roles ON roles.id = role_grants.role_id \
+             WHERE sessions.token_hash = $1 ORDER BY roles.name"
         ))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        row.as_ref()
-            .map(session_from_row)
-            .transpose()
-            .map_err(store_error)
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let roles = rows
+            .iter()
+            .filter_map(|row| row.try_get::<Option<String>, _>("role_name").transpose())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(store_error)?;
+        let session = session_from_row(first, SESSION_PREFIX).map_err(store_error)?;
+        let user = user_from_row(first, roles).map_err(store_error)?;
+        Ok(Some((session, user)))
     }
 
     async fn touch_session(&self, id: i64, now_ms: i64, ip: &str) -> StoreResult<()> {
@@ -466,7 +486,7 @@ impl SessionRepo for SqlStore {
         .await
         .map_err(store_error)?;
         rows.iter()
-            .map(session_from_row)
+            .map(|row| session_from_row(row, ""))
             .collect::<Result<_, _>>()
             .map_err(store_error)
     }
@@ -498,17 +518,28 @@ impl SessionRepo for SqlStore {
 const SESSION_COLUMNS: &str =
     "id, user_id, ip, user_agent, created_at, last_seen_at, COALESCE(reauth_at, created_at) AS reauth_at";
 
-fn session_from_row(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
+/// How [`SESSION_COLUMNS_PREFIXED`] names a session's columns beside an account's.
+const SESSION_PREFIX: &str = "s_";
+const SESSION_COLUMNS_PREFIXED: &str =
+    "sessions.id AS s_id, sessions.user_id AS s_user_id, sessions.ip AS s_ip, \
+     sessions.user_agent AS s_user_agent, sessions.created_at AS s_created_at, \
+     sessions.last_seen_at AS s_last_seen_at, \
+     COALESCE(sessions.reauth_at, sessions.created_at) AS s_reauth_at";
+
+/// A session read with [`SESSION_COLUMNS`] (`prefix` "") or
+/// [`SESSION_COLUMNS_PREFIXED`] (`prefix` [`SESSION_PREFIX`]).
+fn session_from_row(row: &AnyRow, prefix: &str) -> Result<SessionRecord, sqlx::Error> {
+    let column = |name: &str| format!("{prefix}{name}");
     Ok(SessionRecord {
-        id: row.try_get("id")?,
-        user_id: UserId(row.try_get("user_id")?),
+        id: row.try_get(column("id").as_str())?,
+        user_id: UserId(row.try_get(column("user_id").as_str())?),
         origin: Origin {
-            ip: row.try_get("ip")?,
-            user_agent: row.try_get("user_agent")?,
+            ip: row.try_get(column("ip").as_str())?,
+            user_agent: row.try_get(column("user_agent").as_str())?,
         },
-        created_at: row.try_get("created_at")?,
-        last_seen_at: row.try_get("last_seen_at")?,
-        reauth_at: row.try_get("reauth_at")?,
+        created_at: row.try_get(column("created_at").as_str())?,
+        last_seen_at: row.try_get(column("last_seen_at").as_str())?,
+        reauth_at: row.try_get(column("reauth_at").as_str())?,
     })
 }
 

@@ -306,7 +306,8 @@ on_both_backends!(sessions_and_activity, |store| {
         )
         .await
         .unwrap();
-    let found = store.find_session("s1").await.unwrap().unwrap();
+    let (found, account) = store.find_session("s1").await.unwrap().unwrap();
+    assert_eq!(account.id, id, "the session comes with its account");
     assert_eq!(
         (found.user_id, found.created_at, found.last_seen_at),
         (id, T0, T0)
@@ -325,6 +326,7 @@ on_both_backends!(sessions_and_activity, |store| {
             .await
             .unwrap()
             .unwrap()
+            .0
             .last_seen_at,
         T0 + 60_000,
         "never moves back"

@@ -66,7 +66,7 @@ forward!(TokenRepo {
 
 forward!(SessionRepo {
         fn create_session(session: NewSession, effects: Effects) -> StoreResult<()>;
-        fn find_session(token_hash: &str) -> StoreResult<Option<SessionRecord>>;
+        fn find_session(token_hash: &str) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
         fn touch_session(id: i64, now_ms: i64, ip: &str) -> StoreResult<()>;
         fn delete_session(token_hash: &str, effects: Effects) -> StoreResult<Option<UserId>>;
         fn mark_reauthenticated(session_id: i64, new_token_hash: &str, now_ms: i64, effects: Effects) -> StoreResult<()>;
