@@ -582,10 +582,10 @@ impl Accounts {
     /// account continues into it, as Keycloak and Auth0 do. The note proves
     /// this browser typed the account's password at registration (under
     /// half an hour ago) and the link proves the mailbox, so nothing the
-    /// password sign-in asks is skipped, with three exceptions where the
-    /// sign-in form is the way on instead (`None`): an account that has
-    /// since gained a second factor, one whose sign-in is paused, and a
-    /// note that is not this account's creation. The note is used up.
+    /// password sign-in asks is skipped. Where the sign-in form is the way
+    /// on instead (`None`): a note that is not this account's creation, an
+    /// account that has since gained a second factor, been disabled or had
+    /// its sign-in paused. The note is used up.
     pub async fn continue_registration(
         &self,
         note_key: &str,
@@ -602,7 +602,10 @@ impl Accounts {
         let Some(user) = self.repo.find_user(confirmed).await? else {
             return Ok(None);
         };
-        if user.email_verified_at.is_none() || self.has_second_factor(user.id).await? {
+        if user.email_verified_at.is_none()
+            || user.disabled_at.is_some()
+            || self.has_second_factor(user.id).await?
+        {
             return Ok(None);
         }
         let browser = self.browser(user.id, device_token).await?;
