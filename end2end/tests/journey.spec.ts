@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { freshEmail, linkIn, mailTo, open, PASSWORD, register, settled, signIn } from "./support";
 
-test("register, verify from the outbox link, sign in, see activity, switch to Chinese, sign out", async ({ page }, testInfo) => {
+test("register, confirm from the outbox link straight into the account, see activity, switch to Chinese, sign out", async ({ page }, testInfo) => {
   const email = freshEmail(testInfo, "journey");
   await register(page, testInfo, email, "Ada <b>Lovelace</b> & Co");
   await expect(page).toHaveURL(/\/register\/sent$/);
