@@ -136,6 +136,17 @@ pub struct Registration {
     created: Option<UserId>,
 }
 
+/// Where confirming an address leads the browser that opened the link.
+#[derive(Debug)]
+pub enum AfterConfirmation {
+    /// Into the account it just created: a session is open.
+    SignedIn(SignedIn),
+    /// To the sign-in form, filled in with this address.
+    SignInAs(String),
+    /// To an empty sign-in form.
+    SignIn,
+}
+
 /// What the registration form submitted.
 #[derive(Debug, Clone)]
 pub struct RegistrationForm<'a> {
@@ -578,35 +589,39 @@ impl Accounts {
         Ok(note)
     }
 
-    /// Confirming the address from the browser that just created the
-    /// account continues into it, as Keycloak and Auth0 do. The note proves
-    /// this browser typed the account's password at registration (under
-    /// half an hour ago) and the link proves the mailbox, so nothing the
-    /// password sign-in asks is skipped. Where the sign-in form is the way
-    /// on instead (`None`): a note that is not this account's creation, an
-    /// account that has since gained a second factor, been disabled or had
-    /// its sign-in paused. The note is used up.
-    pub async fn continue_registration(
+    /// Where confirming an address leads the browser holding the
+    /// registration note `note_key`, as Keycloak and Auth0 do it: into the
+    /// account, when the note records this very account's creation (the
+    /// note proves this browser registered it with its password under half
+    /// an hour ago, the link proves the mailbox), through the same
+    /// `open_session` as every sign-in; the note is then used up. Where the
+    /// account has since gained a second factor, been disabled or had its
+    /// sign-in paused, or the note is for an address that already had an
+    /// account, to the sign-in form filled in with the address instead.
+    pub async fn after_confirmation(
         &self,
         note_key: &str,
         confirmed: UserId,
         device_token: Option<&str>,
         origin: &Origin,
-    ) -> Result<Option<SignedIn>, ServiceError> {
+    ) -> Result<AfterConfirmation, ServiceError> {
         let Some(note) = self.registration_note(note_key).await? else {
-            return Ok(None);
+            return Ok(AfterConfirmation::SignIn);
         };
-        if note.created != Some(confirmed) {
-            return Ok(None);
-        }
-        let Some(user) = self.repo.find_user(confirmed).await? else {
-            return Ok(None);
+        let Some(user) = self
+            .repo
+            .find_user(confirmed)
+            .await?
+            .filter(|user| user.email == note.email)
+        else {
+            return Ok(AfterConfirmation::SignIn);
         };
-        if user.email_verified_at.is_none()
+        if note.created != Some(user.id)
+            || user.email_verified_at.is_none()
             || user.disabled_at.is_some()
             || self.has_second_factor(user.id).await?
         {
-            return Ok(None);
+            return Ok(AfterConfirmation::SignInAs(user.email));
         }
         let browser = self.browser(user.id, device_token).await?;
         let now = self.clock.now_ms();
@@ -617,27 +632,10 @@ impl Accounts {
         if self.locked_out(counter, origin, now).await?
             || self.take_flash(note_key).await?.is_none()
         {
-            return Ok(None);
+            return Ok(AfterConfirmation::SignInAs(user.email));
         }
-        self.open_session(&user, &browser, origin, now)
-            .await
-            .map(Some)
-    }
-
-    /// The address this browser registered, when it is the one `confirmed`
-    /// just confirmed: the sign-in form that follows comes filled in with it.
-    pub async fn registered_here(
-        &self,
-        note_key: &str,
-        confirmed: UserId,
-    ) -> Result<Option<String>, ServiceError> {
-        let Some(note) = self.registration_note(note_key).await? else {
-            return Ok(None);
-        };
-        let account = self.repo.find_user(confirmed).await?;
-        Ok(account
-            .filter(|account| account.email == note.email)
-            .map(|account| account.email))
+        let signed_in = self.open_session(&user, &browser, origin, now).await?;
+        Ok(AfterConfirmation::SignedIn(signed_in))
     }
 
     /// The note is handed back to the registration form: forget it.

@@ -397,7 +397,7 @@ impl SessionRepo for SqlStore {
         // One read for what every signed-in request needs: the session, its
         // account and the account's roles (a row per role, or one without).
         let rows = sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS_PREFIXED}, {USER_COLUMNS}, roles.name AS role_name \
+            "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, roles.name AS role_name \
              FROM sessions JOIN users ON users.id = sessions.user_id \
              LEFT JOIN role_grants ON role_grants.user_id = users.id \
              LEFT JOIN roles ON roles.id = role_grants.role_id \
@@ -415,7 +415,7 @@ impl SessionRepo for SqlStore {
             .filter_map(|row| row.try_get::<Option<String>, _>("role_name").transpose())
             .collect::<Result<Vec<_>, _>>()
             .map_err(store_error)?;
-        let session = session_from_row(first, SESSION_PREFIX).map_err(store_error)?;
+        let session = session_from_row(first).map_err(store_error)?;
         let user = user_from_row(first, roles).map_err(store_error)?;
         Ok(Some((session, user)))
     }
@@ -486,7 +486,7 @@ impl SessionRepo for SqlStore {
         .await
         .map_err(store_error)?;
         rows.iter()
-            .map(|row| session_from_row(row, ""))
+            .map(session_from_row)
             .collect::<Result<_, _>>()
             .map_err(store_error)
     }
@@ -515,31 +515,25 @@ impl SessionRepo for SqlStore {
     }
 }
 
+/// A session's columns, named apart from an account's (which share `id`
+/// and `created_at`) so that one list serves alone and in a join.
 const SESSION_COLUMNS: &str =
-    "id, user_id, ip, user_agent, created_at, last_seen_at, COALESCE(reauth_at, created_at) AS reauth_at";
-
-/// How [`SESSION_COLUMNS_PREFIXED`] names a session's columns beside an account's.
-const SESSION_PREFIX: &str = "s_";
-const SESSION_COLUMNS_PREFIXED: &str =
     "sessions.id AS s_id, sessions.user_id AS s_user_id, sessions.ip AS s_ip, \
      sessions.user_agent AS s_user_agent, sessions.created_at AS s_created_at, \
      sessions.last_seen_at AS s_last_seen_at, \
      COALESCE(sessions.reauth_at, sessions.created_at) AS s_reauth_at";
 
-/// A session read with [`SESSION_COLUMNS`] (`prefix` "") or
-/// [`SESSION_COLUMNS_PREFIXED`] (`prefix` [`SESSION_PREFIX`]).
-fn session_from_row(row: &AnyRow, prefix: &str) -> Result<SessionRecord, sqlx::Error> {
-    let column = |name: &str| format!("{prefix}{name}");
+fn session_from_row(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
     Ok(SessionRecord {
-        id: row.try_get(column("id").as_str())?,
-        user_id: UserId(row.try_get(column("user_id").as_str())?),
+        id: row.try_get("s_id")?,
+        user_id: UserId(row.try_get("s_user_id")?),
         origin: Origin {
-            ip: row.try_get(column("ip").as_str())?,
-            user_agent: row.try_get(column("user_agent").as_str())?,
+            ip: row.try_get("s_ip")?,
+            user_agent: row.try_get("s_user_agent")?,
         },
-        created_at: row.try_get(column("created_at").as_str())?,
-        last_seen_at: row.try_get(column("last_seen_at").as_str())?,
-        reauth_at: row.try_get(column("reauth_at").as_str())?,
+        created_at: row.try_get("s_created_at")?,
+        last_seen_at: row.try_get("s_last_seen_at")?,
+        reauth_at: row.try_get("s_reauth_at")?,
     })
 }
 

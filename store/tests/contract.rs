@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use domain::{ActivityKind, Locale, UserId};
-use service::accounts::{CurrentUser, RegistrationForm, SignInOutcome, SignedIn};
+use service::accounts::{
+    AfterConfirmation, CurrentUser, RegistrationForm, SignInOutcome, SignedIn,
+};
 use service::config::{Argon2Params, RateLimit};
 use service::error::StoreError;
 use service::password::PasswordHash;
@@ -683,24 +685,26 @@ on_both_backends!(
         let strangers_note = accounts.note_registration(&again, repeated).await.unwrap();
 
         let id = accounts.verify_email(&token, &origin()).await.unwrap();
-        assert!(accounts
-            .continue_registration(&strangers_note, id, None, &origin())
-            .await
-            .unwrap()
-            .is_none());
-        let signed_in = accounts
-            .continue_registration(&note, id, None, &origin())
-            .await
-            .unwrap()
-            .expect("the browser that created the account continues into it");
+        let after = |note: String| {
+            let accounts = &accounts;
+            async move {
+                accounts
+                    .after_confirmation(&note, id, None, &origin())
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(
+            matches!(after(strangers_note).await, AfterConfirmation::SignInAs(_)),
+            "a note of an address that had an account never leads in"
+        );
+        let AfterConfirmation::SignedIn(signed_in) = after(note.clone()).await else {
+            panic!("the browser that created the account continues into it");
+        };
         let me = account_of(&accounts, &signed_in.session_token).await;
         assert!(me.email_verified);
         assert!(
-            accounts
-                .continue_registration(&note, id, None, &origin())
-                .await
-                .unwrap()
-                .is_none(),
+            matches!(after(note).await, AfterConfirmation::SignIn),
             "the note leads in once"
         );
     }
@@ -718,22 +722,13 @@ on_both_backends!(a_paused_sign_in_is_not_skipped_by_confirming, |store| {
     }
 
     let id = accounts.verify_email(&token, &origin()).await.unwrap();
+    let after = accounts
+        .after_confirmation(&note, id, None, &origin())
+        .await
+        .unwrap();
     assert!(
-        accounts
-            .continue_registration(&note, id, None, &origin())
-            .await
-            .unwrap()
-            .is_none(),
-        "the pause holds for this way in too"
-    );
-    assert_eq!(
-        accounts
-            .registered_here(&note, id)
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("ada@example.com"),
-        "the sign-in form comes filled in instead"
+        matches!(after, AfterConfirmation::SignInAs(ref address) if address == "ada@example.com"),
+        "the pause holds for this way in too; the sign-in form comes filled in instead"
     );
 });
 

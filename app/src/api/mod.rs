@@ -345,36 +345,34 @@ pub async fn confirm_email() -> Result<(), AppError> {
     ssr::finish_form("verify", verified.map(|_| next), &[]).await
 }
 
-/// Where confirming an address leads the browser that registered it: into
-/// the account it just created (see `Accounts::continue_registration`),
-/// else to the sign-in form with the address filled in. A mail link alone,
-/// in any other browser, never signs in.
+/// Where confirming an address leads the browser that registered it (see
+/// `Accounts::after_confirmation`). A mail link alone, in any other
+/// browser, never signs in.
 #[cfg(feature = "ssr")]
 async fn continue_registration(note: &str, confirmed: domain::UserId) -> Result<String, AppError> {
+    use service::accounts::AfterConfirmation;
     let context = ssr::ctx()?;
     let device = ssr::cookie(ssr::DEVICE_COOKIE);
-    let signed_in = context
+    let after = context
         .accounts
-        .continue_registration(note, confirmed, device.as_deref(), &ssr::origin())
+        .after_confirmation(note, confirmed, device.as_deref(), &ssr::origin())
         .await
         .map_err(ssr::into_app_error)?;
-    if let Some(signed_in) = signed_in {
-        ssr::start_session(&signed_in);
-        ssr::set_cookie(context.cookies.clear(ssr::REGISTERED_COOKIE));
-        return Ok("/account?confirmed=1".to_owned());
-    }
-    let address = context
-        .accounts
-        .registered_here(note, confirmed)
-        .await
-        .map_err(ssr::into_app_error)?;
-    if let Some(address) = address {
-        ssr::keep_form(FormFlash {
-            form: "login".to_owned(),
-            values: BTreeMap::from([("email".to_owned(), address)]),
-            error: None,
-        })
-        .await?;
+    match after {
+        AfterConfirmation::SignedIn(signed_in) => {
+            ssr::start_session(&signed_in);
+            ssr::set_cookie(context.cookies.clear(ssr::REGISTERED_COOKIE));
+            return Ok("/account?confirmed=1".to_owned());
+        }
+        AfterConfirmation::SignInAs(address) => {
+            ssr::keep_form(FormFlash {
+                form: "login".to_owned(),
+                values: BTreeMap::from([("email".to_owned(), address)]),
+                error: None,
+            })
+            .await?;
+        }
+        AfterConfirmation::SignIn => {}
     }
     Ok("/login?verified=1".to_owned())
 }
