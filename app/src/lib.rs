@@ -85,11 +85,39 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Keeps the page's reactive owners alive while one of its loads runs.
+///
+/// A resource's load runs as its own task, on any runtime thread; the page's
+/// owners belong to the request. When the request is done with them first
+/// (its client went away), reactive_graph 0.2 can drop the last of them
+/// inside a context lookup of the load, while holding a lock that the drop
+/// needs: that runtime thread then waits forever (seen under load, one
+/// worker thread at a time, until the server stopped answering). Holding the
+/// owners here makes the load drop them last, after its lookups and outside
+/// any lock. reactive_graph 0.3 fixes the lookup itself; Leptos 0.8 cannot
+/// use it. Every page resource's load goes through this.
+pub fn held_by_page<F>(load: F) -> impl std::future::Future<Output = F::Output> + Send + 'static
+where
+    F: std::future::Future + Send + 'static,
+{
+    #[cfg(feature = "ssr")]
+    let owners: Vec<Owner> = std::iter::successors(Owner::current(), Owner::parent).collect();
+    async move {
+        let loaded = load.await;
+        #[cfg(feature = "ssr")]
+        drop(owners);
+        loaded
+    }
+}
+
 #[component]
 fn Layout() -> impl IntoView {
     let location = use_location();
-    let user = Resource::new(move || location.pathname.get(), |_| current_user());
-    let flash = Resource::new(|| (), |_| take_form_flash());
+    let user = Resource::new(
+        move || location.pathname.get(),
+        |_| held_by_page(current_user()),
+    );
+    let flash = Resource::new(|| (), |_| held_by_page(take_form_flash()));
     provide_context(PageData { user, flash });
 
     view! {
@@ -263,4 +291,47 @@ pub fn encode_query_value(value: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use leptos::reactive::owner::with_context;
+    use std::future::Future;
+    use std::sync::{mpsc, Arc, Mutex};
+    use std::task::{Context, Poll, Waker};
+    use std::time::Duration;
+
+    struct RequestData;
+
+    #[test]
+    fn a_load_outlives_the_request_that_let_go_of_its_page() {
+        let (answer, answered) = mpsc::channel();
+        // On its own thread: without the fix, the lookup below never returns.
+        std::thread::spawn(move || {
+            let page = Owner::new();
+            page.with(|| provide_context(RequestData));
+            let load_owner = page.child();
+            // The request's handle on the page; the load's owner only points up to it.
+            let request = Arc::new(Mutex::new(Some(page)));
+            let load = load_owner.with(|| {
+                let request = Arc::clone(&request);
+                held_by_page(async move {
+                    // The request lets go of the page during the load's lookup.
+                    with_context::<RequestData, _>(|_| {
+                        drop(request.lock().map(|mut page| page.take()));
+                    })
+                    .is_some()
+                })
+            });
+            let mut load = std::pin::pin!(load);
+            let polled =
+                load_owner.with(|| load.as_mut().poll(&mut Context::from_waker(Waker::noop())));
+            let _ = answer.send(polled);
+        });
+        assert_eq!(
+            answered.recv_timeout(Duration::from_secs(5)),
+            Ok(Poll::Ready(true))
+        );
+    }
 }

@@ -1,3 +1,4 @@
+use crate::held_by_page;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -38,7 +39,7 @@ fn AccountDetails(user: UserView) -> impl IntoView {
             None
         }
     };
-    let overview = Resource::new(|| (), |_| account_overview());
+    let overview = Resource::new(|| (), |_| held_by_page(account_overview()));
     let verified = user.email_verified;
     let name = user.display_name.clone();
     view! {

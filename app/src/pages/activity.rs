@@ -1,3 +1,4 @@
+use crate::held_by_page;
 use domain::{ActivityKind, Locale};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -115,7 +116,7 @@ fn ActivityList() -> impl IntoView {
     };
     let page = Resource::new(
         move || (before(), kind()),
-        |(before, kind)| activity(before, kind.map(|k| k.as_str().to_owned())),
+        |(before, kind)| held_by_page(activity(before, kind.map(|k| k.as_str().to_owned()))),
     );
     let kind_query = move || {
         kind()

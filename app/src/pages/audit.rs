@@ -2,6 +2,7 @@
 //! by who acted, which account, what happened and when; pages of 50,
 //! newest first, and the filtered set as CSV or JSON lines.
 
+use crate::held_by_page;
 use domain::audit::AuditKind;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -70,14 +71,14 @@ fn AuditPanel() -> impl IntoView {
                 until,
             } = query;
             let given = |value: String| Some(value).filter(|v| !v.is_empty());
-            audit_log(
+            held_by_page(audit_log(
                 given(actor),
                 given(subject),
                 given(kind),
                 given(from),
                 given(until),
                 before,
-            )
+            ))
         },
     );
     view! {

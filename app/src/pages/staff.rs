@@ -2,6 +2,7 @@
 //! actions support may take on it. Drawn on the server; every action is a
 //! plain form post (a `PostForm`), so it all works without JavaScript.
 
+use crate::held_by_page;
 use domain::{PasskeyKind, Permission};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -83,7 +84,7 @@ pub(super) fn gate_refusal(access: StaffAccess) -> AnyView {
 /// get one. The server functions behind the console check on their own.
 #[component]
 fn ConsoleGate(children: ChildrenFn) -> impl IntoView {
-    let access = Resource::new(|| (), |_| console_access());
+    let access = Resource::new(|| (), |_| held_by_page(console_access()));
     view! {
         <Suspense>
             {move || {
@@ -118,12 +119,14 @@ fn CustomerSearch() -> impl IntoView {
     };
     let results = Resource::new(
         move || (term(), page()),
-        |(term, page)| async move {
-            if term.trim().is_empty() {
-                Ok(None)
-            } else {
-                find_customers(term, Some(page)).await.map(Some)
-            }
+        |(term, page)| {
+            held_by_page(async move {
+                if term.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    find_customers(term, Some(page)).await.map(Some)
+                }
+            })
         },
     );
     let page_link =
@@ -203,11 +206,13 @@ fn CustomerPanel() -> impl IntoView {
     };
     let file = Resource::new(
         move || (id(), before()),
-        |(id, before)| async move {
-            match id {
-                Some(id) => customer_file(id, before).await,
-                None => Err(AppError::NotFound),
-            }
+        |(id, before)| {
+            held_by_page(async move {
+                match id {
+                    Some(id) => customer_file(id, before).await,
+                    None => Err(AppError::NotFound),
+                }
+            })
         },
     );
     let data = page_data();

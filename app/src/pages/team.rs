@@ -4,6 +4,7 @@
 //! is a `PostForm` posted by the browser, so a refusal comes back the same
 //! way with and without JavaScript: the page again, the message in place.
 
+use crate::held_by_page;
 use domain::role::BASELINE;
 use domain::Permission;
 use leptos::prelude::*;
@@ -32,12 +33,14 @@ pub fn StaffTeamPage() -> impl IntoView {
     let invited = use_query_map().read_untracked().get("done").as_deref() == Some("invited");
     let link = Resource::new(
         move || invited,
-        |invited| async move {
-            if invited {
-                take_invitation_link().await.ok().flatten()
-            } else {
-                None
-            }
+        |invited| {
+            held_by_page(async move {
+                if invited {
+                    take_invitation_link().await.ok().flatten()
+                } else {
+                    None
+                }
+            })
         },
     );
     view! { <ConsolePage title=T::TeamTitle panel=move || view! { <TeamPanel link /> } /> }
@@ -231,7 +234,7 @@ fn factor_text(factors: FactorStatus) -> T {
 fn TeamPanel(link: Resource<Option<String>>) -> impl IntoView {
     let query = use_query_map();
     let done = query.read_untracked().get("done");
-    let team = Resource::new(|| (), |_| load_team());
+    let team = Resource::new(|| (), |_| held_by_page(load_team()));
     view! {
         <GatedPanel data=team draw=move |team, flash| {
             view! { <TeamCard team flash done=done.clone() link /> }.into_any()
@@ -449,7 +452,7 @@ impl TeamForms {
 fn RolesPanel() -> impl IntoView {
     let query = use_query_map();
     let saved = query.read_untracked().get("saved");
-    let roles = Resource::new(|| (), |_| load_roles());
+    let roles = Resource::new(|| (), |_| held_by_page(load_roles()));
     view! {
         <GatedPanel data=roles draw=move |roles, flash| {
             view! { <RolesCard roles flash saved=saved.clone() /> }.into_any()
