@@ -196,7 +196,93 @@ const OUTPUT_LEN: usize = 32;
 thread_local! {
     /// argon2's working memory, kept per hashing thread and reused, so a
     /// flood of sign-ins does not churn 19 MiB allocations.
-    static WORKING_MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+    static WORKING_MEMORY: RefCell<Option<WorkingMemory>> = const { RefCell::new(None) };
+}
+
+/// argon2's blocks for one hashing thread, mapped from the kernel rather
+/// than taken from the global allocator: unmapping them gives the pages back
+/// at once, whichever allocator the binary runs with. (An allocator that
+/// keeps freed memory for its next request would otherwise hold on to every
+/// hashing thread's 19 MiB after a flood, against the idle memory budget.)
+#[cfg(unix)]
+struct WorkingMemory {
+    start: std::ptr::NonNull<Block>,
+    blocks: usize,
+}
+
+#[cfg(unix)]
+impl WorkingMemory {
+    fn new(blocks: usize) -> Result<Self, ServiceError> {
+        let bytes = blocks
+            .checked_mul(std::mem::size_of::<Block>())
+            .filter(|bytes| *bytes > 0)
+            .ok_or_else(|| ServiceError::Internal("argon2 memory size out of range".into()))?;
+        // SAFETY: a fresh anonymous private mapping; no existing memory is
+        // touched, and the result is checked before use.
+        let mapped = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if mapped == libc::MAP_FAILED {
+            return Err(ServiceError::Internal(
+                "cannot map argon2 working memory".into(),
+            ));
+        }
+        let start = std::ptr::NonNull::new(mapped.cast::<Block>())
+            .ok_or_else(|| ServiceError::Internal("cannot map argon2 working memory".into()))?;
+        Ok(WorkingMemory { start, blocks })
+    }
+
+    fn len(&self) -> usize {
+        self.blocks
+    }
+
+    fn blocks(&mut self) -> &mut [Block] {
+        // SAFETY: the mapping holds `blocks` blocks, is page-aligned (more
+        // than a block needs), starts zero-filled (any bytes are a valid
+        // block: it is plain integers) and is only reachable through this
+        // exclusive borrow until `drop` unmaps it.
+        unsafe { std::slice::from_raw_parts_mut(self.start.as_ptr(), self.blocks) }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for WorkingMemory {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made in `new`, which no borrow
+        // outlives.
+        unsafe {
+            libc::munmap(
+                self.start.as_ptr().cast(),
+                self.blocks * std::mem::size_of::<Block>(),
+            );
+        }
+    }
+}
+
+/// Elsewhere the blocks come from the global allocator.
+#[cfg(not(unix))]
+struct WorkingMemory(Vec<Block>);
+
+#[cfg(not(unix))]
+impl WorkingMemory {
+    fn new(blocks: usize) -> Result<Self, ServiceError> {
+        Ok(WorkingMemory(vec![Block::default(); blocks]))
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn blocks(&mut self) -> &mut [Block] {
+        &mut self.0
+    }
 }
 
 /// How much lower than the rest of the server the hashing threads run.
@@ -219,7 +305,7 @@ fn yield_to_requests() {
 }
 
 fn release_working_memory() {
-    WORKING_MEMORY.with(|cell| *cell.borrow_mut() = Vec::new());
+    WORKING_MEMORY.with(|cell| *cell.borrow_mut() = None);
 }
 
 fn compute(
@@ -229,15 +315,23 @@ fn compute(
     out: &mut [u8],
 ) -> Result<(), ServiceError> {
     let needed = argon2.params().block_count();
-    WORKING_MEMORY
-        .with(|cell| {
-            let mut blocks = cell.borrow_mut();
-            if blocks.len() < needed {
-                blocks.resize(needed, Block::default());
-            }
-            argon2.hash_password_into_with_memory(password, salt, out, &mut blocks[..needed])
-        })
-        .map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))
+    WORKING_MEMORY.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        // Memory too small for these parameters is unmapped before more is mapped.
+        let kept = slot.take().filter(|kept| kept.len() >= needed);
+        let mut memory = match kept {
+            Some(kept) => kept,
+            None => WorkingMemory::new(needed)?,
+        };
+        let hashed = argon2.hash_password_into_with_memory(
+            password,
+            salt,
+            out,
+            &mut memory.blocks()[..needed],
+        );
+        *slot = Some(memory);
+        hashed.map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))
+    })
 }
 
 fn hash_blocking(params: &Argon2Params, password: &str) -> Result<PasswordHash, ServiceError> {
@@ -413,6 +507,28 @@ mod tests {
         let parsed = ParsedHash::new(&theirs).unwrap();
         assert!(matches_stored(&parsed, "Correct-Horse-42").unwrap());
         assert!(!matches_stored(&parsed, "Correct-Horse-43").unwrap());
+    }
+
+    #[test]
+    fn kept_working_memory_gives_standard_hashes_whatever_its_size() {
+        use argon2::PasswordVerifier as _;
+        // One thread: the first hash maps memory, the smaller one reuses
+        // part of it, the larger one maps anew, and after a release it maps again.
+        for memory_kib in [128, 64, 256, 256] {
+            let params = Argon2Params {
+                memory_kib,
+                ..cheap()
+            };
+            let ours = hash_blocking(&params, "Correct-Horse-42").unwrap();
+            let parsed = ParsedHash::new(ours.as_phc()).unwrap();
+            assert!(argon2_with(&params)
+                .unwrap()
+                .verify_password(b"Correct-Horse-42", &parsed)
+                .is_ok());
+            if memory_kib == 256 {
+                release_working_memory();
+            }
+        }
     }
 
     #[test]
