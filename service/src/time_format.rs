@@ -1,5 +1,8 @@
 //! Times as the reader expects them: in their zone, with the zone named.
 
+use std::sync::OnceLock;
+
+use chrono::format::{Item, StrftimeItems};
 use chrono::TimeZone;
 pub use chrono_tz::Tz;
 
@@ -13,37 +16,56 @@ pub fn reader_zone(reported: Option<&str>, accept_language: Option<&str>) -> Tz 
         .unwrap_or(Tz::UTC)
 }
 
+/// A time pattern parsed once rather than on every use: a page of activity
+/// formats a hundred times.
+struct Pattern {
+    spec: &'static str,
+    items: OnceLock<Vec<Item<'static>>>,
+}
+
+impl Pattern {
+    const fn new(spec: &'static str) -> Self {
+        Pattern {
+            spec,
+            items: OnceLock::new(),
+        }
+    }
+
+    fn in_zone(&self, at_ms: i64, zone: Tz) -> Option<String> {
+        let local = zone.timestamp_millis_opt(at_ms).single()?;
+        let items = self
+            .items
+            .get_or_init(|| StrftimeItems::new(self.spec).collect());
+        Some(local.format_with_items(items.iter()).to_string())
+    }
+}
+
+static ISO_IN_ZONE: Pattern = Pattern::new("%Y-%m-%dT%H:%M:%S%:z");
+static SHOWN_IN_ZONE: Pattern = Pattern::new("%Y-%m-%d %H:%M:%S %Z");
+static DAY: Pattern = Pattern::new("%Y-%m-%d");
+static ISO_UTC: Pattern = Pattern::new("%Y-%m-%dT%H:%M:%SZ");
+
 /// `2026-11-26T14:03:07+08:00`: a `<time datetime>` value, in the reader's
 /// zone so that the offset agrees with the text shown.
 pub fn iso_in_zone(at_ms: i64, zone: Tz) -> String {
-    match zone.timestamp_millis_opt(at_ms).single() {
-        Some(local) => local.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-        None => String::new(),
-    }
+    ISO_IN_ZONE.in_zone(at_ms, zone).unwrap_or_default()
 }
 
 /// `2026-11-26 14:03:07 CST` style; ISO date order reads the same in English and Chinese.
 pub fn format_in_zone(at_ms: i64, zone: Tz) -> String {
-    match zone.timestamp_millis_opt(at_ms).single() {
-        Some(local) => local.format("%Y-%m-%d %H:%M:%S %Z").to_string(),
-        None => String::from("—"),
-    }
+    SHOWN_IN_ZONE
+        .in_zone(at_ms, zone)
+        .unwrap_or_else(|| String::from("—"))
 }
 
 /// The day (`2026-11-26`) it is at `at_ms` in the reader's zone.
 pub fn local_day(at_ms: i64, zone: Tz) -> String {
-    match zone.timestamp_millis_opt(at_ms).single() {
-        Some(local) => local.format("%Y-%m-%d").to_string(),
-        None => String::new(),
-    }
+    DAY.in_zone(at_ms, zone).unwrap_or_default()
 }
 
 /// `2026-11-26T14:03:07Z`: for files meant for programs.
 pub fn iso_utc(at_ms: i64) -> String {
-    match chrono::Utc.timestamp_millis_opt(at_ms).single() {
-        Some(time) => time.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        None => String::new(),
-    }
+    ISO_UTC.in_zone(at_ms, Tz::UTC).unwrap_or_default()
 }
 
 /// The first millisecond of a day (`2026-11-26`) in the reader's zone;
@@ -113,6 +135,13 @@ mod tests {
             "2025-11-26T22:03:07+08:00"
         );
         assert_eq!(iso_in_zone(at, Tz::UTC), "2025-11-26T14:03:07+00:00");
+    }
+
+    #[test]
+    fn files_for_programs_use_utc() {
+        let at = 1_764_165_787_000; // 2025-11-26 14:03:07 UTC
+        assert_eq!(iso_utc(at), "2025-11-26T14:03:07Z");
+        assert_eq!(iso_utc(i64::MAX), "");
     }
 
     #[test]
