@@ -103,10 +103,10 @@ where
     #[cfg(feature = "ssr")]
     let owners: Vec<Owner> = std::iter::successors(Owner::current(), Owner::parent).collect();
     async move {
-        let loaded = load.await;
+        // Dropped when the load is done (or dropped itself), not before.
         #[cfg(feature = "ssr")]
-        drop(owners);
-        loaded
+        let _owners = owners;
+        load.await
     }
 }
 
