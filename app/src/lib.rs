@@ -96,18 +96,23 @@ pub fn App() -> impl IntoView {
 /// owners here makes the load drop them last, after its lookups and outside
 /// any lock. reactive_graph 0.3 fixes the lookup itself; Leptos 0.8 cannot
 /// use it. Every page resource's load goes through this.
+#[cfg(feature = "ssr")]
 pub fn held_by_page<F>(load: F) -> impl std::future::Future<Output = F::Output> + Send + 'static
 where
     F: std::future::Future + Send + 'static,
 {
-    #[cfg(feature = "ssr")]
     let owners: Vec<Owner> = std::iter::successors(Owner::current(), Owner::parent).collect();
     async move {
         // Dropped when the load is done (or dropped itself), not before.
-        #[cfg(feature = "ssr")]
         let _owners = owners;
         load.await
     }
+}
+
+/// In the browser there is one thread and nothing to hold.
+#[cfg(not(feature = "ssr"))]
+pub fn held_by_page<F: std::future::Future>(load: F) -> F {
+    load
 }
 
 #[component]
