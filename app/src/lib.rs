@@ -85,7 +85,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Keeps the page's reactive owners alive while one of its loads runs.
+/// A page's data: `Resource::new`, with the load holding the page's
+/// reactive owners until it finishes (on the server).
 ///
 /// A resource's load runs as its own task, on any runtime thread; the page's
 /// owners belong to the request. When the request is done with them first
@@ -93,11 +94,24 @@ pub fn App() -> impl IntoView {
 /// inside a context lookup of the load, while holding a lock that the drop
 /// needs: that runtime thread then waits forever (seen under load, one
 /// worker thread at a time, until the server stopped answering). Holding the
-/// owners here makes the load drop them last, after its lookups and outside
-/// any lock. reactive_graph 0.3 fixes the lookup itself; Leptos 0.8 cannot
-/// use it. Every page resource's load goes through this.
+/// owners makes the load drop them last, after its lookups and outside any
+/// lock. reactive_graph 0.3 fixes the lookup itself; Leptos 0.8 cannot use
+/// it. `Resource::new` is refused elsewhere (clippy.toml), so no page forgets.
+#[allow(clippy::disallowed_methods)]
+pub fn page_resource<S, T, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    load: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Resource<T>
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    Resource::new(source, move |key| held_by_page(load(key)))
+}
+
 #[cfg(feature = "ssr")]
-pub fn held_by_page<F>(load: F) -> impl std::future::Future<Output = F::Output> + Send + 'static
+fn held_by_page<F>(load: F) -> impl std::future::Future<Output = F::Output> + Send + 'static
 where
     F: std::future::Future + Send + 'static,
 {
@@ -111,18 +125,15 @@ where
 
 /// In the browser there is one thread and nothing to hold.
 #[cfg(not(feature = "ssr"))]
-pub fn held_by_page<F: std::future::Future>(load: F) -> F {
+fn held_by_page<F: std::future::Future>(load: F) -> F {
     load
 }
 
 #[component]
 fn Layout() -> impl IntoView {
     let location = use_location();
-    let user = Resource::new(
-        move || location.pathname.get(),
-        |_| held_by_page(current_user()),
-    );
-    let flash = Resource::new(|| (), |_| held_by_page(take_form_flash()));
+    let user = page_resource(move || location.pathname.get(), |_| current_user());
+    let flash = page_resource(|| (), |_| take_form_flash());
     provide_context(PageData { user, flash });
 
     view! {

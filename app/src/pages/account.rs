@@ -1,4 +1,4 @@
-use crate::held_by_page;
+use crate::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -39,7 +39,7 @@ fn AccountDetails(user: UserView) -> impl IntoView {
             None
         }
     };
-    let overview = Resource::new(|| (), |_| held_by_page(account_overview()));
+    let overview = page_resource(|| (), |_| account_overview());
     let verified = user.email_verified;
     let name = user.display_name.clone();
     view! {

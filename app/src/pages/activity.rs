@@ -1,4 +1,4 @@
-use crate::held_by_page;
+use crate::page_resource;
 use domain::{ActivityKind, Locale};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -114,9 +114,9 @@ fn ActivityList() -> impl IntoView {
             .get("kind")
             .and_then(|k| ActivityKind::parse(&k))
     };
-    let page = Resource::new(
+    let page = page_resource(
         move || (before(), kind()),
-        |(before, kind)| held_by_page(activity(before, kind.map(|k| k.as_str().to_owned()))),
+        |(before, kind)| activity(before, kind.map(|k| k.as_str().to_owned())),
     );
     let kind_query = move || {
         kind()

@@ -4,7 +4,7 @@
 //! `public/alerts.js` (loaded on this page only) listens to the alerts'
 //! event stream and adds new alerts to the top of the list.
 
-use crate::held_by_page;
+use crate::page_resource;
 use domain::AlertRule;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -34,7 +34,7 @@ fn AlertsPanel() -> impl IntoView {
         .get("before")
         .and_then(|b| b.parse::<i64>().ok());
     let done = query.read_untracked().get("done");
-    let alerts = Resource::new(move || before, move |key| held_by_page(load_alerts(key)));
+    let alerts = page_resource(move || before, load_alerts);
     view! {
         <GatedPanel data=alerts draw=move |view, flash| {
             view! { <AlertsCard view flash done=done.clone() live=before.is_none() /> }.into_any()

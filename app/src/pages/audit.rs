@@ -2,7 +2,7 @@
 //! by who acted, which account, what happened and when; pages of 50,
 //! newest first, and the filtered set as CSV or JSON lines.
 
-use crate::held_by_page;
+use crate::page_resource;
 use domain::audit::AuditKind;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -60,7 +60,7 @@ fn AuditPanel() -> impl IntoView {
             .get("before")
             .and_then(|b| b.parse::<i64>().ok())
     };
-    let page = Resource::new(
+    let page = page_resource(
         move || (query(), before()),
         |(query, before)| {
             let AuditQuery {
@@ -71,14 +71,14 @@ fn AuditPanel() -> impl IntoView {
                 until,
             } = query;
             let given = |value: String| Some(value).filter(|v| !v.is_empty());
-            held_by_page(audit_log(
+            audit_log(
                 given(actor),
                 given(subject),
                 given(kind),
                 given(from),
                 given(until),
                 before,
-            ))
+            )
         },
     );
     view! {

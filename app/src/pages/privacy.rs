@@ -1,4 +1,4 @@
-use crate::held_by_page;
+use crate::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -23,7 +23,7 @@ pub fn PrivacyPage() -> impl IntoView {
 fn PrivacyControls() -> impl IntoView {
     let data = page_data();
     let flash = data.flash_signal();
-    let grace = Resource::new(|| (), |_| held_by_page(deletion_grace_days()));
+    let grace = page_resource(|| (), |_| deletion_grace_days());
     let export_path = <ExportData as leptos::server_fn::ServerFn>::PATH;
     view! {
         <section class="card">

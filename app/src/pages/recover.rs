@@ -1,4 +1,4 @@
-use crate::held_by_page;
+use crate::page_resource;
 use leptos::prelude::*;
 
 use super::page_data;
@@ -68,8 +68,8 @@ pub fn RecoverSentPage() -> impl IntoView {
 pub fn ResetPasswordPage() -> impl IntoView {
     let data = page_data();
     let flash = data.flash_signal();
-    let factors = Resource::new(|| (), |_| held_by_page(reset_factors()));
-    let state = Resource::new(|| (), |_| held_by_page(link_state(LinkKind::ResetPassword)));
+    let factors = page_resource(|| (), |_| reset_factors());
+    let state = page_resource(|| (), |_| link_state(LinkKind::ResetPassword));
     view! {
         <PageCard title=T::ResetTitle>
             <Suspense>

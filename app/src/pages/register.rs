@@ -1,4 +1,4 @@
-use crate::held_by_page;
+use crate::page_resource;
 use domain::{PasswordPolicy, PolicyIssue};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -19,7 +19,7 @@ use crate::i18n::{policy_text, t, word_space, T};
 pub fn RegisterPage() -> impl IntoView {
     let data = page_data();
     let flash = data.flash_signal();
-    let policy = Resource::new(|| (), |_| held_by_page(get_password_policy()));
+    let policy = page_resource(|| (), |_| get_password_policy());
     view! {
         <PageCard title=T::RegisterTitle lead=T::RegisterIntro>
             <Suspense>
@@ -123,7 +123,7 @@ fn live_check(
 pub fn RegisterSentPage() -> impl IntoView {
     let data = page_data();
     let error = flash_error(data.flash_signal(), "register_resend");
-    let sent_to = Resource::new(|| (), |_| held_by_page(registration_sent_to()));
+    let sent_to = page_resource(|| (), |_| registration_sent_to());
     let query = use_query_map();
     let resent = move || query.read().get("resent").is_some();
     view! {

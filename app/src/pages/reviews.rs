@@ -3,7 +3,7 @@
 //! revoke each grant with a reason, close one, download a finished one's
 //! report. Drawn on the server; every form is a plain post (`PostForm`).
 
-use crate::held_by_page;
+use crate::page_resource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -32,7 +32,7 @@ fn ReviewsPanel() -> impl IntoView {
         .get("campaign")
         .and_then(|c| c.parse::<i64>().ok());
     let done = query.read_untracked().get("done");
-    let reviews = Resource::new(move || campaign, move |key| held_by_page(load_reviews(key)));
+    let reviews = page_resource(move || campaign, load_reviews);
     view! {
         <GatedPanel data=reviews draw=move |view, flash| {
             view! { <ReviewsCard view flash done=done.clone() /> }.into_any()

@@ -1,4 +1,4 @@
-use crate::held_by_page;
+use crate::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -25,7 +25,7 @@ fn SecurityForms(user: UserView) -> impl IntoView {
     let data = page_data();
     let flash = data.flash_signal();
     // Loaded with the page's other data, so one Suspense waits for both.
-    let passkeys = Resource::new(|| (), |_| held_by_page(list_passkeys()));
+    let passkeys = page_resource(|| (), |_| list_passkeys());
     let query = use_query_map();
     // Each notice stands in the section of what changed.
     let notice = move |codes: &'static [(&'static str, T)]| {

@@ -1,4 +1,4 @@
-use crate::held_by_page;
+use crate::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -24,7 +24,7 @@ fn SessionList() -> impl IntoView {
     let data = page_data();
     let flash_loaded = data.flash;
     let error = flash_error(data.flash_signal(), "revoke");
-    let sessions = Resource::new(|| (), |_| held_by_page(list_sessions()));
+    let sessions = page_resource(|| (), |_| list_sessions());
     let query = use_query_map();
     let notice = move || match query.read().get("revoked").as_deref() {
         Some("others") => Some(T::OthersRevokedNotice),

@@ -2,7 +2,7 @@
 //! actions support may take on it. Drawn on the server; every action is a
 //! plain form post (a `PostForm`), so it all works without JavaScript.
 
-use crate::held_by_page;
+use crate::page_resource;
 use domain::{PasskeyKind, Permission};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -84,7 +84,7 @@ pub(super) fn gate_refusal(access: StaffAccess) -> AnyView {
 /// get one. The server functions behind the console check on their own.
 #[component]
 fn ConsoleGate(children: ChildrenFn) -> impl IntoView {
-    let access = Resource::new(|| (), |_| held_by_page(console_access()));
+    let access = page_resource(|| (), |_| console_access());
     view! {
         <Suspense>
             {move || {
@@ -117,16 +117,14 @@ fn CustomerSearch() -> impl IntoView {
             .and_then(|p| p.parse::<u32>().ok())
             .unwrap_or(0)
     };
-    let results = Resource::new(
+    let results = page_resource(
         move || (term(), page()),
-        |(term, page)| {
-            held_by_page(async move {
-                if term.trim().is_empty() {
-                    Ok(None)
-                } else {
-                    find_customers(term, Some(page)).await.map(Some)
-                }
-            })
+        |(term, page)| async move {
+            if term.trim().is_empty() {
+                Ok(None)
+            } else {
+                find_customers(term, Some(page)).await.map(Some)
+            }
         },
     );
     let page_link =
@@ -204,15 +202,13 @@ fn CustomerPanel() -> impl IntoView {
             .get("before")
             .and_then(|b| b.parse::<i64>().ok())
     };
-    let file = Resource::new(
+    let file = page_resource(
         move || (id(), before()),
-        |(id, before)| {
-            held_by_page(async move {
-                match id {
-                    Some(id) => customer_file(id, before).await,
-                    None => Err(AppError::NotFound),
-                }
-            })
+        |(id, before)| async move {
+            match id {
+                Some(id) => customer_file(id, before).await,
+                None => Err(AppError::NotFound),
+            }
         },
     );
     let data = page_data();

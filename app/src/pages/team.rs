@@ -4,7 +4,7 @@
 //! is a `PostForm` posted by the browser, so a refusal comes back the same
 //! way with and without JavaScript: the page again, the message in place.
 
-use crate::held_by_page;
+use crate::page_resource;
 use domain::role::BASELINE;
 use domain::Permission;
 use leptos::prelude::*;
@@ -31,16 +31,14 @@ pub fn StaffTeamPage() -> impl IntoView {
     // Created once for the page: reading the invitation link uses it up, so
     // the signed-in content (which may be drawn more than once) only reads it.
     let invited = use_query_map().read_untracked().get("done").as_deref() == Some("invited");
-    let link = Resource::new(
+    let link = page_resource(
         move || invited,
-        |invited| {
-            held_by_page(async move {
-                if invited {
-                    take_invitation_link().await.ok().flatten()
-                } else {
-                    None
-                }
-            })
+        |invited| async move {
+            if invited {
+                take_invitation_link().await.ok().flatten()
+            } else {
+                None
+            }
         },
     );
     view! { <ConsolePage title=T::TeamTitle panel=move || view! { <TeamPanel link /> } /> }
@@ -234,7 +232,7 @@ fn factor_text(factors: FactorStatus) -> T {
 fn TeamPanel(link: Resource<Option<String>>) -> impl IntoView {
     let query = use_query_map();
     let done = query.read_untracked().get("done");
-    let team = Resource::new(|| (), |_| held_by_page(load_team()));
+    let team = page_resource(|| (), |_| load_team());
     view! {
         <GatedPanel data=team draw=move |team, flash| {
             view! { <TeamCard team flash done=done.clone() link /> }.into_any()
@@ -452,7 +450,7 @@ impl TeamForms {
 fn RolesPanel() -> impl IntoView {
     let query = use_query_map();
     let saved = query.read_untracked().get("saved");
-    let roles = Resource::new(|| (), |_| held_by_page(load_roles()));
+    let roles = page_resource(|| (), |_| load_roles());
     view! {
         <GatedPanel data=roles draw=move |roles, flash| {
             view! { <RolesCard roles flash saved=saved.clone() /> }.into_any()

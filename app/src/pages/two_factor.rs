@@ -1,7 +1,7 @@
 //! Two-factor pages: the second step of signing in, re-authentication, the
 //! authenticator app on the account, and the recovery codes shown once.
 
-use crate::held_by_page;
+use crate::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -44,7 +44,7 @@ fn CodeField(error: Signal<Option<ShownError>>) -> impl IntoView {
 #[component]
 pub fn SecondFactorPage() -> impl IntoView {
     let data = page_data();
-    let passkey = Resource::new(|| (), |_| held_by_page(passkey_offered()));
+    let passkey = page_resource(|| (), |_| passkey_offered());
     let recovery = use_query_map().read_untracked().get("with").as_deref() == Some("recovery");
     let lead = if recovery {
         T::MfaRecoveryIntro
@@ -155,7 +155,7 @@ pub fn ReauthPage() -> impl IntoView {
 #[component]
 fn ReauthCard() -> impl IntoView {
     let data = page_data();
-    let needs = Resource::new(|| (), |_| held_by_page(reauth_needs()));
+    let needs = page_resource(|| (), |_| reauth_needs());
     view! {
         <section class="card narrow">
             <h1>{t(T::ReauthTitle)}</h1>
@@ -227,7 +227,7 @@ fn TwoFactorSettings() -> impl IntoView {
         flash_error(flash, "totp_cancel"),
     ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
-    let state = Resource::new(|| (), |_| held_by_page(two_factor()));
+    let state = page_resource(|| (), |_| two_factor());
     let query = use_query_map();
     let notice = NOTICES
         .into_iter()
@@ -380,7 +380,7 @@ fn CopyButton(text: String, label: T) -> impl IntoView {
 /// are saved, with a download, a copy and a print.
 #[component]
 pub fn RecoveryCodesPage() -> impl IntoView {
-    let codes = Resource::new(|| (), |_| held_by_page(stashed_recovery_codes()));
+    let codes = page_resource(|| (), |_| stashed_recovery_codes());
     view! {
         <Title text=t(T::RecoveryCodesTitle) />
         <InAccount content=move |user: UserView| view! { <RecoveryCodes codes email=user.email /> } />

@@ -2,7 +2,7 @@
 //! from the URL into a short-lived cookie; nothing happens until the button
 //! is pressed, so mail scanners that open links change nothing.
 
-use crate::held_by_page;
+use crate::page_resource;
 use leptos::prelude::*;
 
 use super::page_data;
@@ -28,7 +28,7 @@ fn LinkConfirm(
     children: ChildrenFn,
 ) -> impl IntoView {
     let data = page_data();
-    let state = Resource::new(|| (), move |_| held_by_page(link_state(kind)));
+    let state = page_resource(|| (), move |_| link_state(kind));
     let link_dead = move || matches!(error.get(), Some(e) if e.error == AppError::TokenInvalid);
     view! {
         <PageCard title>
