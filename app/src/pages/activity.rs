@@ -123,6 +123,8 @@ fn ActivityList() -> impl IntoView {
             .map(|k| format!("kind={}", encode_query_value(k.as_str())))
             .unwrap_or_default()
     };
+    // Looked up once: the filter and the table ask for dozens of texts.
+    let locale = use_locale();
     view! {
         <section class="card wide">
             <h1>{t(T::ActivityTitle)}</h1>
@@ -135,7 +137,7 @@ fn ActivityList() -> impl IntoView {
                     {ActivityKind::ALL
                         .into_iter()
                         .map(|k| view! {
-                            <option value=k.as_str() selected=move || kind() == Some(k)>{t(event_text(k))}</option>
+                            <option value=k.as_str() selected=move || kind() == Some(k)>{event_text(k).text(locale)}</option>
                         })
                         .collect_view()}
                 </select>
@@ -171,36 +173,39 @@ fn ActivityList() -> impl IntoView {
 /// The history's rows; what staff did names the staff member and the reason.
 #[component]
 pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
+    // Looked up once, not for each of the rows' cells.
     let locale = use_locale();
+    let [time_label, event_label, ip_label, device_label] =
+        [T::ColTime, T::ColEvent, T::ColIp, T::ColDevice].map(|label| label.text(locale));
     view! {
         <div class="table-scroll">
             <table class="activity">
                 <thead>
                     <tr>
-                        <th scope="col">{t(T::ColTime)}</th>
-                        <th scope="col">{t(T::ColEvent)}</th>
-                        <th scope="col">{t(T::ColIp)}</th>
-                        <th scope="col">{t(T::ColDevice)}</th>
+                        <th scope="col">{time_label}</th>
+                        <th scope="col">{event_label}</th>
+                        <th scope="col">{ip_label}</th>
+                        <th scope="col">{device_label}</th>
                     </tr>
                 </thead>
                 <tbody>
                     {rows.into_iter().map(|row: ActivityRow| view! {
                         <tr class=format!("event-{}", row.kind.as_str())>
-                            <td class="col-time" data-label=t(T::ColTime)><When time=row.time /></td>
-                            <td class="col-event" data-label=t(T::ColEvent)>
-                                {t(event_text(row.kind))}
+                            <td class="col-time" data-label=time_label><When time=row.time /></td>
+                            <td class="col-event" data-label=event_label>
+                                {event_text(row.kind).text(locale)}
                                 {row.staff.map(|staff| view! {
-                                    <span class="event-detail">{format!("{}: {staff}", t(T::StaffMemberLabel))}</span>
+                                    <span class="event-detail">{format!("{}: {staff}", T::StaffMemberLabel.text(locale))}</span>
                                 })}
                                 {row.reason.map(|reason| view! {
-                                    <span class="event-detail">{format!("{}: {reason}", t(T::ReasonLabel))}</span>
+                                    <span class="event-detail">{format!("{}: {reason}", T::ReasonLabel.text(locale))}</span>
                                 })}
                                 {row.until.map(|until| view! {
-                                    <span class="event-detail">{t(T::ViewedUntilLabel)} ": " <time>{until}</time></span>
+                                    <span class="event-detail">{T::ViewedUntilLabel.text(locale)} ": " <time>{until}</time></span>
                                 })}
                             </td>
-                            <td class="col-ip" data-label=t(T::ColIp)>{row.ip}</td>
-                            <td class="col-device" data-label=t(T::ColDevice)>{device_text(row.browser.as_deref(), row.system.as_deref(), locale)}</td>
+                            <td class="col-ip" data-label=ip_label>{row.ip}</td>
+                            <td class="col-device" data-label=device_label>{device_text(row.browser.as_deref(), row.system.as_deref(), locale)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
