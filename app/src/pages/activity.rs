@@ -101,28 +101,22 @@ pub fn ActivityPage() -> impl IntoView {
 
 #[component]
 fn ActivityList() -> impl IntoView {
-    let query = use_query_map();
-    let before = move || {
-        query
-            .read()
-            .get("before")
-            .and_then(|b| b.parse::<i64>().ok())
-    };
-    let kind = move || {
-        query
-            .read()
-            .get("kind")
-            .and_then(|k| ActivityKind::parse(&k))
-    };
+    // Read once, into plain values: the page is drawn on the server for this
+    // one request (it is no island), and a closure over the query could still
+    // run after a client that hung up has let go of the page.
+    let (before, kind) = use_query_map().with_untracked(|query| {
+        (
+            query.get("before").and_then(|b| b.parse::<i64>().ok()),
+            query.get("kind").and_then(|k| ActivityKind::parse(&k)),
+        )
+    });
     let page = page_resource(
-        move || (before(), kind()),
+        move || (before, kind),
         |(before, kind)| activity(before, kind.map(|k| k.as_str().to_owned())),
     );
-    let kind_query = move || {
-        kind()
-            .map(|k| format!("kind={}", encode_query_value(k.as_str())))
-            .unwrap_or_default()
-    };
+    let kind_query = kind
+        .map(|k| format!("kind={}", encode_query_value(k.as_str())))
+        .unwrap_or_default();
     // Looked up once: the filter and the table ask for dozens of texts.
     let locale = use_locale();
     view! {
@@ -133,38 +127,41 @@ fn ActivityList() -> impl IntoView {
             <form method="get" action="/account/activity" class="filter">
                 <label for="activity-kind">{t(T::FilterLabel)}</label>
                 <select id="activity-kind" name="kind">
-                    <option value="" selected=move || kind().is_none()>{t(T::AllEvents)}</option>
+                    <option value="" selected=kind.is_none()>{t(T::AllEvents)}</option>
                     {ActivityKind::ALL
                         .into_iter()
                         .map(|k| view! {
-                            <option value=k.as_str() selected=move || kind() == Some(k)>{event_text(k).text(locale)}</option>
+                            <option value=k.as_str() selected=kind == Some(k)>{event_text(k).text(locale)}</option>
                         })
                         .collect_view()}
                 </select>
                 <button type="submit" class="button">{t(T::FilterButton)}</button>
             </form>
             <p>
-                <a href=move || format!("/api/account/activity.csv?{}", kind_query()) download="latchkey-activity.csv" rel="external">
+                <a href=format!("/api/account/activity.csv?{kind_query}") download="latchkey-activity.csv" rel="external">
                     {t(T::DownloadCsv)}
                 </a>
             </p>
             <Transition>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
-                        Ok(page) if page.rows.is_empty() => view! { <p>{t(T::NoActivity)}</p> }.into_any(),
-                        Ok(page) => view! {
-                            <ZoneHint zone=page.zone.clone() />
-                            <ActivityTable rows=page.rows.clone() />
-                            <nav class="pager" aria-label=t(T::ActivityTitle)>
-                                {before().map(|_| view! { <a href=format!("/account/activity?{}", kind_query())>{t(T::NewestEvents)}</a> })}
-                                {page.older_than.map(|id| view! {
-                                    <a href=format!("/account/activity?before={id}&{}", kind_query())>{t(T::OlderEvents)}</a>
-                                })}
-                            </nav>
-                        }.into_any(),
-                    }
-                })}
+                {move || {
+                    let kind_query = kind_query.clone();
+                    Suspend::new(async move {
+                        match page.await {
+                            Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
+                            Ok(page) if page.rows.is_empty() => view! { <p>{t(T::NoActivity)}</p> }.into_any(),
+                            Ok(page) => view! {
+                                <ZoneHint zone=page.zone.clone() />
+                                <ActivityTable rows=page.rows.clone() />
+                                <nav class="pager" aria-label=t(T::ActivityTitle)>
+                                    {before.map(|_| view! { <a href=format!("/account/activity?{kind_query}")>{t(T::NewestEvents)}</a> })}
+                                    {page.older_than.map(|id| view! {
+                                        <a href=format!("/account/activity?before={id}&{kind_query}")>{t(T::OlderEvents)}</a>
+                                    })}
+                                </nav>
+                            }.into_any(),
+                        }
+                    })
+                }}
             </Transition>
         </section>
     }
