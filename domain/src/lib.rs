@@ -42,4 +42,4 @@ pub use redirect::safe_local_path;
 pub use role::{Permission, Permissions, RoleCatalog, RoleDefinition, RoleError};
 pub use session::SessionLifetime;
 pub use support_view::ViewWindow;
-pub use user_agent::describe_user_agent;
+pub use user_agent::{describe_user_agent, AgentDescriber};

@@ -38,6 +38,26 @@ pub fn describe_user_agent(user_agent: &str) -> (Option<&'static str>, Option<&'
     (find(BROWSERS), find(SYSTEMS))
 }
 
+/// Describes a run of agents, working each one out only when it differs
+/// from the one before: a history's rows come mostly from the same device
+/// in a row, and the table lookups cost more than comparing two strings.
+#[derive(Debug, Default)]
+pub struct AgentDescriber {
+    last: String,
+    names: (Option<&'static str>, Option<&'static str>),
+}
+
+impl AgentDescriber {
+    /// What [`describe_user_agent`] says of `user_agent`.
+    pub fn describe(&mut self, user_agent: String) -> (Option<&'static str>, Option<&'static str>) {
+        if user_agent != self.last {
+            self.names = describe_user_agent(&user_agent);
+            self.last = user_agent;
+        }
+        self.names
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +83,27 @@ mod tests {
             describe_user_agent(firefox_linux),
             (Some("Firefox"), Some("Linux"))
         );
+    }
+
+    #[test]
+    fn a_run_of_agents_is_described_as_each_alone() {
+        let agents = [
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
+            "",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+            "",
+            "curl/8.5.0",
+            "curl/8.5.0",
+        ];
+        let mut describer = AgentDescriber::default();
+        for agent in agents {
+            assert_eq!(
+                describer.describe(agent.to_owned()),
+                describe_user_agent(agent),
+                "{agent}"
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use chrono::{DateTime, Datelike, Offset, TimeZone, Timelike};
+use chrono::{DateTime, Datelike, NaiveDateTime, Offset, TimeZone, Timelike};
 pub use chrono_tz::Tz;
 
 /// The reader's zone: the one their browser reported (the `tz` cookie),
@@ -31,11 +31,18 @@ enum Pattern {
 }
 
 fn write_in_zone(at_ms: i64, zone: Tz, pattern: Pattern) -> Option<String> {
-    let local = zone.timestamp_millis_opt(at_ms).single()?;
+    let zoned = zone.timestamp_millis_opt(at_ms).single()?;
+    Some(write_zoned(&zoned, pattern))
+}
+
+fn write_zoned(zoned: &DateTime<Tz>, pattern: Pattern) -> String {
+    // Each field accessor of a zoned time adds the offset again; the local
+    // time is worked out once.
+    let local = zoned.naive_local();
     let mut out = String::with_capacity(32);
     push_date(&mut out, &local);
     if pattern == Pattern::Day {
-        return Some(out);
+        return out;
     }
     out.push(if pattern == Pattern::Shown { ' ' } else { 'T' });
     push_two_digits(&mut out, local.hour());
@@ -45,7 +52,7 @@ fn write_in_zone(at_ms: i64, zone: Tz, pattern: Pattern) -> Option<String> {
     push_two_digits(&mut out, local.second());
     match pattern {
         Pattern::IsoWithOffset => {
-            let east = local.offset().fix().local_minus_utc();
+            let east = zoned.offset().fix().local_minus_utc();
             out.push(if east < 0 { '-' } else { '+' });
             let minutes = east.unsigned_abs() / 60;
             push_two_digits(&mut out, minutes / 60);
@@ -54,15 +61,15 @@ fn write_in_zone(at_ms: i64, zone: Tz, pattern: Pattern) -> Option<String> {
         }
         // The zone's abbreviation (`CST`), or its offset where it has none (`+04`).
         Pattern::Shown => {
-            let _ = write!(out, " {}", local.offset());
+            let _ = write!(out, " {}", zoned.offset());
         }
         Pattern::IsoUtc => out.push('Z'),
         Pattern::Day => {}
     }
-    Some(out)
+    out
 }
 
-fn push_date(out: &mut String, local: &DateTime<Tz>) {
+fn push_date(out: &mut String, local: &NaiveDateTime) {
     let year = local.year();
     if (0..=9999).contains(&year) {
         push_two_digits(out, year as u32 / 100);
@@ -90,6 +97,18 @@ pub fn iso_in_zone(at_ms: i64, zone: Tz) -> String {
 /// `2026-11-26 14:03:07 CST` style; ISO date order reads the same in English and Chinese.
 pub fn format_in_zone(at_ms: i64, zone: Tz) -> String {
     write_in_zone(at_ms, zone, Pattern::Shown).unwrap_or_else(|| String::from("—"))
+}
+
+/// Both [`iso_in_zone`] and [`format_in_zone`] of one moment, for a
+/// `<time>` element, converting to the zone once.
+pub fn iso_and_shown_in_zone(at_ms: i64, zone: Tz) -> (String, String) {
+    match zone.timestamp_millis_opt(at_ms).single() {
+        Some(zoned) => (
+            write_zoned(&zoned, Pattern::IsoWithOffset),
+            write_zoned(&zoned, Pattern::Shown),
+        ),
+        None => (String::new(), String::from("—")),
+    }
 }
 
 /// The day (`2026-11-26`) it is at `at_ms` in the reader's zone.
@@ -205,6 +224,10 @@ mod tests {
                     local.format("%Y-%m-%d %H:%M:%S %Z").to_string()
                 );
                 assert_eq!(local_day(at, zone), local.format("%Y-%m-%d").to_string());
+                assert_eq!(
+                    iso_and_shown_in_zone(at, zone),
+                    (iso_in_zone(at, zone), format_in_zone(at, zone))
+                );
             }
         }
     }
@@ -214,6 +237,10 @@ mod tests {
         let at = 1_764_165_787_000; // 2025-11-26 14:03:07 UTC
         assert_eq!(iso_utc(at), "2025-11-26T14:03:07Z");
         assert_eq!(iso_utc(i64::MAX), "");
+        assert_eq!(
+            iso_and_shown_in_zone(i64::MAX, Tz::UTC),
+            (String::new(), String::from("—"))
+        );
     }
 
     #[test]

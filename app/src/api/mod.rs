@@ -89,9 +89,10 @@ pub struct TimeView {
 #[cfg(feature = "ssr")]
 impl TimeView {
     pub fn at(at_ms: i64, zone: service::time_format::Tz, now_ms: i64) -> TimeView {
+        let (iso, local) = service::time_format::iso_and_shown_in_zone(at_ms, zone);
         TimeView {
-            iso: service::time_format::iso_in_zone(at_ms, zone),
-            local: service::time_format::format_in_zone(at_ms, zone),
+            iso,
+            local,
             age: domain::Age::between(at_ms, now_ms),
         }
     }
@@ -411,10 +412,11 @@ fn activity_page(mut records: Vec<service::ports::ActivityRecord>, now_ms: i64) 
     let has_older = records.len() > ACTIVITY_PAGE_SIZE as usize;
     records.truncate(ACTIVITY_PAGE_SIZE as usize);
     let zone = ssr::request_zone();
+    let mut agents = domain::AgentDescriber::default();
     let rows: Vec<ActivityRow> = records
         .into_iter()
         .map(|record| {
-            let (browser, system) = domain::describe_user_agent(&record.origin.user_agent);
+            let (browser, system) = agents.describe(record.origin.user_agent);
             let (staff, reason) = record.details.map(|d| (d.actor, d.reason)).unzip();
             ActivityRow {
                 id: record.id,

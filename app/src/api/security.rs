@@ -327,6 +327,7 @@ pub async fn export_activity(kind: Option<String>) -> Result<TextStream<AppError
     let kinds = ssr::activity_filter(kind.as_deref());
     let locale = ssr::request_locale();
     let zone = ssr::request_zone();
+    let mut agents = domain::AgentDescriber::default();
     let rows = context
         .accounts
         .all_activity(user.id, &kinds)
@@ -334,7 +335,7 @@ pub async fn export_activity(kind: Option<String>) -> Result<TextStream<AppError
         .map_err(ssr::into_app_error)?
         .into_iter()
         .map(|record| {
-            let (browser, system) = domain::describe_user_agent(&record.origin.user_agent);
+            let (browser, system) = agents.describe(record.origin.user_agent);
             // Staff's free text: `to_csv` defuses it like every cell.
             let (staff, reason) = record
                 .details

@@ -150,8 +150,8 @@ fn ActivityList() -> impl IntoView {
                             Err(error) => view! { <ErrorSummary error=shown(Some(error)) /> }.into_any(),
                             Ok(page) if page.rows.is_empty() => view! { <p>{t(T::NoActivity)}</p> }.into_any(),
                             Ok(page) => view! {
-                                <ZoneHint zone=page.zone.clone() />
-                                <ActivityTable rows=page.rows.clone() />
+                                <ZoneHint zone=page.zone />
+                                <ActivityTable rows=page.rows />
                                 <nav class="pager" aria-label=t(T::ActivityTitle)>
                                     {before.map(|_| view! { <a href=format!("/account/activity?{kind_query}")>{t(T::NewestEvents)}</a> })}
                                     {page.older_than.map(|id| view! {
@@ -174,41 +174,44 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
     let locale = use_locale();
     let [time_label, event_label, ip_label, device_label] =
         [T::ColTime, T::ColEvent, T::ColIp, T::ColDevice].map(|label| label.text(locale));
-    view! {
-        <div class="table-scroll">
-            <table class="activity">
-                <thead>
-                    <tr>
-                        <th scope="col">{time_label}</th>
-                        <th scope="col">{event_label}</th>
-                        <th scope="col">{ip_label}</th>
-                        <th scope="col">{device_label}</th>
+    let table = view! {
+        <table class="activity">
+            <thead>
+                <tr>
+                    <th scope="col">{time_label}</th>
+                    <th scope="col">{event_label}</th>
+                    <th scope="col">{ip_label}</th>
+                    <th scope="col">{device_label}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows.into_iter().map(|row: ActivityRow| view! {
+                    <tr class=format!("event-{}", row.kind.as_str())>
+                        <td class="col-time" data-label=time_label><When time=row.time /></td>
+                        <td class="col-event" data-label=event_label>
+                            {event_text(row.kind).text(locale)}
+                            {row.staff.map(|staff| view! {
+                                <span class="event-detail">{format!("{}: {staff}", T::StaffMemberLabel.text(locale))}</span>
+                            })}
+                            {row.reason.map(|reason| view! {
+                                <span class="event-detail">{format!("{}: {reason}", T::ReasonLabel.text(locale))}</span>
+                            })}
+                            {row.until.map(|until| view! {
+                                <span class="event-detail">{T::ViewedUntilLabel.text(locale)} ": " <time>{until}</time></span>
+                            })}
+                        </td>
+                        <td class="col-ip" data-label=ip_label>{row.ip}</td>
+                        <td class="col-device" data-label=device_label>{device_text(row.browser.as_deref(), row.system.as_deref(), locale)}</td>
                     </tr>
-                </thead>
-                <tbody>
-                    {rows.into_iter().map(|row: ActivityRow| view! {
-                        <tr class=format!("event-{}", row.kind.as_str())>
-                            <td class="col-time" data-label=time_label><When time=row.time /></td>
-                            <td class="col-event" data-label=event_label>
-                                {event_text(row.kind).text(locale)}
-                                {row.staff.map(|staff| view! {
-                                    <span class="event-detail">{format!("{}: {staff}", T::StaffMemberLabel.text(locale))}</span>
-                                })}
-                                {row.reason.map(|reason| view! {
-                                    <span class="event-detail">{format!("{}: {reason}", T::ReasonLabel.text(locale))}</span>
-                                })}
-                                {row.until.map(|until| view! {
-                                    <span class="event-detail">{T::ViewedUntilLabel.text(locale)} ": " <time>{until}</time></span>
-                                })}
-                            </td>
-                            <td class="col-ip" data-label=ip_label>{row.ip}</td>
-                            <td class="col-device" data-label=device_label>{device_text(row.browser.as_deref(), row.system.as_deref(), locale)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    };
+    // Written out here in one pass, escaped as any view is: the table is only
+    // ever drawn on the server (it is no island), and inside the page's
+    // suspense each of its hundreds of elements would otherwise be written
+    // into a buffer of its own, which cost a tenth of the page's work.
+    view! { <div class="table-scroll" inner_html=table.to_html()></div> }
 }
 
 #[cfg(test)]

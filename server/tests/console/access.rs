@@ -319,7 +319,7 @@ on_both_backends!(
             &customer_page,
             &[
                 ("customer", &customer),
-                ("reason", "Ticket 88: cannot find the sessions page"),
+                ("reason", "Ticket 88: cannot find the <b>sessions</b> page"),
             ],
         )
         .await;
@@ -327,7 +327,7 @@ on_both_backends!(
         server
             .mail_to(
                 "viewed@example.com",
-                "Ticket 88: cannot find the sessions page",
+                "Ticket 88: cannot find the <b>sessions</b> page",
             )
             .await;
 
@@ -416,7 +416,12 @@ on_both_backends!(
 
         let (_, history) = page(&owner, server, "/account/activity").await;
         assert!(history.contains("Support viewed your account"), "{history}");
-        assert!(history.contains("Reason: Ticket 88: cannot find the sessions page"));
+        // The reason is the staff member's free text: shown, never run as markup.
+        assert!(
+            history.contains("Reason: Ticket 88: cannot find the &lt;b&gt;sessions&lt;/b&gt; page"),
+            "{history}"
+        );
+        assert!(!history.contains("<b>sessions</b>"), "{history}");
         assert!(history.contains("Viewed until"), "{history}");
     }
 );
