@@ -20,6 +20,8 @@ for (const [language, header] of [["English", "en-GB"], ["Chinese", "zh-CN"]]) {
 }
 
 test("account pages pass axe, and look right on a phone and a desktop", async ({ page }, testInfo) => {
+  // Seven pages, each checked twice by axe and shot twice: more than a minute on the slowest machines.
+  test.slow();
   const email = await verifiedAccount(page, testInfo, "Axe Tester");
   await signIn(page, testInfo, email);
   await expect(page).toHaveURL(/\/account$/);
