@@ -94,9 +94,12 @@ pub fn iso_in_zone(at_ms: i64, zone: Tz) -> String {
     write_in_zone(at_ms, zone, Pattern::IsoWithOffset).unwrap_or_default()
 }
 
+/// Shown in place of a moment no calendar can write.
+const NO_TIME: &str = "—";
+
 /// `2026-11-26 14:03:07 CST` style; ISO date order reads the same in English and Chinese.
 pub fn format_in_zone(at_ms: i64, zone: Tz) -> String {
-    write_in_zone(at_ms, zone, Pattern::Shown).unwrap_or_else(|| String::from("—"))
+    write_in_zone(at_ms, zone, Pattern::Shown).unwrap_or_else(|| String::from(NO_TIME))
 }
 
 /// Both [`iso_in_zone`] and [`format_in_zone`] of one moment, for a
@@ -107,7 +110,7 @@ pub fn iso_and_shown_in_zone(at_ms: i64, zone: Tz) -> (String, String) {
             write_zoned(&zoned, Pattern::IsoWithOffset),
             write_zoned(&zoned, Pattern::Shown),
         ),
-        None => (String::new(), String::from("—")),
+        None => (String::new(), String::from(NO_TIME)),
     }
 }
 
