@@ -6,7 +6,7 @@ use domain::Locale;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::error::{AppError, ShownError, SHOWN_ERRORS_HEADER};
+use crate::error::{Refusal, ShownError, SHOWN_ERRORS_HEADER};
 
 /// Runs after `hydrate_islands`: the loader hydrates the islands right after
 /// this returns (in microtasks), so a zero timeout marks the page once they
@@ -106,7 +106,8 @@ pub async fn post_form(
     unreachable: &'static str,
 ) -> Result<Option<String>, ShownError> {
     let transport = |_: JsValue| ShownError {
-        error: AppError::Transport,
+        refusal: Refusal::Other,
+        reference: None,
         summary: unreachable.to_owned(),
         fields: Vec::new(),
     };

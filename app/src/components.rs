@@ -5,7 +5,7 @@ use leptos::wasm_bindgen::JsCast;
 use leptos_meta::Title;
 
 use crate::api::FormFlash;
-use crate::error::{AppError, ShownError};
+use crate::error::{AppError, Refusal, ShownError};
 use crate::i18n::{t, word_space, Texts, T};
 
 /// What a form island knows of its form: the error to show (at first the
@@ -214,14 +214,10 @@ fn focus_field(event: leptos::ev::MouseEvent, id: &str) {
 #[component]
 pub fn ErrorSummary(error: Signal<Option<ShownError>>) -> impl IntoView {
     move || {
-        error.get().map(|ShownError { error, summary, fields }| {
-            let reference = match &error {
-                AppError::Internal { request_id } => Some(request_id.clone()),
-                _ => None,
-            };
+        error.get().map(|ShownError { refusal, reference, summary, fields }| {
             // Without JavaScript the server redirects there itself; a
             // script-driven form gets the way to it here.
-            let reauth = (error == AppError::ReauthRequired).then(|| {
+            let reauth = (refusal == Refusal::ReauthRequired).then(|| {
                 let here = current_path();
                 view! {
                     {word_space()} <a href=format!("/login/reauth?next={}", crate::encode_query_value(&here))>{t(T::ReauthTitle)}</a>

@@ -93,29 +93,30 @@ impl AppError {
     }
 }
 
-impl AppError {
-    /// The same error without the rules of one field (once the user has
-    /// changed that field, its old verdict no longer applies).
-    pub fn without_field(self, field: &str) -> AppError {
-        match self {
-            AppError::Validation(fields) => {
-                AppError::Validation(fields.into_iter().filter(|f| f.field != field).collect())
-            }
-            other => other,
-        }
-    }
-}
-
 /// The header a form island sends to have a refusal answered as a
 /// [`ShownError`] instead of the bare [`AppError`].
 pub const SHOWN_ERRORS_HEADER: &str = "x-latchkey-shown-errors";
 
+/// What of a refusal changes how a form is drawn, besides its texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    /// Offer the way to re-authenticate.
+    ReauthRequired,
+    /// The link the form came from is dead: offer a new one.
+    TokenInvalid,
+    Other,
+}
+
 /// An error as a form shows it, already in the page's language: the server
-/// translates, so an island needs no table of texts to show any error.
+/// translates, so an island needs no table of texts to show any error. It
+/// carries only what an island decides on, not the whole [`AppError`]:
+/// every form island deserializes it, and the enum's decoder is bytes that
+/// every first visit downloads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShownError {
-    /// What went wrong, for the island's own decisions.
-    pub error: AppError,
+    pub refusal: Refusal,
+    /// The request id of an internal error, for the user to quote.
+    pub reference: Option<String>,
     /// The page-level message.
     pub summary: String,
     /// Each broken rule, as (field, message).
@@ -140,10 +141,20 @@ impl ShownError {
                 .replace("{wait}", &crate::i18n::wait_text(*retry_after_secs, locale)),
             _ => text(error.code()),
         };
+        let refusal = match &error {
+            AppError::ReauthRequired => Refusal::ReauthRequired,
+            AppError::TokenInvalid => Refusal::TokenInvalid,
+            _ => Refusal::Other,
+        };
+        let reference = match error {
+            AppError::Internal { request_id } => Some(request_id),
+            _ => None,
+        };
         ShownError {
+            refusal,
+            reference,
             summary,
             fields,
-            error,
         }
     }
 
@@ -160,13 +171,12 @@ impl ShownError {
     /// changed that field, its old verdict no longer applies).
     pub fn without_field(self, field: &str) -> ShownError {
         ShownError {
-            error: self.error.without_field(field),
-            summary: self.summary,
             fields: self
                 .fields
                 .into_iter()
                 .filter(|(name, _)| name != field)
                 .collect(),
+            ..self
         }
     }
 }
@@ -203,6 +213,22 @@ impl FromServerFnError for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_island_gets_what_it_decides_on() {
+        let shown = |error| ShownError::new(error, domain::Locale::En);
+        assert_eq!(
+            shown(AppError::ReauthRequired).refusal,
+            Refusal::ReauthRequired
+        );
+        assert_eq!(shown(AppError::TokenInvalid).refusal, Refusal::TokenInvalid);
+        let internal = shown(AppError::Internal {
+            request_id: "req-7".to_owned(),
+        });
+        assert_eq!(internal.refusal, Refusal::Other);
+        assert_eq!(internal.reference.as_deref(), Some("req-7"));
+        assert_eq!(shown(AppError::InvalidCredentials).reference, None);
+    }
 
     #[test]
     fn the_pause_names_its_minutes_in_both_languages() {

@@ -11,7 +11,7 @@ use crate::api::{
 use crate::components::{
     flash_of, post_path, ErrorSummary, Field, FormSeed, FormState, PageCard, SendForm, Submit,
 };
-use crate::error::AppError;
+use crate::error::Refusal;
 use crate::i18n::{t, T};
 
 /// `/recover`: asks for the address. The answer never says whether an
@@ -107,7 +107,7 @@ const DEAD_LINK_TEXTS: [T; 2] = [T::ResetNoLink, T::AskAgain];
 fn ResetForm(flash: FormSeed, factors: ResetFactorsView) -> impl IntoView {
     let state = FormState::new(&flash);
     let error = state.error();
-    let link_dead = move || matches!(error.get(), Some(e) if e.error == AppError::TokenInvalid);
+    let link_dead = move || matches!(error.get(), Some(e) if e.refusal == Refusal::TokenInvalid);
     // Both are drawn, and one hidden, rather than one chosen: the fields
     // must exist before the summary renders for it to link to them.
     view! {

@@ -19,7 +19,7 @@ use crate::components::{
     PostForm, SendForm, Submit, SuccessNotice,
 };
 use crate::error::AppError;
-use crate::error::ShownError;
+use crate::error::{Refusal, ShownError};
 use crate::i18n::{t, word_space, T};
 
 /// The `next` a page was opened with, else what a failed no-JS post kept.
@@ -105,7 +105,7 @@ fn SecondFactorForm(next: String, flash: FormSeed, passkey: bool, recovery: bool
     let state = FormState::new(&flash);
     let error = state.error();
     let action = post_path::<SubmitSecondFactor>();
-    let expired = move || matches!(error.get(), Some(e) if e.error == AppError::TokenInvalid);
+    let expired = move || matches!(error.get(), Some(e) if e.refusal == Refusal::TokenInvalid);
     let next = StoredValue::new(next);
     view! {
         <Show when=move || !expired() fallback=|| view! {

@@ -11,7 +11,7 @@ use crate::api::{
     UnlockAccount,
 };
 use crate::components::{flash_error, post_path, ErrorSummary, PageCard, PostForm, Submit};
-use crate::error::{AppError, ShownError};
+use crate::error::{Refusal, ShownError};
 use crate::i18n::{t, word_space, T};
 
 /// The page around a link's confirm button: the button only while this
@@ -29,7 +29,7 @@ fn LinkConfirm(
 ) -> impl IntoView {
     let data = page_data();
     let state = page_resource(|| (), move |_| link_state(kind));
-    let link_dead = move || matches!(error.get(), Some(e) if e.error == AppError::TokenInvalid);
+    let link_dead = move || matches!(error.get(), Some(e) if e.refusal == Refusal::TokenInvalid);
     view! {
         <PageCard title>
             <Suspense>
