@@ -104,6 +104,7 @@ pub enum Refusal {
     ReauthRequired,
     /// The link the form came from is dead: offer a new one.
     TokenInvalid,
+    /// Nothing the form draws differently: the summary and field messages say it all.
     Other,
 }
 
@@ -141,14 +142,11 @@ impl ShownError {
                 .replace("{wait}", &crate::i18n::wait_text(*retry_after_secs, locale)),
             _ => text(error.code()),
         };
-        let refusal = match &error {
-            AppError::ReauthRequired => Refusal::ReauthRequired,
-            AppError::TokenInvalid => Refusal::TokenInvalid,
-            _ => Refusal::Other,
-        };
-        let reference = match error {
-            AppError::Internal { request_id } => Some(request_id),
-            _ => None,
+        let (refusal, reference) = match error {
+            AppError::ReauthRequired => (Refusal::ReauthRequired, None),
+            AppError::TokenInvalid => (Refusal::TokenInvalid, None),
+            AppError::Internal { request_id } => (Refusal::Other, Some(request_id)),
+            _ => (Refusal::Other, None),
         };
         ShownError {
             refusal,
