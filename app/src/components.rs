@@ -64,19 +64,39 @@ impl FormState {
 /// background: an error shows in place with what was typed kept, a success
 /// is the server's redirect, followed as a whole new page, and a second
 /// press while one request runs sends nothing.
+///
+/// Its children are typed rather than boxed as `Children`: a boxed view
+/// carries the code to hydrate it asynchronously, which an island never
+/// does, and that code was a large part of every form's download.
 #[component]
-pub fn SendForm(
+pub fn SendForm<C>(
     state: FormState,
     action: String,
     #[prop(optional)] id: Option<&'static str>,
     #[prop(optional)] labelled_by: Option<&'static str>,
-    children: Children,
-) -> impl IntoView {
-    let target = action.clone();
+    children: TypedChildren<C>,
+) -> impl IntoView
+where
+    C: IntoView + 'static,
+{
+    let on_submit = send_in_background(state, action.clone());
+    view! {
+        <form method="post" action=action novalidate="" class="stack" id=id aria-labelledby=labelled_by on:submit=on_submit>
+            {children.into_inner()()}
+        </form>
+    }
+}
+
+/// What a [`SendForm`] does when submitted; outside the generic component so
+/// that every form island shares one copy of it.
+fn send_in_background(
+    state: FormState,
+    action: String,
+) -> impl Fn(leptos::ev::SubmitEvent) + 'static {
     // Read while the island's texts are in reach: an event handler runs
     // outside the island's owner.
     let unreachable = t(T::ErrTransport);
-    let on_submit = move |event: leptos::ev::SubmitEvent| {
+    move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         if state.pending.get_untracked() {
             return;
@@ -90,7 +110,7 @@ pub fn SendForm(
                 return;
             };
             state.pending.set(true);
-            let action = target.clone();
+            let action = action.clone();
             leptos::task::spawn_local(async move {
                 match crate::browser::post_form(data, action, unreachable).await {
                     Ok(Some(next)) => crate::browser::go_to(&next),
@@ -107,12 +127,7 @@ pub fn SendForm(
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&target, unreachable);
-    };
-    view! {
-        <form method="post" action=action novalidate="" class="stack" id=id aria-labelledby=labelled_by on:submit=on_submit>
-            {children()}
-        </form>
+        let _ = (&action, unreachable);
     }
 }
 
@@ -274,7 +289,10 @@ pub fn Field(
     error: Signal<Option<ShownError>>,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] on_input: Option<Callback<String>>,
-    #[prop(optional)] children: Option<Children>,
+    /// The rules the typed value breaks, checked as the user types, listed
+    /// under the field.
+    #[prop(optional, into)]
+    live_check: Option<Signal<Vec<&'static str>>>,
     /// Tells apart the ids of same-named fields when a page has two forms.
     #[prop(optional)]
     scope: Option<&'static str>,
@@ -379,7 +397,11 @@ pub fn Field(
                         </div>
                     }
                 })}
-            {children.map(|c| c())}
+            {live_check.map(|broken| view! {
+                <ul class="live-check" aria-live="polite">
+                    {move || broken.get().into_iter().map(|rule| view! { <li>{rule}</li> }).collect_view()}
+                </ul>
+            })}
             <ul class="field-errors" id=error_id.clone() aria-live="polite">
                 {move || messages.get().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
             </ul>

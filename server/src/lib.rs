@@ -1,6 +1,10 @@
 //! The `latchkey` server: configuration, storage, router, middleware, mail
 //! delivery and periodic jobs. `main.rs` is only the command line.
 
+// The app's view types, rendered here, nest deeper than the default allows
+// (a form's children are typed, not boxed).
+#![recursion_limit = "256"]
+
 mod alerts;
 pub mod cli;
 pub mod config;

@@ -2,6 +2,9 @@
 //! migrations; `latchkey staff …`, `latchkey roles`, `latchkey audit …` and
 //! `latchkey reviews tick` are the operators' commands (see `server::cli`).
 
+// The app's view types are laid out here too (see the library's limit).
+#![recursion_limit = "256"]
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -59,7 +59,7 @@ fn RegisterForm(flash: FormSeed, policy: PasswordPolicy) -> impl IntoView {
             error
         }
     });
-    let live_issues = move || {
+    let live_issues = Signal::derive(move || {
         let password = typed_password.get();
         if password.is_empty() || !edited_since_submit.get() {
             return Vec::new();
@@ -74,7 +74,10 @@ fn RegisterForm(flash: FormSeed, policy: PasswordPolicy) -> impl IntoView {
             email_local.unwrap_or_default(),
             &typed_name.get(),
         )
-    };
+        .into_iter()
+        .map(|issue| t(policy_text(issue)))
+        .collect()
+    });
     view! {
         <ErrorSummary error />
         <SendForm state action>
@@ -85,17 +88,11 @@ fn RegisterForm(flash: FormSeed, policy: PasswordPolicy) -> impl IntoView {
                 value=flash.value("display_name") error required=true
                 on_input=move |v| typed_name.set(v) />
             <Field name="password" label=T::PasswordLabel kind="password" autocomplete="new-password"
-                hint=T::PasswordHint error=field_error required=true
+                hint=T::PasswordHint error=field_error required=true live_check=live_issues
                 on_input=move |v| {
                     typed_password.set(v);
                     edited_since_submit.set(true);
-                }>
-                <ul class="live-check" aria-live="polite">
-                    {move || live_issues().into_iter()
-                        .map(|issue| view! { <li>{t(policy_text(issue))}</li> })
-                        .collect_view()}
-                </ul>
-            </Field>
+                } />
             <Submit label=T::CreateAccountButton pending=state.pending() />
         </SendForm>
     }
