@@ -2,6 +2,7 @@
 //! authenticator app on the account, and the recovery codes shown once.
 
 use crate::page_resource;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -115,13 +116,14 @@ fn SecondFactorForm(next: String, flash: FormSeed, passkey: bool, recovery: bool
             <ErrorSummary error />
             <SendForm state action=action.clone()>
                 <input type="hidden" name="next" value=next.get_value() />
+                // Either, not a boxed view: see `SendForm`.
                 {if recovery {
-                    view! {
+                    Either::Left(view! {
                         <Field name="code" label=T::RecoveryCodeLabel hint=T::RecoveryCodeHint autocomplete="off"
                             error required=true max_chars=RECOVERY_CODE_CHARS autofocus=true />
-                    }.into_any()
+                    })
                 } else {
-                    view! { <AppCodeField error /> }.into_any()
+                    Either::Right(view! { <AppCodeField error /> })
                 }}
                 <Submit label=T::VerifyCodeButton pending=state.pending() />
             </SendForm>
