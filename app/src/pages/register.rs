@@ -59,7 +59,7 @@ fn RegisterForm(flash: FormSeed, policy: PasswordPolicy) -> impl IntoView {
             error
         }
     });
-    let live_issues = Signal::derive(move || {
+    let broken_rules = Signal::derive(move || {
         let password = typed_password.get();
         if password.is_empty() || !edited_since_submit.get() {
             return Vec::new();
@@ -88,7 +88,7 @@ fn RegisterForm(flash: FormSeed, policy: PasswordPolicy) -> impl IntoView {
                 value=flash.value("display_name") error required=true
                 on_input=move |v| typed_name.set(v) />
             <Field name="password" label=T::PasswordLabel kind="password" autocomplete="new-password"
-                hint=T::PasswordHint error=field_error required=true live_check=live_issues
+                hint=T::PasswordHint error=field_error required=true live_check=broken_rules
                 on_input=move |v| {
                     typed_password.set(v);
                     edited_since_submit.set(true);
